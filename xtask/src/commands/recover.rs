@@ -1,0 +1,8 @@
+//! `cargo xtask recover`.
+use crate::commands::{not_yet, Outcome};
+use crate::context::Ctx;
+use crate::error::Result;
+
+pub fn run(_ctx: &Ctx, _slug: &str) -> Result<Outcome> {
+    not_yet("recover")
+}

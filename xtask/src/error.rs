@@ -1,0 +1,62 @@
+//! The one error type of the tool. Every error is one line that names the path
+//! involved and says what to do; its kind decides the exit status.
+use std::fmt;
+use std::process::ExitCode;
+
+/// Why a command could not do its job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad arguments, unknown slug, missing tool, not a repository: exit 2.
+    Usage,
+    /// The command ran and refused, e.g. a slug that already exists: exit 1.
+    Refused,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Usage or environment error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error { kind: ErrorKind::Usage, message: one_line(message.into()) }
+    }
+
+    /// The command refused to act (exit 1).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Error { kind: ErrorKind::Refused, message: one_line(message.into()) }
+    }
+
+    /// An I/O failure on `path`, with what to do about it.
+    pub fn io(path: &std::path::Path, err: &std::io::Error, action: &str) -> Self {
+        Error::usage(format!("{}: {err}; {action}", path.display()))
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self.kind {
+            ErrorKind::Usage => ExitCode::from(2),
+            ErrorKind::Refused => ExitCode::from(1),
+        }
+    }
+}
+
+/// Errors are printed on one line: agents and CI logs read them line by line.
+fn one_line(message: String) -> String {
+    if message.contains('\n') || message.contains('\r') {
+        message.split(['\n', '\r']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" | ")
+    } else {
+        message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,36 @@
+//! git, run with argument vectors in the repository root.
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::error::{Error, Result};
+use crate::host::process;
+
+/// The git executable, or an error saying how to get it.
+pub fn git_program() -> Result<PathBuf> {
+    process::find_on_path("git")
+        .ok_or_else(|| Error::usage("git not found on PATH; install git (e.g. `apt-get install git`)"))
+}
+
+/// Run git with `args` in `root` and return its output, whatever the exit status.
+pub fn run(root: &Path, args: &[&str]) -> Result<Output> {
+    process::capture(&git_program()?, args, root)
+}
+
+/// Run git and return stdout; a non-zero exit is an error naming the command.
+pub fn stdout(root: &Path, args: &[&str]) -> Result<String> {
+    let out = run(root, args)?;
+    if !out.status.success() {
+        return Err(Error::usage(format!(
+            "`git {}` failed in {}: {}",
+            args.join(" "),
+            root.display(),
+            process::tail(&out.stderr, 3)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether `root` is inside a git work tree.
+pub fn is_repo(root: &Path) -> bool {
+    run(root, &["rev-parse", "--is-inside-work-tree"]).is_ok_and(|o| o.status.success())
+}

@@ -1,0 +1,6 @@
+//! The edges: files, processes, git, python and its tools. Thin wrappers that
+//! turn the outside world into data for the core.
+pub mod fs;
+pub mod git;
+pub mod process;
+pub mod settings;

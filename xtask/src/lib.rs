@@ -1,0 +1,14 @@
+//! The spec-gate toolbox as a library: `main.rs` only parses and dispatches.
+//!
+//! - [`spec`] is the pure core: markdown, template rules, workspaces and checks
+//!   turned into [`spec::finding::Finding`]s, with no processes and no writes.
+//! - [`host`] is the edge: files, git, python, pytest, black, make.
+//! - [`commands`] glue the two, one module per command; [`report`] renders findings.
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod error;
+pub mod host;
+pub mod report;
+pub mod spec;
+pub mod toml_lite;
