@@ -3,4 +3,6 @@
 pub mod fs;
 pub mod git;
 pub mod process;
+pub mod python;
 pub mod settings;
+pub mod templates;

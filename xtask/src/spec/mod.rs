@@ -1,4 +1,6 @@
 //! The pure core: documents and rules in, findings out. Nothing here starts a
 //! process or writes a file, so all of it is unit-tested without a repository.
 pub mod finding;
+pub mod phase;
 pub mod slug;
+pub mod workspace;
