@@ -36,3 +36,33 @@ impl Doc {
         }
     }
 }
+
+/// The phase named on recovery.md's `**Current Phase**:` line, and that line
+/// (1-based). None when the line is missing or names no phase we know.
+pub fn current_phase(recovery: &str) -> Option<(crate::spec::phase::Phase, usize)> {
+    recovery.lines().enumerate().find_map(|(i, line)| {
+        let rest = line.trim_start().trim_start_matches(['-', '*', ' ']).trim_start();
+        let value = strip_prefix_ci(rest, "current phase")?.trim_start_matches(['*', ':', ' ']);
+        Some((crate::spec::phase::Phase::parse(value)?, i + 1))
+    })
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::phase::Phase;
+
+    #[test]
+    fn reads_the_current_phase_line() {
+        assert_eq!(current_phase("# R\n\n**Current Phase**: implementation\n"), Some((Phase::Implementation, 3)));
+        assert_eq!(current_phase("**current phase**: Planning Complete -> Ready"), Some((Phase::Prd, 1)));
+        assert_eq!(current_phase("- **Current Phase:** QA"), Some((Phase::Qa, 1)));
+        assert_eq!(current_phase("no phase here"), None);
+        assert_eq!(current_phase("**Current Phase**: [Planning | Research]"), Some((Phase::Prd, 1)));
+    }
+}
