@@ -5,8 +5,8 @@ once per core, with the interpreter of the repository, and talks JSON:
 
 stdin:  {"version": 1, "feature_version": [3, 8] or null, "jobs": [JOB, ...]}
         JOB is {"path": "specs/active/x/prd.md", "code": "...", "first_line": 41}
-        (a markdown block: `first_line` lines come before its code, so the
-        compiler's line numbers are the markdown's) or
+        (a markdown block: `first_line` lines come before its code, and the
+        lines reported are the markdown's) or
         {"path": "src/pkg/mod.py", "file": "/abs/src/pkg/mod.py"} (a source file,
         read and decoded the way Python imports it).
 stdout: {"results": [{"ok": true} or {"ok": false, "line": 43, "message": "..."}]}
@@ -43,28 +43,31 @@ def nul_line(source, first_line):
 def compile_source(source, path, first_line=0, feature_version=None):
     """Compile `source` (str, or bytes of a file) without running it.
 
-    Returns None when it compiles, else (line or None, message).
+    Returns None when it compiles, else (line or None, message). Lines count
+    from the document's start: `first_line` lines come before the code. The
+    result is what compiling "\\n" * first_line + source gives, without making
+    the compiler read those blank lines again for every block of a long
+    document (which would cost time quadratic in its length).
     """
     line = nul_line(source, first_line)
     if line is not None:
         return line, "source contains a NUL byte; it is binary, not Python text"
-    padding = b"\n" if isinstance(source, bytes) else "\n"
-    padded = padding * first_line + source
     try:
         with warnings.catch_warnings():
             # Invalid escape sequences and the like warn; they are not errors.
             warnings.simplefilter("ignore")
             compile(
-                padded,
+                source,
                 path,
                 "exec",
                 flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
                 dont_inherit=True,
             )
             if feature_version is not None:
-                check_feature_version(padded, path, feature_version)
+                check_feature_version(source, path, feature_version)
     except SyntaxError as err:  # also IndentationError and TabError
-        return err.lineno, f"{type(err).__name__}: {err.msg}"
+        at = None if err.lineno is None else err.lineno + first_line
+        return at, f"{type(err).__name__}: {err.msg}"
     except (RecursionError, MemoryError):
         return None, "too deeply nested for the compiler"
     except (ValueError, UnicodeError) as err:

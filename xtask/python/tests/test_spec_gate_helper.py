@@ -162,3 +162,22 @@ def test_runs_as_the_gate_runs_it(tmp_path):
     result = json.loads(done.stdout)["results"][0]
     assert result["ok"] is False and result["line"] == 2
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "return 1\n",
+        "x = (\n",
+        "import os\nfrom __future__ import annotations\n",
+        "def f():\n  x = 1\n    y = 2\n",
+        "nonlocal x\n",
+    ],
+)
+def test_lines_are_those_of_the_padded_source(code):
+    """Shifting the compiler's line equals compiling with blank lines before."""
+    try:
+        compile("\n" * 57 + code, "doc.md", "exec", dont_inherit=True)
+    except SyntaxError as err:
+        padded_line = err.lineno
+    assert compile_code(code, first_line=57)[0] == padded_line

@@ -299,14 +299,12 @@ fn read_doc(path: &Path, canon_dir: &Path) -> (DocState, Option<String>) {
 
 /// Structure first, then each document's findings by line (stable).
 fn order_findings(findings: &mut [Finding]) {
-    let doc_rank = |f: &Finding| -> usize {
-        if f.id == "structure" {
-            return 0;
-        }
+    let rank = |f: &Finding| -> (bool, usize, usize) {
         let file = f.file.as_deref().unwrap_or("").to_ascii_lowercase();
-        Doc::ALL.iter().position(|d| file.ends_with(d.rel_path())).map_or(Doc::ALL.len() + 1, |i| i + 1)
+        let doc = Doc::ALL.iter().position(|d| file.ends_with(d.rel_path())).unwrap_or(Doc::ALL.len());
+        (f.id != "structure", doc, f.line.unwrap_or(0))
     };
-    findings.sort_by_key(|f| (doc_rank(f), f.line.unwrap_or(0)));
+    findings.sort_by_key(rank);
 }
 
 /// `git-clean`: at the prd phase (every gated workspace there), no tracked file

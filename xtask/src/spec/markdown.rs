@@ -283,6 +283,16 @@ impl<'a> Markdown<'a> {
         MaskedLines { md: self, mask, next_line: 1, mask_pos: 0 }
     }
 
+    /// 1-based `line` with the bytes inside `mask` (sorted, merged ranges)
+    /// replaced by a space; for one line, where [`Markdown::masked_lines`]
+    /// walks them all.
+    pub fn masked_line(&self, line: usize, mask: &[Range<usize>]) -> Cow<'a, str> {
+        let range = self.line_range(line);
+        let first = mask.partition_point(|m| m.end <= range.start);
+        let mut it = MaskedLines { md: self, mask, next_line: line, mask_pos: first };
+        it.next().map(|(_, text)| text).unwrap_or(Cow::Borrowed(""))
+    }
+
     /// Code blocks and HTML comments: what is never prose.
     pub fn non_prose_mask(&self) -> Vec<Range<usize>> {
         merge(self.blocks.iter().map(|b| b.range.clone()).chain(self.comments.iter().map(|c| c.range.clone())))
@@ -382,22 +392,18 @@ pub fn merge(ranges: impl Iterator<Item = Range<usize>>) -> Vec<Range<usize>> {
 /// Start offsets of every line: after `\n`, `\r\n`, or a lone `\r`.
 fn line_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    let mut starts = vec![0];
+    let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
+    starts.push(0);
     let mut i = 0;
-    while let Some(k) = memchr2(b'\n', b'\r', &bytes[i..]) {
-        let at = i + k;
-        if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-            i = at + 2;
-        } else {
-            i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => starts.push(i + 1),
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+            _ => {}
         }
-        starts.push(i);
+        i += 1;
     }
     starts
-}
-
-fn memchr2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == a || c == b)
 }
 
 /// `range.end` moved back over line endings.
@@ -416,12 +422,69 @@ fn collapse_ws(s: &str) -> String {
 
 /// Whitespace-separated tokens of `s` (the `wc -w` figure).
 pub fn raw_words(s: &str) -> usize {
-    s.split_whitespace().count()
+    count_tokens(s).0
 }
 
 /// Tokens of `s` that hold a letter or digit: `-`, `|`, `-->` are not words.
 pub fn prose_words(s: &str) -> usize {
-    s.split_whitespace().filter(|t| t.chars().any(char::is_alphanumeric)).count()
+    count_tokens(s).1
+}
+
+/// (tokens, tokens holding a letter or digit), whitespace as `split_whitespace`
+/// sees it; a byte loop over a class table, as word counts run over every line
+/// of every document.
+pub fn count_tokens(s: &str) -> (usize, usize) {
+    const OTHER: u8 = 0;
+    const SPACE: u8 = 1;
+    const ALNUM: u8 = 2;
+    const WIDE: u8 = 3;
+    static CLASS: [u8; 256] = {
+        let mut t = [OTHER; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = if c >= 0x80 {
+                WIDE
+            } else if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+                SPACE
+            } else if c.is_ascii_alphanumeric() {
+                ALNUM
+            } else {
+                OTHER
+            };
+            b += 1;
+        }
+        t
+    };
+    let bytes = s.as_bytes();
+    let (mut tokens, mut words) = (0, 0);
+    let (mut in_token, mut has_alnum) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let (space, alnum) = match CLASS[bytes[i] as usize] {
+            SPACE => (true, false),
+            ALNUM => (false, true),
+            OTHER => (false, false),
+            _ => {
+                let c = s[i..].chars().next().unwrap_or(' ');
+                i += c.len_utf8() - 1;
+                (c.is_whitespace(), c.is_alphanumeric())
+            }
+        };
+        i += 1;
+        if space {
+            tokens += usize::from(in_token);
+            words += usize::from(in_token && has_alnum);
+            in_token = false;
+            has_alnum = false;
+        } else {
+            in_token = true;
+            has_alnum |= alnum;
+        }
+    }
+    tokens += usize::from(in_token);
+    words += usize::from(in_token && has_alnum);
+    (tokens, words)
 }
 
 #[cfg(test)]
@@ -526,8 +589,34 @@ mod tests {
     }
 
     #[test]
+    fn pathological_inputs_parse() {
+        let inputs = [
+            ">".repeat(20_000),
+            "[".repeat(50_000),
+            "*a".repeat(30_000),
+            "- ".repeat(5_000) + "x",
+            "<!--".repeat(10_000),
+            "```\n".repeat(10_001),
+            "#".repeat(70_000) + " x",
+            "\r".repeat(50_000),
+        ];
+        for text in &inputs {
+            let md = Markdown::parse(text);
+            let mask = md.non_text_mask();
+            assert!(md.masked_lines(&mask).count() <= md.line_count());
+        }
+    }
+
+    #[test]
     fn word_counts() {
         assert_eq!(prose_words("a - b | --> c3 ✓"), 3);
         assert_eq!(raw_words("a - b | --> c3 ✓"), 7);
+        for s in ["", "  ", "a\u{a0}b\u{2003}c", "\u{b}x\u{c}y\r\nz", "é漢字 ok", "tail "] {
+            let expect = (
+                s.split_whitespace().count(),
+                s.split_whitespace().filter(|t| t.chars().any(char::is_alphanumeric)).count(),
+            );
+            assert_eq!(count_tokens(s), expect, "{s:?}");
+        }
     }
 }

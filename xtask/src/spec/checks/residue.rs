@@ -10,15 +10,17 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
     let mask = d.md.non_text_mask();
     let prose_mask = d.md.non_prose_mask();
     let mut out = Vec::new();
-    for ((line, text), (_, prose)) in d.md.masked_lines(&mask).zip(d.md.masked_lines(&prose_mask)) {
-        if !text.contains(['[', '{']) && !prose.contains(['[', '{']) {
+    for line in 1..=d.md.line_count() {
+        if !d.md.line(line).bytes().any(|b| b == b'[' || b == b'{') {
             continue;
         }
+        let text = d.md.masked_line(line, &mask);
         let found: Vec<&str> = placeholders_in(&text)
             .into_iter()
             .filter(|p| p.starts_with('{') || d.template.placeholders.contains(*p) || is_marker(p))
             .collect();
         if found.is_empty() {
+            let prose = d.md.masked_line(line, &prose_mask);
             let prose = prose.trim();
             if d.template.placeholder_lines.contains(prose) {
                 out.push(

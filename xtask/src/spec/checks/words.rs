@@ -3,7 +3,9 @@
 //! lines left as the template had them; the raw `wc -w` figure is reported too.
 use crate::spec::checks::DocInput;
 use crate::spec::finding::Finding;
-use crate::spec::markdown::{prose_words, raw_words};
+use std::borrow::Cow;
+
+use crate::spec::markdown::{count_tokens, prose_words, raw_words};
 use crate::spec::rules::Rule;
 
 /// Counted and raw words per line, as prefix sums (index = 1-based line).
@@ -23,10 +25,18 @@ impl WordCounts {
         let (mut c, mut r) = (0u64, 0u64);
         for (line, text) in d.md.masked_lines(&mask) {
             let trimmed = text.trim();
-            if !trimmed.is_empty() && !d.template.is_residue_line(trimmed) {
-                c += prose_words(trimmed) as u64;
+            let prose = !trimmed.is_empty() && !d.template.is_residue_line(trimmed);
+            if prose && matches!(text, Cow::Borrowed(_)) {
+                // Nothing masked: one pass gives both figures.
+                let (raw, words) = count_tokens(&text);
+                r += raw as u64;
+                c += words as u64;
+            } else {
+                if prose {
+                    c += prose_words(trimmed) as u64;
+                }
+                r += raw_words(d.md.line(line)) as u64;
             }
-            r += raw_words(d.md.line(line)) as u64;
             counted.push(c);
             raw.push(r);
         }
