@@ -3,4 +3,5 @@
 pub mod finding;
 pub mod phase;
 pub mod slug;
+pub mod tasks;
 pub mod workspace;
