@@ -1,6 +1,7 @@
 //! Checks of the qa phase over what a branch added: anti-pattern `rules` and
 //! `env-templates`. Both read only added lines of modified files, so old code
 //! is never blamed for what the feature did not touch.
+pub mod api_docs;
 pub mod env_templates;
 pub mod rules;
 
