@@ -2,6 +2,8 @@
 //! process or writes a file, so all of it is unit-tested without a repository.
 pub mod finding;
 pub mod glob;
+pub mod ledger;
+pub mod markers;
 pub mod phase;
 pub mod qa;
 pub mod slug;
