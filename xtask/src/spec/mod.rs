@@ -1,7 +1,11 @@
 //! The pure core: documents and rules in, findings out. Nothing here starts a
 //! process or writes a file, so all of it is unit-tested without a repository.
 pub mod finding;
+pub mod glob;
+pub mod ledger;
+pub mod markers;
 pub mod phase;
+pub mod qa;
 pub mod slug;
 pub mod tasks;
 pub mod workspace;
