@@ -17,9 +17,10 @@ use crate::host::fs::{find_ci, today_utc, unique};
 use crate::host::templates;
 use crate::host::workspaces::{self, Location};
 use crate::report::JSON_VERSION;
+use crate::spec::markers;
 use crate::spec::slug::slugify;
 use crate::spec::tasks;
-use crate::spec::workspace::{fill, replace_block, Doc, Fill};
+use crate::spec::workspace::{fill, Doc, Fill};
 
 pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome> {
     let feature = feature_name(name);
@@ -129,9 +130,8 @@ fn build(dir: &Path, templates: &[templates::Template], values: &Fill) -> Result
         let mut text = fill(&template.text, values);
         if template.doc == Doc::Tasks {
             let progress = tasks::parse(&text).progress_block();
-            if let Some(with_progress) = replace_block(&text, "progress", &progress) {
-                text = with_progress;
-            }
+            // A custom template without the markers gets the block appended.
+            text = markers::replace(&text, "progress", &progress);
         }
         let path = dir.join(template.doc.rel_path());
         std::fs::write(&path, text).map_err(|e| io(&path, e))?;
