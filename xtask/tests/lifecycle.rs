@@ -485,3 +485,29 @@ fn interrupted_archives_are_finished_by_the_next_run() {
     assert!(repo.read("specs/archive/INDEX.md").contains("| second | Second | 2021-02-03 | passed |"));
     assert_one_line_error(&repo.xtask(&["archive", "second"]), 1, "already archived");
 }
+
+#[test]
+fn list_shows_the_last_gate_and_whether_it_is_stale() {
+    use xtask::spec::{finding::Finding, ledger};
+    let repo = repo_with_workspace();
+    let ws = repo.path.join("specs/active").join(SLUG);
+    let hashes =
+        DOCS.iter().map(|d| (d.to_string(), ledger::hash(&std::fs::read(ws.join(d)).unwrap()))).collect::<Vec<_>>();
+    let entry = ledger::Entry {
+        time: "2026-11-23T10:00:00Z".into(),
+        phase: "prd".into(),
+        ok: false,
+        findings: vec![Finding::fail("words", "document", "short"), Finding::pass("structure", "files", "ok")],
+        hashes,
+    };
+    repo.write(&format!("specs/active/{SLUG}/{}", ledger::FILE), &entry.to_json().to_string());
+    let row = |run: &Run| run.stdout.lines().find(|l| l.contains(SLUG)).unwrap().to_string();
+    let run = repo.xtask(&["list"]);
+    assert!(row(&run).contains(" failed 1 ") && !row(&run).contains("stale"), "{}", run.stdout);
+    repo.write(&format!("specs/active/{SLUG}/prd.md"), "# PRD: edited since\n");
+    let run = repo.xtask(&["list"]);
+    assert!(row(&run).contains(" failed 1 (stale) "), "{}", run.stdout);
+    let v = repo.xtask(&["list", "--json"]).json();
+    assert_eq!(v["workspaces"][0]["gate"]["stale"], true);
+    assert_eq!(v["workspaces"][0]["gate"]["changed"], serde_json::json!(["prd.md"]));
+}

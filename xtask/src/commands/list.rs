@@ -89,6 +89,19 @@ fn to_json(ctx: &Ctx, ws: &WorkspaceDir, s: &Summary) -> Value {
         }),
     );
     put(
+        "gate",
+        s.gate.as_ref().map(|g| {
+            json!({
+                "time": g.time,
+                "phase": g.phase,
+                "ok": g.ok,
+                "failed": g.failed,
+                "stale": !g.changed.is_empty(),
+                "changed": g.changed,
+            })
+        }),
+    );
+    put(
         "archived",
         s.archive.as_ref().map(|r| {
             let mut rec = Map::new();
@@ -109,7 +122,7 @@ fn render(rows: &[(WorkspaceDir, Summary)], style: &Style) -> String {
         return "no workspaces in specs/active/ or specs/archive/; create one with `cargo xtask new-spec NAME`\n"
             .into();
     }
-    let cells: Vec<[String; 6]> = rows
+    let cells: Vec<[String; 7]> = rows
         .iter()
         .map(|(ws, s)| {
             let tasks = s.tasks.map_or("-".to_string(), |t| format!("{}/{}", t.closed(), t.total));
@@ -123,20 +136,21 @@ fn render(rows: &[(WorkspaceDir, Summary)], style: &Style) -> String {
                 ws.name.clone(),
                 s.phase.map_or("?".to_string(), |p| p.as_str().to_string()),
                 tasks,
+                gate_cell(s),
                 s.created.clone().unwrap_or_else(|| "-".into()),
                 title,
             ]
             .map(|c| printable(&c))
         })
         .collect();
-    let header = ["WHERE", "SLUG", "PHASE", "TASKS", "CREATED", "TITLE"].map(String::from);
+    let header = ["WHERE", "SLUG", "PHASE", "TASKS", "GATE", "CREATED", "TITLE"].map(String::from);
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in &cells {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |row: &[String; 6]| {
+    let line = |row: &[String; 7]| {
         let mut text = String::new();
         for (i, cell) in row.iter().enumerate() {
             if i + 1 == row.len() {
@@ -160,6 +174,18 @@ fn render(rows: &[(WorkspaceDir, Summary)], style: &Style) -> String {
         rows.len() - active
     ));
     out
+}
+
+/// The last gate run: `ok`, `failed 3`, `-` when never run; `(stale)` when a
+/// document changed since.
+fn gate_cell(s: &Summary) -> String {
+    let Some(g) = &s.gate else { return "-".into() };
+    let verdict = if g.ok { "ok".to_string() } else { format!("failed {}", g.failed) };
+    if g.changed.is_empty() {
+        verdict
+    } else {
+        format!("{verdict} (stale)")
+    }
 }
 
 /// Text with control characters replaced, so a hostile title or folder name

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::host::fs::{decode, find_ci, write_atomic, Text};
+use crate::spec::ledger;
 use crate::spec::workspace::{self, Doc, DocFile, DocText, Summary, WorkspaceTexts, ARCHIVE_RECORD};
 
 /// Documents larger than this are not read (a workspace document is a few
@@ -131,47 +132,62 @@ pub fn read(root: &Path, ws: &WorkspaceDir) -> WorkspaceTexts {
                 }
             }
             match found {
-                Some(path) => DocFile { doc, rel_path: rel.join("/"), text: read_doc(&path, fence.as_deref()) },
-                None => DocFile { doc, rel_path: doc.rel_path().to_string(), text: DocText::Missing },
+                Some(path) => {
+                    let (text, hash) = read_doc(&path, fence.as_deref());
+                    DocFile { doc, rel_path: rel.join("/"), text, hash }
+                }
+                None => DocFile { doc, rel_path: doc.rel_path().to_string(), text: DocText::Missing, hash: None },
             }
         })
         .collect();
-    let archive_record = find_ci(&ws.path, ARCHIVE_RECORD).and_then(|p| match read_doc(&p, fence.as_deref()) {
+    let read_text = |path: Option<PathBuf>| match read_doc(&path?, fence.as_deref()).0 {
         DocText::Text(t) => Some(t),
         _ => None,
-    });
-    WorkspaceTexts { name: ws.name.clone(), files, archive_record }
+    };
+    let archive_record = read_text(find_ci(&ws.path, ARCHIVE_RECORD));
+    let (ledger_dir, ledger_name) = ledger::FILE.rsplit_once('/').unwrap_or(("", ledger::FILE));
+    let ledger = read_text(find_ci(&ws.path, ledger_dir).and_then(|dir| find_ci(&dir, ledger_name)));
+    WorkspaceTexts { name: ws.name.clone(), files, archive_record, ledger }
 }
 
-/// Read one document, refusing folders, files too large, and symlinks that
-/// lead outside `fence` (the canonical specs/ folder).
-fn read_doc(path: &Path, fence: Option<&Path>) -> DocText {
+/// Read one document: its text and the hash of its bytes. Folders, files too
+/// large and symlinks that lead outside `fence` (the canonical specs/ folder)
+/// are not read.
+fn read_doc(path: &Path, fence: Option<&Path>) -> (DocText, Option<String>) {
+    match read_bytes(path, fence) {
+        Ok(bytes) => {
+            let hash = Some(ledger::hash(&bytes));
+            match decode(&bytes) {
+                Text::Ok(text) => (DocText::Text(text), hash),
+                Text::NotText { line } => (DocText::NotText { line }, hash),
+            }
+        }
+        Err(why) => (DocText::Unreadable(why), None),
+    }
+}
+
+/// The bytes of a document, or why they were not read.
+fn read_bytes(path: &Path, fence: Option<&Path>) -> std::result::Result<Vec<u8>, String> {
     let canon = match path.canonicalize() {
         Ok(c) => c,
-        Err(_) => return DocText::Unreadable("a broken symlink or a symlink loop".into()),
+        Err(_) => return Err("a broken symlink or a symlink loop".into()),
     };
     if let Some(fence) = fence {
         if !canon.starts_with(fence) {
-            return DocText::Unreadable("leads outside specs/ (symlink); not read".into());
+            return Err("leads outside specs/ (symlink); not read".into());
         }
     }
     let meta = match std::fs::metadata(&canon) {
         Ok(m) => m,
-        Err(e) => return DocText::Unreadable(format!("cannot read: {e}")),
+        Err(e) => return Err(format!("cannot read: {e}")),
     };
     if meta.is_dir() {
-        return DocText::Unreadable("a folder, not a file".into());
+        return Err("a folder, not a file".into());
     }
     if meta.len() > MAX_DOC_BYTES {
-        return DocText::Unreadable(format!("{} bytes, larger than the {} MiB limit", meta.len(), MAX_DOC_BYTES >> 20));
+        return Err(format!("{} bytes, larger than the {} MiB limit", meta.len(), MAX_DOC_BYTES >> 20));
     }
-    match std::fs::read(&canon) {
-        Ok(bytes) => match decode(&bytes) {
-            Text::Ok(text) => DocText::Text(text),
-            Text::NotText { line } => DocText::NotText { line },
-        },
-        Err(e) => DocText::Unreadable(format!("cannot read: {e}")),
-    }
+    std::fs::read(&canon).map_err(|e| format!("cannot read: {e}"))
 }
 
 /// Summaries of every archived workspace, sorted by name.

@@ -1,6 +1,7 @@
 //! A spec workspace: `specs/active/{slug}/` (or `specs/archive/{slug}/`) and its
 //! five documents.
 
+use crate::spec::ledger;
 use crate::spec::phase::Phase;
 use crate::spec::tasks::{self, TaskCounts};
 
@@ -77,6 +78,8 @@ pub struct DocFile {
     /// or the expected path when missing.
     pub rel_path: String,
     pub text: DocText,
+    /// [`ledger::hash`] of the file's bytes as read (None when not read).
+    pub hash: Option<String>,
 }
 
 /// The name of the file inside an archived workspace that records when and
@@ -92,11 +95,19 @@ pub struct WorkspaceTexts {
     pub files: Vec<DocFile>,
     /// The text of [`ARCHIVE_RECORD`], when present.
     pub archive_record: Option<String>,
+    /// The text of the gate ledger ([`ledger::FILE`]), when present.
+    pub ledger: Option<String>,
 }
 
 impl WorkspaceTexts {
     pub fn file(&self, doc: Doc) -> Option<&DocFile> {
         self.files.iter().find(|f| f.doc == doc)
+    }
+
+    /// (path inside the workspace, hash of its bytes) of every document read:
+    /// what the gate ledger records and compares.
+    pub fn hashes(&self) -> Vec<(String, String)> {
+        self.files.iter().filter_map(|f| Some((f.rel_path.clone(), f.hash.clone()?))).collect()
     }
 
     /// The document's text when it was read as text.
@@ -162,8 +173,21 @@ pub struct Summary {
     /// None when tasks.md is not readable text.
     pub tasks: Option<TaskCounts>,
     pub archive: Option<ArchiveRecord>,
+    /// The last gate run recorded in the ledger.
+    pub gate: Option<GateSummary>,
     /// One short note per document that is missing or unreadable.
     pub problems: Vec<String>,
+}
+
+/// The last gate run of a workspace, from its ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GateSummary {
+    pub time: String,
+    pub phase: String,
+    pub ok: bool,
+    pub failed: usize,
+    /// Documents changed since that run (the result is stale when not empty).
+    pub changed: Vec<String>,
 }
 
 /// Summarize a workspace from its texts.
@@ -187,6 +211,13 @@ pub fn summarize(ws: &WorkspaceTexts) -> Summary {
         phase: ws.text(Doc::Recovery).and_then(current_phase).map(|(p, _)| p),
         tasks: ws.text(Doc::Tasks).map(|t| tasks::parse(t).counts()),
         archive: ws.archive_record.as_deref().map(ArchiveRecord::parse),
+        gate: ws.ledger.as_deref().and_then(ledger::Entry::from_json).map(|entry| GateSummary {
+            failed: entry.findings.iter().filter(|f| f.is_fail()).count(),
+            changed: entry.changed_since(&ws.hashes()),
+            time: entry.time,
+            phase: entry.phase,
+            ok: entry.ok,
+        }),
         problems,
     }
 }
@@ -509,9 +540,10 @@ mod tests {
                     Doc::Recovery => recovery.clone(),
                     _ => DocText::Text(String::new()),
                 },
+                hash: Some(ledger::hash(doc.rel_path().as_bytes())),
             })
             .collect();
-        WorkspaceTexts { name: "x".into(), files, archive_record: None }
+        WorkspaceTexts { name: "x".into(), files, archive_record: None, ledger: None }
     }
 
     #[test]
@@ -622,5 +654,26 @@ mod tests {
              | a | - | unknown | no record |\n| b | B \\| pipe | 2026-02-02 | forced |\n"
         ));
         assert!(archive_index(&[]).ends_with("No workspace has been archived yet.\n"));
+    }
+
+    #[test]
+    fn last_gate_and_staleness() {
+        let mut ws = texts(DocText::Missing, DocText::Missing, DocText::Missing);
+        let mut hashes = ws.hashes();
+        let entry = |hashes: Vec<(String, String)>| ledger::Entry {
+            time: "2026-11-23T10:00:00Z".into(),
+            phase: "prd".into(),
+            ok: false,
+            findings: vec![crate::spec::finding::Finding::fail("words", "document", "short")],
+            hashes,
+        };
+        ws.ledger = Some(entry(hashes.clone()).to_json().to_string());
+        let gate = summarize(&ws).gate.unwrap();
+        assert_eq!((gate.ok, gate.failed, gate.changed.len()), (false, 1, 0));
+        hashes[0].1 = "0".into();
+        ws.ledger = Some(entry(hashes).to_json().to_string());
+        assert_eq!(summarize(&ws).gate.unwrap().changed, ["prd.md"]);
+        ws.ledger = Some("{broken".into());
+        assert_eq!(summarize(&ws).gate, None);
     }
 }
