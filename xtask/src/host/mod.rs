@@ -7,3 +7,4 @@ pub mod process;
 pub mod python;
 pub mod settings;
 pub mod templates;
+pub mod workspaces;
