@@ -6,6 +6,7 @@ pub mod ledger;
 pub mod markers;
 pub mod phase;
 pub mod qa;
+pub mod recover;
 pub mod slug;
 pub mod tasks;
 pub mod workspace;

@@ -4,6 +4,7 @@
 pub mod api_docs;
 pub mod env_templates;
 pub mod rules;
+pub mod tasks;
 
 /// A modified file and the lines the change added to it (1-based, with text).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
