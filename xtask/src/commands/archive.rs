@@ -26,7 +26,8 @@ use crate::host::workspaces::{self, IndexUpdate, Location, WorkspaceDir};
 use crate::report::{finding_line, JSON_VERSION};
 use crate::spec::finding::Finding;
 use crate::spec::phase::Phase;
-use crate::spec::tasks::{self, TaskState};
+use crate::spec::qa;
+use crate::spec::tasks;
 use crate::spec::workspace::{
     current_phase, field, set_field, ArchiveRecord, Doc, DocText, WorkspaceTexts, ARCHIVE_RECORD,
 };
@@ -118,9 +119,10 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
     Ok(Outcome::Success)
 }
 
-/// The qa check archive runs. For now: tasks.md exists, has tasks, and every
-/// task is done (`- [x]`) or not applicable with a reason (`- [-] reason`).
-/// The lead swaps in `gate --phase qa` here once the gate exists.
+/// The qa check archive runs. For now: tasks.md is readable and the `tasks`
+/// check passes at qa (it has tasks, and every task is done, `- [x]`, or not
+/// applicable with a reason, `- [-] reason`). The lead swaps in
+/// `gate --phase qa` here once the gate exists.
 fn qa_findings(ctx: &Ctx, ws: &WorkspaceDir, texts: &WorkspaceTexts) -> Result<Vec<Finding>> {
     let file = texts.file(Doc::Tasks).map_or_else(|| Doc::Tasks.rel_path().to_string(), |f| f.rel_path.clone());
     let rel = format!("{}/{file}", ctx.rel(&ws.path));
@@ -137,60 +139,7 @@ fn qa_findings(ctx: &Ctx, ws: &WorkspaceDir, texts: &WorkspaceTexts) -> Result<V
                 .at(rel, None)])
         }
     };
-    let list = tasks::parse(text);
-    if list.tasks.is_empty() {
-        return Ok(vec![
-            Finding::fail("tasks", "empty", "tasks.md has no task items (`- [ ] **A1**: ...`)").at(rel, None)
-        ]);
-    }
-    let mut findings = Vec::new();
-    for task in &list.tasks {
-        match task.state {
-            TaskState::Open => findings.push(
-                Finding::fail(
-                    "tasks",
-                    "open",
-                    format!(
-                        "task {} is not done{}; check it (`- [x]`) or mark it not applicable (`- [-] reason`)",
-                        task.label(),
-                        task.blocker.as_ref().map(|b| format!(" (blocked: {b})")).unwrap_or_default()
-                    ),
-                )
-                .at(rel.clone(), Some(task.line)),
-            ),
-            TaskState::NotApplicable if reason_of(&task.text).is_empty() => findings.push(
-                Finding::fail(
-                    "tasks",
-                    "no-reason",
-                    format!("task {} is marked not applicable without a reason; say why after `- [-]`", task.label()),
-                )
-                .at(rel.clone(), Some(task.line)),
-            ),
-            _ => {}
-        }
-    }
-    let c = list.counts();
-    if findings.is_empty() {
-        findings.push(
-            Finding::pass(
-                "tasks",
-                "closed",
-                format!("all {} tasks done ({}) or not applicable ({})", c.total, c.done, c.not_applicable),
-            )
-            .at(rel, None)
-            .measure(c.closed() as f64, c.total as f64),
-        );
-    }
-    Ok(findings)
-}
-
-/// A not-applicable task's text without its id: what is left must say why.
-fn reason_of(text: &str) -> &str {
-    let rest = match text.strip_prefix("**").and_then(|t| t.find("**").map(|end| &t[end + 2..])) {
-        Some(after_id) => after_id,
-        None => text,
-    };
-    rest.trim_start_matches([':', ' ', '\t', '-']).trim()
+    Ok(qa::tasks::check(&rel, &tasks::parse(text), Phase::Qa))
 }
 
 fn qa_summary(checks: &[Finding]) -> String {
