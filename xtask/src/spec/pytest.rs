@@ -1,0 +1,279 @@
+//! What a pytest run means: its exit status mapped to our verdicts, the reason
+//! it gives when it stops early, and whether pytest-xdist pays for a suite.
+
+/// How one pytest run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Exit 0.
+    Passed,
+    /// Exit 1: tests failed.
+    Failed,
+    /// Exit 5: nothing was collected (also when `-k` deselects everything).
+    NoTests,
+    /// Exit 2 (interrupted, collection errors), 3 (internal error), 4 (usage,
+    /// missing plugin or path), a signal or anything else: pytest's reason.
+    Error(String),
+}
+
+impl Verdict {
+    /// Read pytest's exit status (None: killed by a signal) and the last lines
+    /// of its output.
+    pub fn from_exit(code: Option<i32>, tail: &[String]) -> Verdict {
+        match code {
+            Some(0) => Verdict::Passed,
+            Some(1) => Verdict::Failed,
+            Some(5) => Verdict::NoTests,
+            Some(2) => Verdict::Error(with_default(reason(tail), "pytest was interrupted (exit 2)")),
+            Some(3) => Verdict::Error(with_default(reason(tail), "pytest had an internal error (exit 3)")),
+            Some(4) => Verdict::Error(with_default(reason(tail), "pytest rejected its arguments (exit 4)")),
+            Some(other) => Verdict::Error(with_default(reason(tail), &format!("pytest exited with status {other}"))),
+            None => Verdict::Error("pytest was killed by a signal".into()),
+        }
+    }
+
+    /// Several runs of one suite (e.g. the part under coverage and the rest):
+    /// an error wins, then a failure; "no tests" only when every part had none.
+    pub fn combine(parts: &[Verdict]) -> Verdict {
+        if let Some(err) = parts.iter().find(|v| matches!(v, Verdict::Error(_))) {
+            return err.clone();
+        }
+        if parts.contains(&Verdict::Failed) {
+            return Verdict::Failed;
+        }
+        if !parts.is_empty() && parts.iter().all(|v| *v == Verdict::NoTests) {
+            return Verdict::NoTests;
+        }
+        Verdict::Passed
+    }
+}
+
+fn with_default(reason: String, default: &str) -> String {
+    if reason.is_empty() {
+        default.to_string()
+    } else {
+        reason
+    }
+}
+
+/// pytest's own words for why it stopped: for each module that failed to
+/// collect, its path and the exception (the last `E   ` line of its section);
+/// usage errors and missing paths (`ERROR: ...`, `...: error: ...`);
+/// `INTERNALERROR>` and `Interrupted:` lines. Else its last line.
+pub fn reason(tail: &[String]) -> String {
+    let mut picked: Vec<String> = Vec::new();
+    let push = |text: String, picked: &mut Vec<String>| {
+        if !picked.contains(&text) {
+            picked.push(text);
+        }
+    };
+    // The module whose collection section we are in, and its last `E` line.
+    let mut collecting: Option<(String, Option<String>)> = None;
+    for line in tail {
+        let text = line.trim().trim_matches(|c| c == '!' || c == '=').trim();
+        if line.starts_with("___") || line.starts_with("===") {
+            if let Some((path, Some(error))) = collecting.take() {
+                push(format!("{path}: {error}"), &mut picked);
+            }
+            let title = text.trim_matches('_').trim();
+            collecting = title.strip_prefix("ERROR collecting ").map(|p| (p.to_string(), None));
+            continue;
+        }
+        if let Some(error) = line.strip_prefix("E   ") {
+            if let Some((_, last)) = collecting.as_mut() {
+                *last = Some(error.trim().to_string());
+            }
+            continue;
+        }
+        let wanted = (text.starts_with("ERROR: ") && !text.starts_with("ERROR: usage:"))
+            || (text.starts_with("ERROR ") && text.contains(" - "))
+            || text.starts_with("INTERNALERROR>")
+            || text.starts_with("Interrupted:")
+            || text.contains(": error: ");
+        if wanted {
+            push(text.to_string(), &mut picked);
+        }
+    }
+    if let Some((path, Some(error))) = collecting {
+        push(format!("{path}: {error}"), &mut picked);
+    }
+    if picked.is_empty() {
+        return tail.iter().rev().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or_default().to_string();
+    }
+    // Keep it short: the first lines name the cause, later ones repeat it.
+    picked.truncate(3);
+    picked.join("; ")
+}
+
+/// pytest's closing line (`3 failed, 10 passed in 1.2s`), decorations removed.
+pub fn summary(tail: &[String]) -> Option<String> {
+    tail.iter()
+        .rev()
+        .map(|l| l.trim().trim_matches('=').trim())
+        .find(|l| {
+            [" passed", " failed", " error", " skipped", " deselected", "no tests ran"].iter().any(|w| l.contains(w))
+        })
+        .map(str::to_string)
+}
+
+/// Serial test work, in seconds, from which `-n auto` pays on a 2-core
+/// machine. Measured with `cargo xtask bench xdist`-style runs on this 2-core
+/// host (Python 3.11, pytest 9.2, xdist 3.8, see the closing note of issue 5):
+/// starting two workers costs about 1.2 s of wall time, and suites of CPU-bound
+/// tests broke even at 2.4-2.6 s of serial work; below that xdist is slower.
+pub const XDIST_MIN_SERIAL_SECONDS: f64 = 2.5;
+
+/// What starting xdist workers costs in wall time (same measurement).
+pub const XDIST_OVERHEAD_SECONDS: f64 = 1.2;
+
+/// Arguments with which we leave xdist alone: the user chose a worker count,
+/// or wants a debugger, live output or no xdist at all.
+pub fn user_controls_workers(args: &[String]) -> bool {
+    let mut previous_p = false;
+    for arg in args {
+        let a = arg.as_str();
+        if previous_p && a.starts_with("no:") {
+            return true;
+        }
+        previous_p = a == "-p";
+        if a == "-n"
+            || a.starts_with("-n") && a[2..].chars().all(|c| c.is_ascii_alphanumeric()) && a.len() > 2
+            || a.starts_with("--numprocesses")
+            || a.starts_with("--dist")
+            || a == "--pdb"
+            || a == "--trace"
+            || a == "-s"
+            || a == "--capture=no"
+            || a.starts_with("-pno:")
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The timing remembered from the last full run of a suite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LastRun {
+    pub wall_seconds: f64,
+    /// 1 for a plain run, else the number of xdist workers.
+    pub workers: usize,
+}
+
+impl LastRun {
+    /// The serial work the run stands for: its wall time, or for an xdist run
+    /// the time its workers spent, less their start-up.
+    pub fn serial_seconds(self) -> f64 {
+        if self.workers <= 1 {
+            self.wall_seconds
+        } else {
+            (self.wall_seconds - XDIST_OVERHEAD_SECONDS).max(0.0) * self.workers as f64
+        }
+    }
+}
+
+/// Whether to add `-n auto`: xdist is installed, the user did not choose, and
+/// the last full run showed enough serial work to gain. A suite never timed
+/// runs plain once (a tiny suite is 16x slower under xdist; a big one loses
+/// at most one run).
+pub fn use_xdist(installed: bool, user_args: &[String], last: Option<LastRun>) -> bool {
+    installed
+        && !user_controls_workers(user_args)
+        && last.is_some_and(|l| l.serial_seconds() >= XDIST_MIN_SERIAL_SECONDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Verdict::from_exit(Some(0), &[]), Verdict::Passed);
+        assert_eq!(Verdict::from_exit(Some(1), &[]), Verdict::Failed);
+        assert_eq!(Verdict::from_exit(Some(5), &[]), Verdict::NoTests);
+        assert_eq!(Verdict::from_exit(Some(3), &[]), Verdict::Error("pytest had an internal error (exit 3)".into()));
+        assert_eq!(Verdict::from_exit(None, &[]), Verdict::Error("pytest was killed by a signal".into()));
+    }
+
+    #[test]
+    fn reasons_pytest_gives() {
+        // exit 4, an unknown option (xdist missing)
+        let usage = lines(
+            "ERROR: usage: __main__.py [options] [file_or_dir] [file_or_dir] [...]\n\
+             __main__.py: error: unrecognized arguments: -n\n  inifile: None\n  rootdir: /r\n",
+        );
+        assert_eq!(
+            Verdict::from_exit(Some(4), &usage),
+            Verdict::Error("__main__.py: error: unrecognized arguments: -n".into())
+        );
+        // exit 4, a missing folder
+        let missing = lines("ERROR: file or directory not found: tests/unit\n\nno tests ran in 0.00s\n");
+        assert_eq!(reason(&missing), "ERROR: file or directory not found: tests/unit");
+        // exit 2, collection errors (pytest 9: the reason is in the ERRORS section)
+        let sections = lines(concat!(
+            "==================================== ERRORS ====================================\n",
+            "__________________ ERROR collecting tests/unit/test_broken.py __________________\n",
+            "ImportError while importing test module '/r/tests/unit/test_broken.py'.\n",
+            "tests/unit/test_broken.py:1: in <module>\n",
+            "    import no_such_module\n",
+            "E   ModuleNotFoundError: No module named 'no_such_module'\n",
+            "___________________ ERROR collecting tests/unit/test_bad.py ___________________\n",
+            "E     File \"/r/tests/unit/test_bad.py\", line 1\n",
+            "E       def f(:\n",
+            "E   SyntaxError: invalid syntax\n",
+            "=========================== short test summary info ============================\n",
+            "ERROR tests/unit/test_broken.py\n",
+            "ERROR tests/unit/test_bad.py\n",
+            "!!!!!!!!!!!!!!!!!!! Interrupted: 2 errors during collection !!!!!!!!!!!!!!!!!!!!\n",
+            "============================== 2 errors in 0.23s ===============================\n",
+        ));
+        assert_eq!(
+            reason(&sections),
+            "tests/unit/test_broken.py: ModuleNotFoundError: No module named 'no_such_module'; \
+             tests/unit/test_bad.py: SyntaxError: invalid syntax; Interrupted: 2 errors during collection"
+        );
+        // with `-ra`, the short summary carries the reason
+        let collect = lines(
+            "==== short test summary info ====\n\
+             ERROR tests/unit/test_a.py - ModuleNotFoundError: No module named 'nope'\n\
+             !!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!\n\
+             ============================== 1 error in 0.05s ===============================\n",
+        );
+        assert_eq!(
+            reason(&collect),
+            "ERROR tests/unit/test_a.py - ModuleNotFoundError: No module named 'nope'; Interrupted: 1 error during collection"
+        );
+        assert_eq!(reason(&lines("something odd\n\n")), "something odd");
+        assert_eq!(summary(&collect).as_deref(), Some("1 error in 0.05s"));
+    }
+
+    #[test]
+    fn combining_parts() {
+        use Verdict::*;
+        assert_eq!(Verdict::combine(&[Passed, NoTests]), Passed);
+        assert_eq!(Verdict::combine(&[NoTests, NoTests]), NoTests);
+        assert_eq!(Verdict::combine(&[Failed, Passed]), Failed);
+        assert_eq!(Verdict::combine(&[Failed, Error("x".into())]), Error("x".into()));
+    }
+
+    #[test]
+    fn xdist_only_when_it_pays_and_the_user_did_not_choose() {
+        let args = |s: &[&str]| s.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        let big = Some(LastRun { wall_seconds: 30.0, workers: 1 });
+        let small = Some(LastRun { wall_seconds: 0.8, workers: 1 });
+        assert!(use_xdist(true, &[], big));
+        assert!(!use_xdist(true, &[], small));
+        assert!(!use_xdist(true, &[], None));
+        assert!(!use_xdist(false, &[], big));
+        for user in [&["-n", "4"][..], &["-n4"], &["--numprocesses=2"], &["--pdb"], &["-p", "no:xdist"], &["-s"]] {
+            assert!(!use_xdist(true, &args(user), big), "{user:?}");
+        }
+        assert!(use_xdist(true, &args(&["-k", "slow", "-x", "-p", "myplugin"]), big));
+        // An xdist run of 10 s on 2 workers stands for (10 - overhead) * 2 s.
+        assert!(LastRun { wall_seconds: 10.0, workers: 2 }.serial_seconds() > 17.0);
+        assert!(!use_xdist(true, &[], Some(LastRun { wall_seconds: 1.5, workers: 2 })));
+    }
+}
