@@ -1,8 +1,285 @@
-//! `cargo xtask archive`.
-use crate::commands::{not_yet, Outcome};
-use crate::context::Ctx;
-use crate::error::Result;
+//! `cargo xtask archive SLUG [--force] [--dry-run]`: move a finished workspace
+//! from specs/active/ to specs/archive/.
+//!
+//! The steps, and what a crash between them leaves:
+//! 1. the qa check runs; on failure (without --force) nothing changes;
+//! 2. `archive.md` (date, forced or not, what the qa check said) is written
+//!    inside the still-active workspace. A crash here leaves an active workspace
+//!    holding a record: `list` points at it, and the next `archive SLUG` simply
+//!    overwrites the record and goes on;
+//! 3. the folder moves with one rename, so it is wholly in active/ or wholly in
+//!    archive/, never split. A crash right after leaves an archived workspace
+//!    whose PRD still says Draft: the record is already inside it, so INDEX.md
+//!    can be rebuilt, and the next `archive SLUG` finishes step 4;
+//! 4. the PRD's `**Status**:` becomes Complete and recovery.md's
+//!    `**Current Phase**:` becomes archived (each file rewritten atomically);
+//! 5. specs/archive/INDEX.md is rebuilt from the archive folder's contents
+//!    alone (temporary file + rename). `list` rebuilds it too, so a lost or stale
+//!    index repairs itself.
+use serde_json::json;
 
-pub fn run(_ctx: &Ctx, _slug: &str, _force: bool, _dry_run: bool) -> Result<Outcome> {
-    not_yet("archive")
+use crate::commands::Outcome;
+use crate::context::Ctx;
+use crate::error::{Error, Result};
+use crate::host::fs::{today_utc, write_atomic};
+use crate::host::workspaces::{self, IndexUpdate, Location, WorkspaceDir};
+use crate::report::{finding_line, JSON_VERSION};
+use crate::spec::finding::Finding;
+use crate::spec::phase::Phase;
+use crate::spec::qa;
+use crate::spec::tasks;
+use crate::spec::workspace::{
+    current_phase, field, set_field, ArchiveRecord, Doc, DocText, WorkspaceTexts, ARCHIVE_RECORD,
+};
+
+/// How many failed findings the human output prints.
+const SHOWN_FINDINGS: usize = 10;
+
+/// What `archive` did or would do, for the human and JSON outputs.
+struct Plan {
+    slug: String,
+    from: String,
+    to: String,
+    forced: bool,
+    dry_run: bool,
+    checks: Vec<Finding>,
+    actions: Vec<String>,
+}
+
+pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome> {
+    check_name(slug)?;
+    let active = workspaces::find(&ctx.root, Location::Active, slug)?;
+    let archived = workspaces::find(&ctx.root, Location::Archive, slug)?;
+    let Some(ws) = active else {
+        return match archived {
+            Some(done) => finish_interrupted(ctx, &done, dry_run),
+            None => Err(Error::usage(format!(
+                "specs/active/{slug}: no such workspace; `cargo xtask list` shows the workspaces"
+            ))),
+        };
+    };
+    let target = ctx.root.join("specs").join("archive").join(&ws.name);
+    if let Some(existing) = archived {
+        return Err(Error::refused(format!(
+            "{}/ already exists; nothing moved. Rename or remove one of the two workspaces first",
+            ctx.rel(&existing.path)
+        )));
+    }
+
+    let texts = workspaces::read(&ctx.root, &ws);
+    let checks = qa_findings(ctx, &ws, &texts)?;
+    let failures = checks.iter().filter(|f| f.is_fail()).count();
+    let mut plan = Plan {
+        slug: ws.name.clone(),
+        from: ctx.rel(&ws.path),
+        to: ctx.rel(&target),
+        forced: failures > 0 && force,
+        dry_run,
+        checks,
+        actions: Vec::new(),
+    };
+    if failures > 0 && !force {
+        print_plan(ctx, &plan, false);
+        return Err(Error::refused(format!(
+            "archive {} refused: the qa check failed ({failures} finding{}); nothing changed. \
+             Close the tasks, or pass --force to archive anyway (recorded in the archive)",
+            plan.slug,
+            if failures == 1 { "" } else { "s" }
+        )));
+    }
+
+    let record = ArchiveRecord { date: Some(today_utc()), forced: plan.forced, qa: Some(qa_summary(&plan.checks)) };
+    plan.actions.push(format!(
+        "record {}/{ARCHIVE_RECORD}: archived {}, {}",
+        plan.to,
+        record.date.as_deref().unwrap_or_default(),
+        if record.forced { "forced past the failed qa check" } else { "qa check passed" }
+    ));
+    plan.actions.push(format!("move {}/ -> {}/", plan.from, plan.to));
+    plan.actions.extend(finish_actions(&texts));
+    plan.actions.push("regenerate specs/archive/INDEX.md".into());
+    if dry_run {
+        print_plan(ctx, &plan, true);
+        return Ok(Outcome::Success);
+    }
+
+    // Step 2: the record goes in first, so the archive folder explains itself.
+    let record_path = ws.path.join(ARCHIVE_RECORD);
+    write_atomic(&record_path, record.render(&ws.name).as_bytes())?;
+    // Step 3: one rename moves the whole workspace.
+    workspaces::ensure_specs_dir(&ctx.root, Location::Archive)?;
+    if let Err(e) = std::fs::rename(&ws.path, &target) {
+        let _ = std::fs::remove_file(&record_path);
+        return Err(Error::io(&ws.path, &e, "nothing moved; check that specs/archive/ is writable"));
+    }
+    let moved = WorkspaceDir { name: ws.name.clone(), location: Location::Archive, path: target };
+    // Steps 4 and 5.
+    finish(ctx, &moved)?;
+    print_plan(ctx, &plan, true);
+    Ok(Outcome::Success)
+}
+
+/// The qa check archive runs. For now: tasks.md is readable and the `tasks`
+/// check passes at qa (it has tasks, and every task is done, `- [x]`, or not
+/// applicable with a reason, `- [-] reason`). The lead swaps in
+/// `gate --phase qa` here once the gate exists.
+fn qa_findings(ctx: &Ctx, ws: &WorkspaceDir, texts: &WorkspaceTexts) -> Result<Vec<Finding>> {
+    let file = texts.file(Doc::Tasks).map_or_else(|| Doc::Tasks.rel_path().to_string(), |f| f.rel_path.clone());
+    let rel = format!("{}/{file}", ctx.rel(&ws.path));
+    let text = match texts.file(Doc::Tasks).map(|f| &f.text) {
+        Some(DocText::Text(t)) => t,
+        Some(DocText::NotText { line }) => {
+            return Ok(vec![Finding::fail("tasks", "not-text", "tasks.md is not UTF-8 text").at(rel, Some(*line))])
+        }
+        Some(DocText::Unreadable(why)) => {
+            return Ok(vec![Finding::fail("tasks", "unreadable", format!("tasks.md: {why}")).at(rel, None)])
+        }
+        Some(DocText::Missing) | None => {
+            return Ok(vec![Finding::fail("tasks", "missing", "tasks.md is missing; the qa check needs the task list")
+                .at(rel, None)])
+        }
+    };
+    Ok(qa::tasks::check(&rel, &tasks::parse(text), Phase::Qa))
+}
+
+fn qa_summary(checks: &[Finding]) -> String {
+    let failed: Vec<&Finding> = checks.iter().filter(|f| f.is_fail()).collect();
+    if failed.is_empty() {
+        checks.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; ")
+    } else {
+        format!("failed, {} finding{}: {}", failed.len(), if failed.len() == 1 { "" } else { "s" }, failed[0].message)
+    }
+}
+
+/// The names the user may pass: one folder name, nothing that walks elsewhere.
+fn check_name(slug: &str) -> Result<()> {
+    let bad = slug.is_empty()
+        || slug.starts_with('.')
+        || slug.contains(['/', '\\', '\0'])
+        || slug.chars().any(char::is_control);
+    if bad {
+        return Err(Error::usage(format!(
+            "{slug:?} is not a workspace name; pass the folder name under specs/active/ (see `cargo xtask list`)"
+        )));
+    }
+    Ok(())
+}
+
+/// What steps 4 and 5 will change in a workspace, for the plan.
+fn finish_actions(texts: &WorkspaceTexts) -> Vec<String> {
+    let mut actions = Vec::new();
+    match texts.file(Doc::Prd) {
+        Some(f) if matches!(f.text, DocText::Text(_)) => {
+            actions.push(format!("set {} **Status**: Complete", f.rel_path))
+        }
+        Some(f) => actions.push(format!("leave {} as it is (not readable text)", f.rel_path)),
+        None => {}
+    }
+    match texts.file(Doc::Recovery) {
+        Some(f) if matches!(f.text, DocText::Text(_)) => {
+            actions.push(format!("set {} **Current Phase**: archived", f.rel_path))
+        }
+        Some(f) => actions.push(format!("leave {} as it is (not readable text)", f.rel_path)),
+        None => {}
+    }
+    actions
+}
+
+/// Steps 4 and 5 on an archived workspace; idempotent.
+fn finish(ctx: &Ctx, ws: &WorkspaceDir) -> Result<()> {
+    let texts = workspaces::read(&ctx.root, ws);
+    for (doc, label, value) in [(Doc::Prd, "Status", "Complete"), (Doc::Recovery, "Current Phase", "archived")] {
+        let (Some(file), Some(text)) = (texts.file(doc), texts.text(doc)) else { continue };
+        let updated = set_field(text, label, value);
+        if updated != text {
+            let path = ws.path.join(&file.rel_path);
+            write_atomic(&path, updated.as_bytes())?;
+        }
+    }
+    workspaces::refresh_index(&ctx.root)?;
+    Ok(())
+}
+
+/// Whether steps 4 and 5 still have work to do on an archived workspace.
+fn unfinished(texts: &WorkspaceTexts) -> bool {
+    let status_done = texts
+        .text(Doc::Prd)
+        .is_none_or(|t| field(t, "Status").is_some_and(|(v, _)| v.eq_ignore_ascii_case("complete")));
+    let phase_done =
+        texts.text(Doc::Recovery).is_none_or(|t| current_phase(t).is_some_and(|(p, _)| p == Phase::Archived));
+    !(status_done && phase_done)
+}
+
+/// `archive SLUG` on a workspace already in specs/archive/: finish an
+/// interrupted archive (its record is there but step 4 is not done), else refuse.
+fn finish_interrupted(ctx: &Ctx, ws: &WorkspaceDir, dry_run: bool) -> Result<Outcome> {
+    let texts = workspaces::read(&ctx.root, ws);
+    let rel = ctx.rel(&ws.path);
+    if texts.archive_record.is_none() || !unfinished(&texts) {
+        if !dry_run {
+            // Still worth doing: a lost index comes back.
+            if workspaces::refresh_index(&ctx.root)? == IndexUpdate::Written {
+                eprintln!("regenerated specs/archive/INDEX.md");
+            }
+        }
+        return Err(Error::refused(format!("{rel}/ is already archived; nothing to do")));
+    }
+    let mut actions = finish_actions(&texts);
+    actions.push("regenerate specs/archive/INDEX.md".into());
+    let record = texts.archive_record.as_deref().map(ArchiveRecord::parse).unwrap_or_default();
+    let plan = Plan {
+        slug: ws.name.clone(),
+        from: rel.clone(),
+        to: rel,
+        forced: record.forced,
+        dry_run,
+        checks: Vec::new(),
+        actions: actions.into_iter().map(|a| format!("finish the interrupted archive: {a}")).collect(),
+    };
+    if !dry_run {
+        finish(ctx, ws)?;
+    }
+    print_plan(ctx, &plan, true);
+    Ok(Outcome::Success)
+}
+
+fn print_plan(ctx: &Ctx, plan: &Plan, ok: bool) {
+    if ctx.json {
+        let doc = json!({
+            "version": JSON_VERSION,
+            "ok": ok,
+            "slug": plan.slug,
+            "from": plan.from,
+            "to": plan.to,
+            "forced": plan.forced,
+            "dry_run": plan.dry_run,
+            "actions": if ok { plan.actions.clone() } else { Vec::new() },
+            "checks": plan.checks.iter().map(Finding::to_json).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
+        return;
+    }
+    // A fresh task list has dozens of open tasks: show the first few.
+    let failed: Vec<&Finding> = plan.checks.iter().filter(|f| f.is_fail()).collect();
+    for f in failed.iter().take(SHOWN_FINDINGS) {
+        println!("{}", finding_line(&ctx.style, f));
+    }
+    if failed.len() > SHOWN_FINDINGS {
+        println!("... and {} more (`--json` lists them all)", failed.len() - SHOWN_FINDINGS);
+    }
+    if !ok {
+        return;
+    }
+    let verb = if plan.dry_run { "would" } else { "did" };
+    for action in &plan.actions {
+        println!("{verb}: {action}");
+    }
+    let done = if plan.dry_run {
+        format!("dry run: nothing changed; run without --dry-run to archive {}", plan.slug)
+    } else if plan.forced {
+        format!("archived {} to {}/ (forced past the failed qa check; recorded)", plan.slug, plan.to)
+    } else {
+        format!("archived {} to {}/", plan.slug, plan.to)
+    };
+    println!("{}", ctx.style.green(&done));
 }

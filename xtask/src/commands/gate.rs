@@ -1,8 +1,327 @@
-//! `cargo xtask gate`.
-use crate::commands::{not_yet, Outcome};
-use crate::context::Ctx;
-use crate::error::Result;
+//! `cargo xtask gate [SLUG...] [--phase P] [--base REV]`: the checks of a phase
+//! on workspaces and the repository, every shortfall at a file and line.
+//!
+//! The orchestration: templates -> rules (once); each workspace's documents are
+//! read and checked on every core; the python blocks of all of them compile in
+//! one helper run; then the repository checks. Adding a check is one line in
+//! one of the tables below.
+use std::path::{Path, PathBuf};
 
-pub fn run(_ctx: &Ctx, _slugs: &[String], _phase: Option<&str>, _base: Option<&str>) -> Result<Outcome> {
-    not_yet("gate")
+use crate::commands::snippets::{check_docs, par_map, read_text, SnippetDoc, MAX_READ_BYTES};
+use crate::commands::Outcome;
+use crate::context::Ctx;
+use crate::error::{Error, Result};
+use crate::host::{git_status, templates};
+use crate::report::{self, Report, WorkspaceReport};
+use crate::spec::checks::structure::{self, DocSlot, DocState};
+use crate::spec::checks::{self, snippets as snippet_core, DocInput};
+use crate::spec::finding::Finding;
+use crate::spec::markdown::Markdown;
+use crate::spec::phase::Phase;
+use crate::spec::rules::{Rule, TemplateRules};
+use crate::spec::workspace::{current_phase, Doc};
+
+/// A check of one filled document against its template's rules.
+type DocCheck = fn(&DocInput) -> Vec<Finding>;
+
+/// Document checks, with the phase from which each runs.
+const DOC_CHECKS: &[(Phase, DocCheck)] = &[
+    (Phase::Prd, checks::residue::check),
+    (Phase::Prd, checks::words::check),
+    (Phase::Prd, checks::criteria::check),
+    (Phase::Prd, checks::diagram::check),
+    (Phase::Prd, checks::research::check),
+];
+
+/// A check of a whole workspace (its documents as read).
+type WorkspaceCheck = fn(&Workspace) -> Vec<Finding>;
+
+/// Workspace checks, with the phase from which each runs. (`tasks` joins here.)
+const WORKSPACE_CHECKS: &[(Phase, WorkspaceCheck)] = &[(Phase::Prd, structure_check)];
+
+/// A repository check: findings for the top-level `checks`.
+type RepoCheck = fn(&Ctx, &RepoGate) -> Result<Vec<Finding>>;
+
+/// Repository checks, with the phase from which each runs. Each decides
+/// itself what its phase range means (git-clean runs only at prd).
+const REPO_CHECKS: &[(Phase, RepoCheck)] = &[(Phase::Prd, git_clean_check), (Phase::Prd, python_checks)];
+
+/// What the repository checks are run for.
+pub struct RepoGate<'a> {
+    /// The phase of each gated workspace.
+    pub phases: Vec<Phase>,
+    /// The highest phase gated: repository checks of every phase up to it run.
+    pub highest: Phase,
+    pub base: Option<&'a str>,
+}
+
+pub fn run(ctx: &Ctx, slugs: &[String], phase: Option<&str>, base: Option<&str>) -> Result<Outcome> {
+    let phase = match phase {
+        Some(p) => Some(Phase::parse(p).ok_or_else(|| {
+            Error::usage(format!("unknown phase `{p}`; use prd, research, implementation, testing, docs or qa"))
+        })?),
+        None => None,
+    };
+    let report = gate(ctx, slugs, phase, base)?;
+    report::emit(&report, ctx.json, &ctx.style, "gate");
+    Ok(Outcome::from_ok(report.ok()))
+}
+
+/// The gate of one workspace at `phase` (its own when None), with the
+/// repository checks of the phases up to it: what `archive` runs at qa.
+pub fn gate_workspace(ctx: &Ctx, slug: &str, phase: Option<Phase>, base: Option<&str>) -> Result<Report> {
+    gate(ctx, &[slug.to_string()], phase, base)
+}
+
+/// The gate: `slugs` (every active workspace when empty) at `phase` (each its
+/// own when None). A bare gate (no slug, no phase) runs every repository check.
+pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>) -> Result<Report> {
+    let rules = load_rules(&ctx.root)?;
+    let dirs = if slugs.is_empty() { active_workspaces(ctx)? } else { named_workspaces(ctx, slugs)? };
+    let mut gated: Vec<Gated> = par_map(&dirs, |(slug, dir)| gate_documents(ctx, &rules, slug, dir, phase));
+    // One helper run for the python blocks of every workspace.
+    let docs: Vec<SnippetDoc> = gated.iter_mut().flat_map(|g| std::mem::take(&mut g.snippet_docs)).collect();
+    let mut per_doc = check_docs(ctx, &docs)?.into_iter();
+    for g in &mut gated {
+        for _ in 0..g.snippet_doc_count {
+            g.report.checks.extend(per_doc.next().unwrap_or_default());
+        }
+        order_findings(&mut g.report.checks);
+    }
+    let phases: Vec<Phase> = gated.iter().map(|g| g.phase).collect();
+    let highest = match phase {
+        Some(p) => p,
+        // The main job: every repository check.
+        None if slugs.is_empty() => Phase::Qa,
+        None => phases.iter().copied().max().unwrap_or(Phase::Prd),
+    };
+    let repo = RepoGate { phases, highest, base };
+    let mut report = Report { checks: Vec::new(), workspaces: gated.into_iter().map(|g| g.report).collect() };
+    for (from, check) in REPO_CHECKS {
+        if highest >= *from {
+            report.checks.extend(check(ctx, &repo)?);
+        }
+    }
+    Ok(report)
+}
+
+/// The rules of each document's template; a template that does not parse is
+/// an error naming its file and line.
+pub fn load_rules(root: &Path) -> Result<Vec<(Doc, TemplateRules)>> {
+    Doc::ALL
+        .iter()
+        .map(|&doc| {
+            let t = templates::load(root, doc)?;
+            let source =
+                if t.source == "built-in" { format!("built-in template {}", doc.rel_path()) } else { t.source.clone() };
+            TemplateRules::parse(&source, &t.text).map(|r| (doc, r)).map_err(|e| {
+                Error::usage(format!(
+                    "{source}:{}: {}; fix the template (or delete it to use the built-in one)",
+                    e.line, e.message
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Every folder in specs/active/ (sorted; hidden entries skipped).
+fn active_workspaces(ctx: &Ctx) -> Result<Vec<(String, PathBuf)>> {
+    let active = ctx.specs().join("active");
+    let entries = match std::fs::read_dir(&active) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(&active, &e, "make specs/active readable")),
+    };
+    let mut out: Vec<(String, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter(|e| e.path().is_dir() || e.file_type().is_ok_and(|t| t.is_symlink()))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The folders of the named workspaces; an unknown slug is a usage error.
+fn named_workspaces(ctx: &Ctx, slugs: &[String]) -> Result<Vec<(String, PathBuf)>> {
+    let active = ctx.specs().join("active");
+    let mut out = Vec::new();
+    for slug in slugs {
+        let plain = !slug.is_empty() && !slug.contains(['/', '\\']) && slug != "." && slug != "..";
+        let dir = active.join(slug);
+        if !plain || !dir.is_dir() {
+            let known: Vec<String> = active_workspaces(ctx)?.into_iter().map(|(s, _)| s).collect();
+            let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+            return Err(Error::usage(format!(
+                "unknown workspace `{slug}`: no folder specs/active/{slug}/ (active workspaces: {known}); \
+                 create one with `cargo xtask new-spec NAME`"
+            )));
+        }
+        let specs = ctx.specs().canonicalize().unwrap_or_else(|_| ctx.specs());
+        if dir.canonicalize().is_ok_and(|c| !c.starts_with(&specs)) {
+            return Err(Error::usage(format!(
+                "specs/active/{slug} is a symbolic link out of specs/; refusing to gate what it points to"
+            )));
+        }
+        if !out.iter().any(|(s, _)| s == slug) {
+            out.push((slug.clone(), dir));
+        }
+    }
+    Ok(out)
+}
+
+/// One workspace's documents as read from disk.
+pub struct Workspace {
+    pub slug: String,
+    pub phase: Phase,
+    /// The phase came from neither --phase nor recovery.md.
+    pub phase_unknown: bool,
+    pub slots: Vec<DocSlot>,
+}
+
+fn structure_check(ws: &Workspace) -> Vec<Finding> {
+    let mut out = structure::check(&ws.slots);
+    if ws.phase_unknown {
+        let recovery = ws.slots.iter().find(|s| s.doc == Doc::Recovery).map(|s| s.file.clone()).unwrap_or_default();
+        out.push(structure::unknown_phase(&recovery));
+    }
+    out
+}
+
+/// A workspace after its document checks, its python blocks still to compile.
+struct Gated {
+    phase: Phase,
+    report: WorkspaceReport,
+    snippet_docs: Vec<SnippetDoc>,
+    snippet_doc_count: usize,
+}
+
+/// Read one workspace and run its document and workspace checks.
+fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &Path, phase: Option<Phase>) -> Gated {
+    let read = read_workspace(ctx, dir);
+    let recovery = read.iter().find(|(slot, _)| slot.doc == Doc::Recovery).and_then(|(_, t)| t.as_deref());
+    let own = recovery.and_then(current_phase).map(|(p, _)| p);
+    let ws_phase = phase.or(own).unwrap_or(Phase::Prd);
+    let ws = Workspace {
+        slug: slug.to_string(),
+        phase: ws_phase,
+        phase_unknown: phase.is_none() && own.is_none() && recovery.is_some(),
+        slots: read.iter().map(|(slot, _)| slot.clone()).collect(),
+    };
+    let mut findings = Vec::new();
+    for (from, check) in WORKSPACE_CHECKS {
+        if ws_phase >= *from {
+            findings.extend(check(&ws));
+        }
+    }
+    let mut snippet_docs = Vec::new();
+    for (slot, text) in &read {
+        let (Some(text), Some((_, template))) = (text, rules.iter().find(|(d, _)| *d == slot.doc)) else { continue };
+        let md = Markdown::parse(text);
+        let input = DocInput { doc: slot.doc, file: slot.file.clone(), md: &md, template };
+        for (from, check) in DOC_CHECKS {
+            if ws_phase >= *from {
+                findings.extend(check(&input));
+            }
+        }
+        let blocks = snippet_core::extract(&md);
+        if !blocks.is_empty() {
+            snippet_docs.push(SnippetDoc {
+                file: slot.file.clone(),
+                blocks,
+                require_verified: template.declares(|r| *r == Rule::VerifiedSnippets),
+            });
+        }
+    }
+    let snippet_doc_count = snippet_docs.len();
+    Gated {
+        phase: ws_phase,
+        report: WorkspaceReport { slug: slug.to_string(), phase: ws_phase.as_str().to_string(), checks: findings },
+        snippet_docs,
+        snippet_doc_count,
+    }
+}
+
+/// Each document of the workspace: where it is, its state and its text.
+/// Names match case-insensitively; links leading out of the workspace are
+/// reported, not followed.
+fn read_workspace(ctx: &Ctx, dir: &Path) -> Vec<(DocSlot, Option<String>)> {
+    let canon_dir = dir.canonicalize().ok();
+    Doc::ALL
+        .iter()
+        .map(|&doc| {
+            let expected = dir.join(doc.rel_path());
+            let found = locate(dir, doc.rel_path());
+            let file = ctx.rel(found.as_deref().unwrap_or(&expected));
+            let (state, text) = match (&found, &canon_dir) {
+                (None, _) => (DocState::Missing, None),
+                (Some(_), None) => {
+                    (DocState::Unreadable { reason: "the workspace folder cannot be resolved".into() }, None)
+                }
+                (Some(path), Some(canon_dir)) => read_doc(path, canon_dir),
+            };
+            (DocSlot { doc, file, state }, text)
+        })
+        .collect()
+}
+
+/// `rel` (`research/plan.md`) under `dir`, each part matched case-insensitively.
+fn locate(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let mut path = dir.to_path_buf();
+    for part in rel.split('/') {
+        path = crate::host::fs::find_ci(&path, part)?;
+    }
+    Some(path)
+}
+
+fn read_doc(path: &Path, canon_dir: &Path) -> (DocState, Option<String>) {
+    let canon = match path.canonicalize() {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return (DocState::Unreadable { reason: "a symbolic link to nothing".into() }, None)
+        }
+        Err(e) => return (DocState::Unreadable { reason: e.to_string() }, None),
+    };
+    if !canon.starts_with(canon_dir) {
+        return (DocState::LinksOut { target: canon.display().to_string() }, None);
+    }
+    match read_text(&canon) {
+        Ok(text) => (DocState::Text, Some(text)),
+        Err(("not-a-file", _, _)) => (DocState::NotAFile, None),
+        Err(("not-text", _, line)) => (DocState::NotText { line: line.unwrap_or(1) }, None),
+        Err(("too-large", _, _)) => {
+            let bytes = std::fs::metadata(&canon).map(|m| m.len()).unwrap_or(0);
+            (DocState::TooLarge { bytes, limit: MAX_READ_BYTES }, None)
+        }
+        Err((_, reason, _)) => (DocState::Unreadable { reason }, None),
+    }
+}
+
+/// Structure first, then each document's findings by line (stable).
+fn order_findings(findings: &mut [Finding]) {
+    let rank = |f: &Finding| -> (bool, usize, usize) {
+        let file = f.file.as_deref().unwrap_or("").to_ascii_lowercase();
+        let doc = Doc::ALL.iter().position(|d| file.ends_with(d.rel_path())).unwrap_or(Doc::ALL.len());
+        (f.id != "structure", doc, f.line.unwrap_or(0))
+    };
+    findings.sort_by_key(rank);
+}
+
+/// `git-clean`: at the prd phase (every gated workspace there), no tracked file
+/// under the source roots is changed.
+fn git_clean_check(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
+    if gate.phases.is_empty() || gate.phases.iter().any(|p| *p != Phase::Prd) {
+        return Ok(Vec::new());
+    }
+    let roots = &ctx.settings.source_roots;
+    Ok(match git_status::tracked_changes(&ctx.root, roots)? {
+        Some(entries) => checks::git_clean::check(&entries, roots),
+        None => vec![Finding::skip("git-clean", "modified", "not a git work tree: cannot tell which files changed")],
+    })
+}
+
+/// The Python tool checks (tests, format, compile, coverage) of the phases up
+/// to the highest gated.
+fn python_checks(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
+    crate::commands::gate_python::run(ctx, gate.highest, gate.base)
 }

@@ -1,9 +1,154 @@
-//! `cargo xtask new-spec`.
-use crate::cli::Complexity;
-use crate::commands::{not_yet, Outcome};
-use crate::context::Ctx;
-use crate::error::Result;
+//! `cargo xtask new-spec NAME... [--complexity LEVEL]`: create
+//! `specs/active/<slug>/` with the five documents filled from the templates.
+//!
+//! The workspace is built in a hidden temporary sibling and published with one
+//! rename, so nobody ever sees a half-filled workspace, and of two runs racing
+//! on one slug exactly one wins: renaming a folder onto an existing non-empty
+//! one fails, and the loser removes its temporary folder.
+use std::path::Path;
 
-pub fn run(_ctx: &Ctx, _name: &[String], _complexity: Complexity) -> Result<Outcome> {
-    not_yet("new-spec")
+use serde_json::json;
+
+use crate::cli::Complexity;
+use crate::commands::Outcome;
+use crate::context::Ctx;
+use crate::error::{Error, Result};
+use crate::host::fs::{find_ci, today_utc, unique};
+use crate::host::templates;
+use crate::host::workspaces::{self, Location};
+use crate::report::JSON_VERSION;
+use crate::spec::markers;
+use crate::spec::slug::slugify;
+use crate::spec::tasks;
+use crate::spec::workspace::{fill, Doc, Fill};
+
+pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome> {
+    let feature = feature_name(name);
+    let slug = slugify(&feature);
+    if slug.is_empty() {
+        return Err(Error::usage(format!(
+            "feature name {feature:?} leaves an empty slug (it has no Latin letter or digit); \
+             name the feature in words, e.g. `cargo xtask new-spec \"Batch loading\"`"
+        )));
+    }
+    if let Some(existing) = workspaces::find(&ctx.root, Location::Archive, &slug)? {
+        return Err(Error::refused(format!(
+            "{}/ already exists (an archived workspace); choose another feature name",
+            ctx.rel(&existing.path)
+        )));
+    }
+    let active = workspaces::ensure_specs_dir(&ctx.root, Location::Active)?;
+    if let Some(existing) = find_ci(&active, &slug) {
+        return Err(Error::refused(format!(
+            "{}/ already exists; continue it (`cargo xtask recover {slug}`) or choose another feature name",
+            ctx.rel(&existing)
+        )));
+    }
+    let templates = templates::load_all(&ctx.root)?;
+    let values = Fill { feature: &feature, slug: &slug, date: &today_utc(), complexity: complexity.as_str() };
+
+    let staging = active.join(format!(".{slug}.new-{}-{}", std::process::id(), unique()));
+    let target = active.join(&slug);
+    let built = build(&staging, &templates, &values).and_then(|()| {
+        std::fs::rename(&staging, &target).map_err(|e| {
+            if target.exists() {
+                Error::refused(format!(
+                    "{}/ was created by another run at the same moment; continue that one or choose another name",
+                    ctx.rel(&target)
+                ))
+            } else {
+                Error::io(&target, &e, "check that specs/active/ is writable")
+            }
+        })
+    });
+    if let Err(err) = built {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(err);
+    }
+
+    let rel = ctx.rel(&target);
+    let files: Vec<&str> = Doc::ALL.iter().map(|d| d.rel_path()).chain(["tmp/"]).collect();
+    let next = format!(
+        "write research/analysis.md first (complexity {}: at least {} analysis steps), then research/plan.md, \
+         prd.md and tasks.md; `cargo xtask gate {slug}` measures them against the templates' rules",
+        complexity.as_str(),
+        analysis_steps(complexity)
+    );
+    if ctx.json {
+        let doc = json!({
+            "version": JSON_VERSION,
+            "ok": true,
+            "slug": slug,
+            "path": rel,
+            "feature": feature,
+            "complexity": complexity.as_str(),
+            "created": values.date,
+            "files": files,
+            "next": next,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
+    } else {
+        let source = if templates.iter().all(|t| t.source == "built-in") {
+            "the built-in templates".to_string()
+        } else {
+            "templates/".to_string()
+        };
+        println!("created {rel}/ from {source}: {}", files.join(", "));
+        println!("next: {next}");
+    }
+    Ok(Outcome::Success)
+}
+
+/// The words of the command line as one name, with control characters (a
+/// newline would break the documents' headings) turned into spaces.
+fn feature_name(words: &[String]) -> String {
+    let joined = words.join(" ");
+    let cleaned: String = joined.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The seeds' minimum number of analysis steps for each complexity.
+pub fn analysis_steps(complexity: Complexity) -> u32 {
+    match complexity {
+        Complexity::Simple => 18,
+        Complexity::Medium => 25,
+        Complexity::Complex => 35,
+        Complexity::MultiSystem => 50,
+    }
+}
+
+/// Fill `dir` (which must not exist) with the workspace: five documents,
+/// `research/` and `tmp/`.
+fn build(dir: &Path, templates: &[templates::Template], values: &Fill) -> Result<()> {
+    let io = |path: &Path, e: std::io::Error| Error::io(path, &e, "check that specs/active/ is writable");
+    std::fs::create_dir(dir).map_err(|e| io(dir, e))?;
+    for sub in ["research", "tmp"] {
+        let path = dir.join(sub);
+        std::fs::create_dir(&path).map_err(|e| io(&path, e))?;
+    }
+    for template in templates {
+        let mut text = fill(&template.text, values);
+        if template.doc == Doc::Tasks {
+            let progress = tasks::parse(&text).progress_block();
+            // A custom template without the markers gets the block appended.
+            text = markers::replace(&text, "progress", &progress);
+        }
+        let path = dir.join(template.doc.rel_path());
+        std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_one_line() {
+        assert_eq!(
+            feature_name(&["Café".into(), "Ünïcode:\nbatch\t loading!!".into()]),
+            "Café Ünïcode: batch loading!!"
+        );
+        assert_eq!(feature_name(&[]), "");
+    }
 }

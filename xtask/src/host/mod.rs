@@ -2,6 +2,7 @@
 //! turn the outside world into data for the core.
 pub mod fs;
 pub mod git;
+pub mod git_status;
 pub mod process;
 pub mod python;
 pub mod settings;
@@ -12,3 +13,5 @@ pub mod changes;
 pub mod pytest;
 pub mod stream;
 pub mod venv;
+pub mod workspaces;
+

@@ -1,12 +1,25 @@
 //! The Python side of the gate: which interpreter, and the embedded stdlib-only
 //! helper (`xtask/python/spec_gate_helper.py`) that compiles code to code objects
-//! (never running them), in one process per run.
+//! (never running them), in one process per run (one per core for big runs).
 //!
 //! CONTRACT (shared by the snippets, guides and compile checks): callers build
 //! `CompileJob`s and call `compile_all` once per run.
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
+
+/// The helper's source, built into the binary.
+pub const HELPER: &str = include_str!("../../python/spec_gate_helper.py");
+
+/// How long one helper process may take before it is stopped: compiling is
+/// linear in the code, so only a broken interpreter gets near this.
+const HELPER_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// One piece of Python to compile.
 #[derive(Debug, Clone)]
@@ -49,12 +62,220 @@ pub fn interpreter(root: &Path) -> Result<PathBuf> {
     })
 }
 
-/// Compile every job in one helper process. `feature_version` (the host's
-/// lowest supported Python) also rejects newer syntax.
+/// Compile every job in one helper process (one per core when there are many
+/// jobs). `feature_version` (the host's lowest supported Python) also rejects
+/// newer syntax. Results are in the order of `jobs`.
 pub fn compile_all(
-    _python: &Path,
-    _jobs: &[CompileJob],
-    _feature_version: Option<(u32, u32)>,
+    python: &Path,
+    jobs: &[CompileJob],
+    feature_version: Option<(u32, u32)>,
 ) -> Result<Vec<CompileResult>> {
-    Err(Error::usage("the compile helper is not implemented yet"))
+    compile_with(python, jobs, feature_version, default_processes(jobs))
+}
+
+/// How many helper processes suit `jobs`: one for small runs (a process costs
+/// more than it saves), else one per core, at most four.
+pub fn default_processes(jobs: &[CompileJob]) -> usize {
+    let bytes: usize = jobs.iter().map(job_weight).sum();
+    if jobs.len() < 200 && bytes < 256 * 1024 {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+}
+
+fn job_weight(job: &CompileJob) -> usize {
+    match &job.source {
+        Source::Code(code) => code.len() + 64,
+        Source::File(_) => 4096,
+    }
+}
+
+/// [`compile_all`] with an explicit number of helper processes.
+pub fn compile_with(
+    python: &Path,
+    jobs: &[CompileJob],
+    feature_version: Option<(u32, u32)>,
+    processes: usize,
+) -> Result<Vec<CompileResult>> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let chunks = split_by_weight(jobs, processes.max(1));
+    let answers: Vec<Result<Vec<CompileResult>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            chunks.iter().map(|chunk| scope.spawn(move || run_helper(python, chunk, feature_version))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::usage("the python helper thread failed"))))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(jobs.len());
+    for answer in answers {
+        out.extend(answer?);
+    }
+    Ok(out)
+}
+
+/// Contiguous chunks of about equal weight, at most `n` of them.
+fn split_by_weight(jobs: &[CompileJob], n: usize) -> Vec<&[CompileJob]> {
+    let total: usize = jobs.iter().map(job_weight).sum();
+    let target = total.div_ceil(n).max(1);
+    let mut chunks = Vec::with_capacity(n);
+    let mut start = 0;
+    let mut acc = 0;
+    for (i, job) in jobs.iter().enumerate() {
+        acc += job_weight(job);
+        if acc >= target && chunks.len() + 1 < n {
+            chunks.push(&jobs[start..=i]);
+            start = i + 1;
+            acc = 0;
+        }
+    }
+    if start < jobs.len() {
+        chunks.push(&jobs[start..]);
+    }
+    chunks
+}
+
+/// The JSON request for `jobs`.
+fn request(jobs: &[CompileJob], feature_version: Option<(u32, u32)>) -> Vec<u8> {
+    let jobs: Vec<Value> = jobs
+        .iter()
+        .map(|j| match &j.source {
+            Source::Code(code) => json!({"path": j.display_path, "code": code, "first_line": j.first_line}),
+            Source::File(file) => json!({"path": j.display_path, "file": file.to_string_lossy()}),
+        })
+        .collect();
+    let fv = feature_version.map(|(a, b)| json!([a, b])).unwrap_or(Value::Null);
+    serde_json::to_vec(&json!({"version": 1, "feature_version": fv, "jobs": jobs}))
+        .expect("JSON values always serialize")
+}
+
+/// Run one helper process on `jobs` and read its answer.
+fn run_helper(python: &Path, jobs: &[CompileJob], feature_version: Option<(u32, u32)>) -> Result<Vec<CompileResult>> {
+    let input = request(jobs, feature_version);
+    // -I: no user site, no PYTHON* variables, no current folder on sys.path;
+    // -S: no site packages (stdlib only, faster start); -B: never write .pyc.
+    let mut child = Command::new(python)
+        .args(["-I", "-S", "-B", "-c", HELPER])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Error::usage(format!("cannot run {}: {e}; install Python 3 or run `cargo xtask setup`", python.display()))
+        })?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let (done_tx, done_rx) = mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        // A helper that dies early closes the pipe; its exit status tells why.
+        let _ = stdin.write_all(&input);
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let result = stdout.read_to_end(&mut buf).map(|_| buf);
+        let _ = done_tx.send(result);
+    });
+    let output = match done_rx.recv_timeout(HELPER_TIMEOUT) {
+        Ok(result) => result,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::usage(format!(
+                "the python helper ({}) did not finish within {} s; check the interpreter",
+                python.display(),
+                HELPER_TIMEOUT.as_secs()
+            )));
+        }
+    };
+    let status = child.wait().map_err(|e| Error::usage(format!("waiting for {}: {e}", python.display())))?;
+    let _ = writer.join();
+    let err_text = err_reader.join().unwrap_or_default();
+    let output = output.map_err(|e| Error::usage(format!("reading the python helper's answer: {e}")))?;
+    if !status.success() {
+        return Err(Error::usage(format!(
+            "the python helper failed ({} exited with {status}): {}; the helper needs Python 3.8 or newer",
+            python.display(),
+            crate::host::process::tail(&err_text, 3)
+        )));
+    }
+    parse_answer(&output, jobs.len()).ok_or_else(|| {
+        Error::usage(format!(
+            "the python helper gave an answer we cannot read: {}",
+            crate::host::process::tail(&output, 2)
+        ))
+    })
+}
+
+fn parse_answer(output: &[u8], expected: usize) -> Option<Vec<CompileResult>> {
+    let v: Value = serde_json::from_slice(output).ok()?;
+    let results = v.get("results")?.as_array()?;
+    if results.len() != expected {
+        return None;
+    }
+    results
+        .iter()
+        .map(|r| {
+            Some(CompileResult {
+                ok: r.get("ok")?.as_bool()?,
+                line: r.get("line").and_then(Value::as_u64).map(|n| n as usize),
+                message: r.get("message").and_then(Value::as_str).unwrap_or("").to_string(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(path: &str, first_line: usize, text: &str) -> CompileJob {
+        CompileJob { display_path: path.into(), source: Source::Code(text.into()), first_line }
+    }
+
+    #[test]
+    fn splits_into_contiguous_chunks() {
+        let jobs: Vec<CompileJob> = (0..10).map(|i| code("a.md", i, "x = 1\n")).collect();
+        let chunks = split_by_weight(&jobs, 3);
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 10);
+        assert!(chunks.len() <= 3);
+        assert_eq!(split_by_weight(&jobs[..1], 4).len(), 1);
+    }
+
+    #[test]
+    fn answers_are_checked() {
+        assert!(parse_answer(b"{\"results\": [{\"ok\": true}]}", 1).unwrap()[0].ok);
+        assert!(parse_answer(b"{\"results\": []}", 1).is_none());
+        assert!(parse_answer(b"garbage", 0).is_none());
+    }
+
+    /// The real interpreter: errors carry markdown lines; nothing runs.
+    #[test]
+    fn compiles_with_markdown_lines_and_runs_nothing() {
+        let Ok(python) = interpreter(Path::new("/nonexistent")) else { return };
+        let marker = std::env::temp_dir().join(format!("xtask-never-{}", crate::host::fs::unique()));
+        let jobs = [
+            code("a.md", 10, "x = 1\nawait y\n"),
+            code("a.md", 20, "def f():\n    pass\nreturn 1\n"),
+            code("a.md", 30, &format!("open({:?}, 'w').write('ran')\n", marker.display().to_string())),
+            code("a.md", 40, "x = 1\nfrom __future__ import annotations\n"),
+            code("a.md", 50, "match x:\n    case 1:\n        pass\n"),
+        ];
+        for processes in [1, 2] {
+            let r = compile_with(&python, &jobs, Some((3, 8)), processes).unwrap();
+            let got: Vec<(bool, Option<usize>)> = r.iter().map(|r| (r.ok, r.line)).collect();
+            assert_eq!(got[..4], [(true, None), (false, Some(23)), (true, None), (false, Some(42))]);
+            // Where the parser pins `match` differs between Python versions.
+            assert!(!r[4].ok && r[4].line.is_some_and(|l| (51..=53).contains(&l)), "{:?}", r[4]);
+            assert!(r[4].message.contains("3.8"), "{}", r[4].message);
+        }
+        assert!(!marker.exists(), "compiling ran the code");
+    }
 }

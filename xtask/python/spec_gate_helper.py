@@ -1,0 +1,139 @@
+"""The spec gate's Python helper: compile code to code objects, never run them.
+
+`cargo xtask` starts this script (built into its binary) once per gate run, or
+once per core, with the interpreter of the repository, and talks JSON:
+
+stdin:  {"version": 1, "feature_version": [3, 8] or null, "jobs": [JOB, ...]}
+        JOB is {"path": "specs/active/x/prd.md", "code": "...", "first_line": 41}
+        (a markdown block: `first_line` lines come before its code, and the
+        lines reported are the markdown's) or
+        {"path": "src/pkg/mod.py", "file": "/abs/src/pkg/mod.py"} (a source file,
+        read and decoded the way Python imports it).
+stdout: {"results": [{"ok": true} or {"ok": false, "line": 43, "message": "..."}]}
+        one result per job, in order.
+
+Compiling builds the code object and throws it away: nothing in a job is ever
+executed, imported or written (no .pyc). `compile` catches what `ast.parse`
+lets through (`return` outside a function, a late `from __future__` import,
+`nonlocal` at module level); top-level `await` is allowed because snippets use
+it. With `feature_version`, syntax newer than that Python is rejected too.
+"""
+
+import ast
+import json
+import sys
+import warnings
+
+PROTOCOL_VERSION = 1
+
+# ast.parse cannot emulate grammars older than this.
+OLDEST_FEATURE_VERSION = (3, 7)
+
+
+def nul_line(source, first_line):
+    """The 1-based line of the first NUL character of `source`, or None."""
+    nul = b"\0" if isinstance(source, bytes) else "\0"
+    newline = b"\n" if isinstance(source, bytes) else "\n"
+    at = source.find(nul)
+    if at < 0:
+        return None
+    return first_line + source.count(newline, 0, at) + 1
+
+
+def compile_source(source, path, first_line=0, feature_version=None):
+    """Compile `source` (str, or bytes of a file) without running it.
+
+    Returns None when it compiles, else (line or None, message). Lines count
+    from the document's start: `first_line` lines come before the code. The
+    result is what compiling "\\n" * first_line + source gives, without making
+    the compiler read those blank lines again for every block of a long
+    document (which would cost time quadratic in its length).
+    """
+    line = nul_line(source, first_line)
+    if line is not None:
+        return line, "source contains a NUL byte; it is binary, not Python text"
+    try:
+        with warnings.catch_warnings():
+            # Invalid escape sequences and the like warn; they are not errors.
+            warnings.simplefilter("ignore")
+            compile(
+                source,
+                path,
+                "exec",
+                flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                dont_inherit=True,
+            )
+            if feature_version is not None:
+                check_feature_version(source, path, feature_version)
+    except SyntaxError as err:  # also IndentationError and TabError
+        at = None if err.lineno is None else err.lineno + first_line
+        return at, f"{type(err).__name__}: {err.msg}"
+    except (RecursionError, MemoryError):
+        return None, "too deeply nested for the compiler"
+    except (ValueError, UnicodeError) as err:
+        return None, f"{type(err).__name__}: {err}"
+    return None
+
+
+def check_feature_version(source, path, feature_version):
+    """Raise SyntaxError when `source` needs a Python newer than `feature_version`."""
+    wanted = tuple(feature_version)
+    if wanted >= sys.version_info[:2]:
+        return
+    wanted = max(wanted, OLDEST_FEATURE_VERSION)
+    try:
+        ast.parse(source, path, feature_version=wanted)
+    except SyntaxError as err:
+        version = ".".join(str(part) for part in wanted)
+        err.msg = (
+            f"{err.msg} (the project supports Python {version}, see requires-python)"
+        )
+        raise
+
+
+def run_job(job, feature_version):
+    """The result of one job, as the JSON answer holds it."""
+    path = job.get("path", "<snippet>")
+    if "file" in job:
+        try:
+            with open(job["file"], "rb") as handle:
+                source = handle.read()
+        except OSError as err:
+            return {
+                "ok": False,
+                "line": None,
+                "message": f"cannot read: {err.strerror}",
+            }
+        first_line = 0
+    else:
+        source = job.get("code", "")
+        first_line = int(job.get("first_line", 0))
+    problem = compile_source(source, path, first_line, feature_version)
+    if problem is None:
+        return {"ok": True}
+    line, message = problem
+    return {"ok": False, "line": line, "message": message}
+
+
+def answer(request):
+    """The JSON answer to one request."""
+    version = request.get("version", PROTOCOL_VERSION)
+    if version != PROTOCOL_VERSION:
+        raise ValueError(f"protocol version {version} is not {PROTOCOL_VERSION}")
+    feature_version = request.get("feature_version")
+    return {"results": [run_job(job, feature_version) for job in request["jobs"]]}
+
+
+def main(stdin=None, stdout=None):
+    """Read one request from stdin, write one answer to stdout."""
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    stdout = stdout if stdout is not None else sys.stdout
+    request = json.load(stdin)
+    json.dump(answer(request), stdout)
+    stdout.write("\n")
+    stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - run as a script by the gate
+    sys.exit(main())
