@@ -199,9 +199,18 @@ pub fn cov_sources(modules: &[String], import_dirs: &[String]) -> Vec<String> {
     out
 }
 
+/// The unit folder's test files split by whether their static imports reach
+/// a modified module.
+pub struct TestSplit {
+    pub reaching: Vec<String>,
+    pub others: Vec<String>,
+    /// Every `.py` file under the unit folder (tests, helpers, conftest.py).
+    pub python: Vec<String>,
+}
+
 /// Test files of the unit folder split by whether their static imports reach
 /// one of `modules`.
-pub fn split_tests(root: &Path, settings: &Settings, modules: &[String]) -> (Vec<String>, Vec<String>) {
+pub fn split_tests(root: &Path, settings: &Settings, modules: &[String]) -> TestSplit {
     let unit = settings.unit_tests.trim_matches('/').to_string();
     let test_side = python_files(root, &unit);
     let tests: Vec<String> = test_side.iter().filter(|p| is_test_file(p)).cloned().collect();
@@ -245,7 +254,8 @@ pub fn split_tests(root: &Path, settings: &Settings, modules: &[String]) -> (Vec
     let index = ModuleIndex::new(files, search_dirs);
     let graph = imports::graph(&index, &sources);
     let targets: BTreeSet<String> = modules.iter().cloned().collect();
-    imports::select_tests(&tests, &graph, &index.files, &targets)
+    let (reaching, others) = imports::select_tests(&tests, &graph, &index.files, &targets);
+    TestSplit { reaching, others, python: test_side }
 }
 
 /// The result of measuring the modified modules.
@@ -299,11 +309,28 @@ pub fn measure(
     let Project { root, venv, settings } = project;
     let unit = settings.unit_tests.trim_matches('/').to_string();
     let import_dirs = import_dirs(root, settings);
-    let (measured, others) = split_tests(root, settings, modules);
+    let TestSplit { reaching: measured, others, python } = split_tests(root, settings, modules);
     let scratch = Scratch::new()?;
     let root_str = root.to_string_lossy().into_owned();
 
-    let covered_cmd = |tests: Option<&[String]>, ignore: &[String], sources: &[String], json: &Path| {
+    // A group of test files as pytest arguments: the files themselves when
+    // they are few (pytest collects many file arguments slowly), else the
+    // folder less every other Python file in it (so tests pytest finds by a
+    // host's own `python_files` pattern run only in the part without coverage).
+    let group_args = |group: &[String]| -> Vec<String> {
+        if group.len() * 2 <= python.len() {
+            return group.to_vec();
+        }
+        let mut args = vec![unit.clone()];
+        for f in &python {
+            let name = f.rsplit('/').next().unwrap_or(f);
+            if !group.contains(f) && name != "conftest.py" && name != "__init__.py" {
+                args.push(format!("--ignore={f}"));
+            }
+        }
+        args
+    };
+    let covered_cmd = |tests: &[String], except: Option<&[String]>, sources: &[String], json: &Path| {
         let mut cmd = command(root, venv, settings);
         cmd.args(["-p", "no:cacheprovider"]);
         for s in sources {
@@ -312,51 +339,57 @@ pub fn measure(
         let mut report = OsString::from("--cov-report=json:");
         report.push(json.as_os_str());
         cmd.arg(report).arg("--cov-fail-under=0");
-        cmd.env("COVERAGE_FILE", scratch.0.join(".coverage"));
-        match tests {
-            Some(files) => {
-                cmd.args(files);
-            }
-            None => {
-                cmd.arg(&unit);
-                cmd.args(ignore.iter().map(|f| format!("--ignore={f}")));
-            }
-        }
+        // Each process its own data file, outside the host's tree.
+        cmd.env("COVERAGE_FILE", json.with_extension("coverage"));
+        match except {
+            None => cmd.args(group_args(tests)),
+            Some(ignored) => cmd.arg(&unit).args(ignored.iter().map(|f| format!("--ignore={f}"))),
+        };
         cmd
     };
     let xdist_for_rest = verdicts::use_xdist(xdist_installed(venv), &[], last_run(venv, root, "unit"));
+    let weight = |f: &String| std::fs::metadata(root.join(f)).map_or(1, |m| m.len().max(1));
+    let selected: Vec<(String, u64)> = measured.iter().map(|f| (f.clone(), weight(f))).collect();
+    let others_weight: u64 = others.iter().map(weight).sum();
+    let groups = verdicts::balance(&selected, verdicts::coverage_processes(&selected, others_weight, cpu_count()));
 
-    // The two parts run together; the bigger one streams, the other is shown after.
+    // All parts run at once: the test files that reach a modified module
+    // under coverage (spread over the CPUs when they are most of the suite),
+    // the rest without. The heaviest part streams; the others are shown
+    // afterwards when they did not pass.
     let sources = cov_sources(modules, &import_dirs);
-    let first_json = scratch.0.join("measured.json");
-    let stream_measured = measured.len() >= others.len();
-    let sink_of = |streams: bool| if streams { sink } else { Sink::Quiet };
-    let measured_run = if measured.is_empty() {
-        None
-    } else {
-        let mut cmd = covered_cmd(Some(&measured), &[], &sources, &first_json);
-        Some(stream::spawn(&mut cmd, sink_of(stream_measured), KEEP)?)
-    };
-    let others_run = if others.is_empty() {
-        None
-    } else {
+    let covered_weight = |g: &Vec<String>| g.iter().map(weight).sum::<u64>() as f64 * verdicts::TRACER_FACTOR;
+    let heaviest_covered = groups.iter().map(covered_weight).fold(0.0, f64::max);
+    let others_stream = others_weight as f64 >= heaviest_covered && !others.is_empty();
+    let mut streamed_once = others_stream;
+    let mut running = Vec::new();
+    let mut reports = Vec::new();
+    for (i, group) in groups.iter().enumerate() {
+        let json = scratch.0.join(format!("part{i}.json"));
+        let streams = !streamed_once && covered_weight(group) >= heaviest_covered;
+        streamed_once |= streams;
+        let mut cmd = covered_cmd(group, None, &sources, &json);
+        running.push((stream::spawn(&mut cmd, if streams { sink } else { Sink::Quiet }, KEEP)?, streams));
+        reports.push(json);
+    }
+    if !others.is_empty() {
         let mut cmd = command(root, venv, settings);
         cmd.args(["-p", "no:cacheprovider", "--no-cov"]);
         if xdist_for_rest {
             cmd.args(["-n", "auto"]);
         }
         cmd.arg(&unit).args(measured.iter().map(|f| format!("--ignore={f}")));
-        Some(stream::spawn(&mut cmd, sink_of(!stream_measured), KEEP)?)
-    };
-    let measured_done = measured_run.map(|r| r.wait()).transpose()?;
-    let others_done = others_run.map(|r| r.wait()).transpose()?;
+        running.push((stream::spawn(&mut cmd, if others_stream { sink } else { Sink::Quiet }, KEEP)?, others_stream));
+    }
     let mut parts = Vec::new();
     let mut tail = Vec::new();
-    for (done, streamed) in [(&measured_done, stream_measured), (&others_done, !stream_measured)] {
-        let Some(done) = done else { continue };
+    let mut seconds: f64 = 0.0;
+    for (run, streamed) in running {
+        let done = run.wait()?;
+        seconds = seconds.max(done.seconds);
         let verdict = Verdict::from_exit(done.code(), &done.tail);
         if !streamed && sink != Sink::Quiet && verdict != Verdict::Passed {
-            // Show what the quiet part said when it did not pass.
+            // Show what a quiet part said when it did not pass.
             let shown: Vec<&String> = done.tail.iter().rev().take(60).collect();
             for line in shown.into_iter().rev() {
                 stream::progress(line);
@@ -367,11 +400,14 @@ pub fn measure(
         }
         parts.push(verdict);
     }
-    if measured.is_empty() && others.is_empty() {
+    if parts.is_empty() {
         parts.push(Verdict::NoTests);
     }
     let verdict = Verdict::combine(&parts);
-    let mut data = read_report(&first_json, &root_str)?;
+    let mut data = CoverageData::default();
+    for json in &reports {
+        data.merge(&read_report(json, &root_str)?);
+    }
 
     // Confirm failing verdicts with the test files that ran without coverage.
     let failing = still_failing(&data);
@@ -383,18 +419,16 @@ pub fn measure(
             measured.len(),
             others.len()
         ));
-        let second_json = scratch.0.join("others.json");
-        let mut cmd = covered_cmd(None, &measured, &cov_sources(&failing, &import_dirs), &second_json);
+        let json = scratch.0.join("others.json");
+        let mut cmd = covered_cmd(&[], Some(&measured), &cov_sources(&failing, &import_dirs), &json);
         if xdist_for_rest {
             cmd.args(["-n", "auto"]);
         }
-        stream::run(&mut cmd, Sink::Quiet, KEEP)?;
-        let more = read_report(&second_json, &root_str)?;
-        data.merge(&more);
+        let done = stream::run(&mut cmd, Sink::Quiet, KEEP)?;
+        seconds += done.seconds;
+        data.merge(&read_report(&json, &root_str)?);
         confirmed = failing;
     }
-    let seconds =
-        [&measured_done, &others_done].iter().filter_map(|d| d.as_ref().map(|d| d.seconds)).fold(0.0, f64::max);
     Ok(CoverageRun { verdict, tail, data, measured, others, confirmed, seconds })
 }
 

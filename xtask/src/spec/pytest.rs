@@ -115,14 +115,17 @@ pub fn summary(tail: &[String]) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Serial test work, in seconds, from which `-n auto` pays on a 2-core
-/// machine. Measured with `cargo xtask bench xdist`-style runs on this 2-core
-/// host (Python 3.11, pytest 9.2, xdist 3.8, see the closing note of issue 5):
-/// starting two workers costs about 1.2 s of wall time, and suites of CPU-bound
-/// tests broke even at 2.4-2.6 s of serial work; below that xdist is slower.
-pub const XDIST_MIN_SERIAL_SECONDS: f64 = 2.5;
+/// Wall time of a plain full run, in seconds, from which `-n auto` pays on a
+/// 2-core machine. Measured 2026-11-23 on this project's 2-core host (Python
+/// 3.11, pytest 9.2, xdist 3.8, other jobs keeping the load near 2.5): 200
+/// CPU-bound tests in 20 files, medians of 3 runs, plain vs `-n auto`:
+/// 1 s of test work 2.35 vs 2.66 s; 2 s 2.95 vs 2.79 s; 3 s 4.00 vs 3.76 s;
+/// 5 s 6.13 vs 5.15 s; 8 s 9.05 vs 7.25 s. xdist breaks even at about 2 s of
+/// test work, which a plain run shows as about 3 s of wall time.
+pub const XDIST_MIN_SERIAL_SECONDS: f64 = 3.0;
 
-/// What starting xdist workers costs in wall time (same measurement).
+/// What starting the workers costs in wall time (same measurement: a tiny
+/// suite takes 0.07 s plain and about 1.2 s under `-n auto`).
 pub const XDIST_OVERHEAD_SECONDS: f64 = 1.2;
 
 /// Arguments with which we leave xdist alone: the user chose a worker count,
@@ -181,12 +184,62 @@ pub fn use_xdist(installed: bool, user_args: &[String], last: Option<LastRun>) -
         && last.is_some_and(|l| l.serial_seconds() >= XDIST_MIN_SERIAL_SECONDS)
 }
 
+/// How much slower a test runs under coverage's tracer (Python 3.11, even
+/// with `--cov` restricted to one module: 1.8x on a real 228-module project,
+/// 1.75x on `cargo xtask bench coverage`'s package).
+pub const TRACER_FACTOR: f64 = 1.8;
+
+/// How many coverage processes to run side by side: one, unless the test
+/// files under coverage outweigh the others (weights: file sizes, times the
+/// tracer's cost), when they are spread over every CPU.
+pub fn coverage_processes(selected: &[(String, u64)], others_weight: u64, cpus: usize) -> usize {
+    let covered: u64 = selected.iter().map(|(_, w)| w).sum();
+    if selected.len() >= 2 && covered as f64 * TRACER_FACTOR > others_weight as f64 {
+        cpus.clamp(1, selected.len())
+    } else {
+        1
+    }
+}
+
+/// Spread weighted files over `bins` groups of similar total weight (longest
+/// first, each into the lightest group); groups keep the files' order.
+pub fn balance(files: &[(String, u64)], bins: usize) -> Vec<Vec<String>> {
+    let bins = bins.max(1);
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| files[b].1.cmp(&files[a].1).then(a.cmp(&b)));
+    let mut load = vec![0u64; bins];
+    let mut member = vec![0usize; files.len()];
+    for i in order {
+        let lightest = (0..bins).min_by_key(|&b| (load[b], b)).unwrap_or(0);
+        load[lightest] += files[i].1;
+        member[i] = lightest;
+    }
+    let mut groups: Vec<Vec<String>> = vec![Vec::new(); bins];
+    for (i, (name, _)) in files.iter().enumerate() {
+        groups[member[i]].push(name.clone());
+    }
+    groups.retain(|g| !g.is_empty());
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn coverage_spreads_over_cpus_only_when_it_dominates() {
+        let files = |n: usize| (0..n).map(|i| (format!("t{i}.py"), 100)).collect::<Vec<_>>();
+        assert_eq!(coverage_processes(&files(1), 0, 2), 1);
+        assert_eq!(coverage_processes(&files(50), 0, 2), 2);
+        assert_eq!(coverage_processes(&files(50), 100 * 200, 2), 1);
+        assert_eq!(coverage_processes(&files(3), 0, 8), 3);
+        let groups = balance(&[("a".into(), 5), ("b".into(), 1), ("c".into(), 4), ("d".into(), 1)], 2);
+        assert_eq!(groups, [vec!["a".to_string(), "d".into()], vec!["b".into(), "c".into()]]);
+        assert_eq!(balance(&[("a".into(), 1)], 4), [vec!["a".to_string()]]);
     }
 
     #[test]
