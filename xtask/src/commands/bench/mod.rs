@@ -4,10 +4,13 @@ use crate::commands::{not_yet, Outcome};
 use crate::context::Ctx;
 use crate::error::Result;
 
+pub mod gate_docs;
+pub mod snippets;
+
 pub fn run(_ctx: &Ctx, what: &str) -> Result<Outcome> {
     match what {
-        "snippets" => not_yet("bench snippets"),
-        "gate-docs" => not_yet("bench gate-docs"),
+        "snippets" => snippets::run(_ctx),
+        "gate-docs" => gate_docs::run(_ctx),
         "coverage" => not_yet("bench coverage"),
         other => not_yet(&format!("bench {other}")),
     }

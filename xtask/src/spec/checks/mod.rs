@@ -2,7 +2,7 @@
 //! document and its template's rules, or facts the host gathered) and returns
 //! findings; none reads a file or starts a process.
 use crate::spec::markdown::Markdown;
-use crate::spec::rules::{find_section, TemplateRules};
+use crate::spec::rules::{find_normalized, normalize_section, TemplateRules};
 use crate::spec::workspace::Doc;
 
 pub mod criteria;
@@ -21,13 +21,20 @@ pub struct DocInput<'a> {
     pub file: String,
     pub md: &'a Markdown<'a>,
     pub template: &'a TemplateRules,
+    /// The document's headings as section names are compared.
+    sections: Vec<String>,
 }
 
-impl DocInput<'_> {
+impl<'a> DocInput<'a> {
+    pub fn new(doc: Doc, file: String, md: &'a Markdown<'a>, template: &'a TemplateRules) -> DocInput<'a> {
+        let sections = md.headings.iter().map(|h| normalize_section(&h.text)).collect();
+        DocInput { doc, file, md, template, sections }
+    }
+
     /// The lines `[first, last]` of a section, and its heading line; None when
     /// the document has no such heading.
     pub fn section(&self, name: &str, ordinal: usize) -> Option<Section> {
-        let idx = find_section(self.md, name, ordinal)?;
+        let idx = find_normalized(&self.sections, name, ordinal)?;
         let (first, last) = self.md.section_lines(idx);
         Some(Section { heading_line: first, first, last })
     }
@@ -82,7 +89,7 @@ pub(crate) mod testing {
     pub fn with_doc<R>(template: &str, filled: &str, f: impl FnOnce(&DocInput) -> R) -> R {
         let rules = TemplateRules::parse("templates/prd.md", template).expect("template parses");
         let md = Markdown::parse(filled);
-        let input = DocInput { doc: Doc::Prd, file: "specs/active/x/prd.md".into(), md: &md, template: &rules };
+        let input = DocInput::new(Doc::Prd, "specs/active/x/prd.md".into(), &md, &rules);
         f(&input)
     }
 }
@@ -199,7 +206,7 @@ mod fuzz {
             let as_template = TemplateRules::parse("t", &text);
             let md = Markdown::parse(&text);
             for template in [Some(&fixed), as_template.as_ref().ok()].into_iter().flatten() {
-                let input = DocInput { doc: Doc::Prd, file: "f.md".into(), md: &md, template };
+                let input = DocInput::new(Doc::Prd, "f.md".into(), &md, template);
                 let _ = residue::check(&input);
                 let _ = words::check(&input);
                 let _ = criteria::check(&input);
