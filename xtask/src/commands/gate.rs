@@ -7,7 +7,7 @@
 //! one of the tables below.
 use std::path::{Path, PathBuf};
 
-use crate::commands::snippets::{check_docs, par_map, read_text, SnippetDoc, MAX_READ_BYTES};
+use crate::commands::snippets::{check_docs_with, early_pool, par_map, read_text, SnippetDoc, MAX_READ_BYTES};
 use crate::commands::Outcome;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
@@ -78,10 +78,11 @@ pub fn gate_workspace(ctx: &Ctx, slug: &str, phase: Option<Phase>, base: Option<
 pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>) -> Result<Report> {
     let rules = load_rules(&ctx.root)?;
     let dirs = if slugs.is_empty() { active_workspaces(ctx)? } else { named_workspaces(ctx, slugs)? };
+    let pool = early_pool(ctx, dirs.len() * Doc::ALL.len());
     let mut gated: Vec<Gated> = par_map(&dirs, |(slug, dir)| gate_documents(ctx, &rules, slug, dir, phase));
     // One helper run for the python blocks of every workspace.
     let docs: Vec<SnippetDoc> = gated.iter_mut().flat_map(|g| std::mem::take(&mut g.snippet_docs)).collect();
-    let mut per_doc = check_docs(ctx, &docs)?.into_iter();
+    let mut per_doc = check_docs_with(ctx, &docs, pool)?.into_iter();
     for g in &mut gated {
         for _ in 0..g.snippet_doc_count {
             g.report.checks.extend(per_doc.next().unwrap_or_default());

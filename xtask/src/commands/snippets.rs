@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::commands::Outcome;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
-use crate::host::python::{self, CodeRef};
+use crate::host::python::{self, CodeRef, Pool};
 use crate::report::{self, Report};
 use crate::spec::checks::snippets::{self as core, Compiled, PyBlock, RefFile};
 use crate::spec::finding::Finding;
@@ -70,6 +70,7 @@ pub fn check_paths(ctx: &Ctx, paths: &[PathBuf]) -> Result<Vec<Finding>> {
         files.dedup();
         files
     };
+    let pool = early_pool(ctx, files.len());
     let read: Vec<std::result::Result<SnippetDoc, Box<Finding>>> = par_map(&files, |path| read_doc(ctx, path));
     let mut docs = Vec::new();
     for r in read {
@@ -79,7 +80,7 @@ pub fn check_paths(ctx: &Ctx, paths: &[PathBuf]) -> Result<Vec<Finding>> {
         }
     }
     let blocks: usize = docs.iter().map(|d| d.blocks.len()).sum();
-    for per_doc in check_docs(ctx, &docs)? {
+    for per_doc in check_docs_with(ctx, &docs, pool)? {
         findings.extend(per_doc);
     }
     if findings.iter().all(|f| !f.is_fail()) {
@@ -177,17 +178,27 @@ pub fn read_text(path: &Path) -> std::result::Result<String, (&'static str, Stri
 /// Compile the blocks of every document in one helper run, read each
 /// referenced file once, and check: findings per document, in order.
 pub fn check_docs(ctx: &Ctx, docs: &[SnippetDoc]) -> Result<Vec<Vec<Finding>>> {
+    check_docs_with(ctx, docs, None)
+}
+
+/// Helpers started ahead for a run over `files` documents (none when there is
+/// nothing to read). Starting one is not an error yet: only needing it is.
+pub fn early_pool(ctx: &Ctx, files: usize) -> Option<Result<Pool>> {
+    (files > 0).then(|| python::interpreter(&ctx.root).and_then(|p| Pool::start(&p, Pool::size_for(files))))
+}
+
+/// [`check_docs`] on helpers started ahead with [`early_pool`].
+pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>>) -> Result<Vec<Vec<Finding>>> {
     let mut jobs = Vec::new();
     for doc in docs {
         for block in doc.blocks.iter().filter(|b| b.skip.is_none()) {
             jobs.push(CodeRef { display_path: &doc.file, code: &block.code, first_line: block.first_line - 1 });
         }
     }
-    let results = if jobs.is_empty() {
-        Vec::new()
-    } else {
-        let python = python::interpreter(&ctx.root)?;
-        python::compile_code(&python, &jobs, ctx.settings.python_min)?
+    let results = match (jobs.is_empty(), pool) {
+        (true, _) => Vec::new(),
+        (false, Some(pool)) => pool?.compile_code(&jobs, ctx.settings.python_min)?,
+        (false, None) => python::compile_code(&python::interpreter(&ctx.root)?, &jobs, ctx.settings.python_min)?,
     };
     let paths: HashSet<&str> = docs.iter().flat_map(|d| core::referenced_paths(&d.blocks)).collect();
     let paths: Vec<&str> = paths.into_iter().collect();

@@ -6,7 +6,7 @@
 //! `CompileJob`s and call `compile_all` once per run.
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -96,7 +96,7 @@ pub fn compile_with(
     processes: usize,
 ) -> Result<Vec<CompileResult>> {
     let refs: Vec<Job> = jobs.iter().map(Job::of).collect();
-    compile_jobs(python, &refs, feature_version, processes)
+    compile_jobs(python, &refs, feature_version, processes, Vec::new())
 }
 
 /// A block of code to compile, borrowed from the caller (markdown blocks).
@@ -116,7 +116,54 @@ pub fn compile_code(
     feature_version: Option<(u32, u32)>,
 ) -> Result<Vec<CompileResult>> {
     let jobs: Vec<Job> = blocks.iter().map(|b| Job::Code(*b)).collect();
-    compile_jobs(python, &jobs, feature_version, processes_for(&jobs))
+    compile_jobs(python, &jobs, feature_version, processes_for(&jobs), Vec::new())
+}
+
+/// Helper processes started before the work is known, so that the
+/// interpreter's start-up overlaps the caller's reading and parsing.
+pub struct Pool {
+    python: PathBuf,
+    children: Vec<Child>,
+}
+
+impl Pool {
+    /// Start `processes` helpers with `python` (at least one).
+    pub fn start(python: &Path, processes: usize) -> Result<Pool> {
+        let children = (0..processes.max(1)).map(|_| spawn(python)).collect::<Result<Vec<_>>>()?;
+        Ok(Pool { python: python.to_path_buf(), children })
+    }
+
+    /// How many helpers suit a run over `files` documents on this machine.
+    pub fn size_for(files: usize) -> usize {
+        if files < 16 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
+        }
+    }
+
+    /// [`compile_code`] on the started helpers (a helper with nothing to do
+    /// gets an empty request and ends).
+    pub fn compile_code(
+        mut self,
+        blocks: &[CodeRef],
+        feature_version: Option<(u32, u32)>,
+    ) -> Result<Vec<CompileResult>> {
+        let jobs: Vec<Job> = blocks.iter().map(|b| Job::Code(*b)).collect();
+        let children = std::mem::take(&mut self.children);
+        compile_jobs(&self.python, &jobs, feature_version, processes_for(&jobs), children)
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Unused helpers: closing their input ends them; reap them.
+        for mut child in self.children.drain(..) {
+            drop(child.stdin.take());
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// One job as the helper gets it.
@@ -151,8 +198,10 @@ fn compile_jobs(
     jobs: &[Job],
     feature_version: Option<(u32, u32)>,
     processes: usize,
+    started: Vec<Child>,
 ) -> Result<Vec<CompileResult>> {
     if jobs.is_empty() {
+        drop(Pool { python: python.to_path_buf(), children: started });
         return Ok(Vec::new());
     }
     let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
@@ -175,10 +224,22 @@ fn compile_jobs(
             }
         }
     }
-    let chunks = split_by_weight(&unique, processes.max(1));
+    let wanted = if started.is_empty() { processes.max(1) } else { processes.clamp(1, started.len()) };
+    let chunks = split_by_weight(&unique, wanted);
+    let mut started = started.into_iter();
     let answers: Vec<Result<Vec<CompileResult>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            chunks.iter().map(|chunk| scope.spawn(move || run_helper(python, chunk, feature_version))).collect();
+        let mut handles = Vec::new();
+        for chunk in &chunks {
+            let child = started.next();
+            handles.push(scope.spawn(move || match child {
+                Some(child) => talk(python, child, chunk, feature_version),
+                None => talk(python, spawn(python)?, chunk, feature_version),
+            }));
+        }
+        // Started helpers left over get nothing to do.
+        for child in started.by_ref() {
+            handles.push(scope.spawn(move || talk(python, child, &[], feature_version)));
+        }
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(Error::usage("the python helper thread failed"))))
@@ -274,11 +335,11 @@ fn write_request(out: &mut impl Write, jobs: &[Job], feature_version: Option<(u3
     out.flush()
 }
 
-/// Run one helper process on `jobs` and read its answer.
-fn run_helper(python: &Path, jobs: &[Job], feature_version: Option<(u32, u32)>) -> Result<Vec<CompileResult>> {
+/// Start one helper process; it waits for its request on stdin.
+fn spawn(python: &Path) -> Result<Child> {
     // -I: no user site, no PYTHON* variables, no current folder on sys.path;
     // -S: no site packages (stdlib only, faster start); -B: never write .pyc.
-    let mut child = Command::new(python)
+    Command::new(python)
         .args(["-I", "-S", "-B", "-c", HELPER])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -286,7 +347,16 @@ fn run_helper(python: &Path, jobs: &[Job], feature_version: Option<(u32, u32)>) 
         .spawn()
         .map_err(|e| {
             Error::usage(format!("cannot run {}: {e}; install Python 3 or run `cargo xtask setup`", python.display()))
-        })?;
+        })
+}
+
+/// Send `jobs` to a started helper and read its answer.
+fn talk(
+    python: &Path,
+    mut child: Child,
+    jobs: &[Job],
+    feature_version: Option<(u32, u32)>,
+) -> Result<Vec<CompileResult>> {
     let stdin = child.stdin.take().expect("stdin is piped");
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let mut stderr = child.stderr.take().expect("stderr is piped");

@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let floor_script = dir.path().join("floor.py");
     std::fs::write(&floor_script, FLOOR).map_err(|e| Error::io(&floor_script, &e, "check the temporary folder"))?;
     // Alternate the two, so a busy machine slows both alike.
-    let [ours, floor] = medians(
+    let [(ours, ours_cpu), (floor, floor_cpu)] = medians(
         RUNS,
         [&mut || quiet(Command::new(&exe).arg("--root").arg(dir.path()).args(["snippets", "--json"])), &mut || {
             quiet(Command::new(&python).args(["-I", "-S", "-B"]).arg(&floor_script).arg(dir.path().join("specs")))
@@ -77,8 +77,12 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         corpus.broken,
         python.display()
     );
-    println!("  ours   cargo xtask snippets                     {:>8.3} s  (median of {RUNS})", ours);
-    println!("  floor  one python process: scan + compile        {:>8.3} s  (median of {RUNS})", floor);
+    println!(
+        "  ours   cargo xtask snippets                     {ours:>8.3} s  (CPU {ours_cpu:.2} s; median of {RUNS})"
+    );
+    println!(
+        "  floor  one python process: scan + compile        {floor:>8.3} s  (CPU {floor_cpu:.2} s; median of {RUNS})"
+    );
     println!(
         "  seeds  python -m py_compile, one per block       {:>8.3} s  ({} blocks took {:.3} s, scaled)",
         per_block,
@@ -88,7 +92,16 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     println!("  ours / floor     = {:.2}x  (target <= 1.0x)", ours / floor);
     println!("  seeds / ours     = {:.0}x  (target >= 20x)", per_block / ours);
     println!("  ours: {:.0} python blocks/s", corpus.blocks as f64 / ours);
+    println!("  load average at the end: {}", load_average());
     Ok(Outcome::Success)
+}
+
+/// The 1-minute load average: other work on the machine slows every figure.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// The interpreter our gate would use, looked through: `python3` on PATH may
@@ -148,24 +161,43 @@ pub fn quiet(cmd: &mut Command) -> Result<()> {
         .map_err(|e| Error::usage(format!("cannot run {:?}: {e}", cmd.get_program())))
 }
 
-/// Median wall time, in seconds, of `runs` calls of each of `fs`, called in
-/// turn (one of each per round).
-pub fn medians<const N: usize>(runs: usize, fs: [&mut dyn FnMut() -> Result<()>; N]) -> Result<[f64; N]> {
+/// Median (wall, CPU) seconds of `runs` calls of each of `fs`, called in turn
+/// (one of each per round). CPU is user + system time of the processes the
+/// call ran and waited for, their own children included.
+pub fn medians<const N: usize>(runs: usize, fs: [&mut dyn FnMut() -> Result<()>; N]) -> Result<[(f64, f64); N]> {
     let mut fs = fs;
     let mut times = vec![Vec::with_capacity(runs); N];
+    let mut cpus = vec![Vec::with_capacity(runs); N];
     for _ in 0..runs {
-        for (f, t) in fs.iter_mut().zip(times.iter_mut()) {
+        for ((f, t), c) in fs.iter_mut().zip(times.iter_mut()).zip(cpus.iter_mut()) {
+            let cpu = children_cpu();
             let start = Instant::now();
             f()?;
             t.push(start.elapsed().as_secs_f64());
+            c.push(children_cpu() - cpu);
         }
     }
-    let mut out = [0.0; N];
-    for (o, mut t) in out.iter_mut().zip(times) {
-        t.sort_by(f64::total_cmp);
-        *o = t[t.len() / 2];
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut out = [(0.0, 0.0); N];
+    for ((o, t), c) in out.iter_mut().zip(times).zip(cpus) {
+        *o = (median(t), median(c));
     }
     Ok(out)
+}
+
+/// CPU seconds used so far by this process's waited-for children
+/// (`cutime` + `cstime` of /proc/self/stat, in clock ticks of 1/100 s).
+pub fn children_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // state is field 3 of the full line, i.e. index 0 here; cutime is 16, cstime 17.
+    (tick(13) + tick(14)) / 100.0
 }
 
 /// A folder under the system's temporary folder, removed on drop.
