@@ -190,9 +190,13 @@ mod fuzz {
         s
     }
 
+    /// `XTASK_FUZZ_ITERATIONS=N XTASK_FUZZ_SEED=S cargo test --release -p xtask --lib
+    /// fuzz` runs longer or other sequences; the default keeps `cargo test` quick.
     #[test]
     fn markdown_rules_and_checks_never_panic() {
-        let mut rng = Rng(0x5eed_1234_abcd_ef01);
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+        let iterations = env("XTASK_FUZZ_ITERATIONS").unwrap_or(3000);
+        let mut rng = Rng(env("XTASK_FUZZ_SEED").unwrap_or(0x5eed_1234_abcd_ef01) | 1);
         let template_text = "# T\n<!-- gate: words >= 10; items >= 2 under \"Acceptance Criteria\"; \
                              measurable under \"Acceptance Criteria\"; headings \"### Pattern\" >= 1; \
                              diagram under \"Overview\"; verified-snippets -->\n## Overview (5+ words)\n\
@@ -200,7 +204,7 @@ mod fuzz {
         let fixed = TemplateRules::parse("t", template_text).unwrap();
         let refs: HashMap<String, RefFile> =
             [("src/a.py".to_string(), RefFile::Lines(vec!["x".into(), "return 1".into()]))].into_iter().collect();
-        for _ in 0..3000 {
+        for _ in 0..iterations {
             let text = document(&mut rng);
             // As a template: rules or a clean error, never a panic.
             let as_template = TemplateRules::parse("t", &text);
