@@ -1,8 +1,75 @@
-//! `cargo xtask test`.
-use crate::commands::{not_yet, Outcome};
+//! `cargo xtask test [unit|integration|all] [-- PYTEST ARGS]`: pytest from the
+//! venv; its output streams live. Exit 0 pass, 1 failures or nothing
+//! collected, 2 when pytest could not run the tests (its reason is shown).
+use crate::commands::Outcome;
 use crate::context::Ctx;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::host::pytest;
+use crate::host::stream::Sink;
+use crate::host::venv;
+use crate::spec::pytest::Verdict;
 
-pub fn run(_ctx: &Ctx, _suite: &str, _pytest_args: &[String]) -> Result<Outcome> {
-    not_yet("test")
+pub fn run(ctx: &Ctx, suite: &str, pytest_args: &[String]) -> Result<Outcome> {
+    let folders = folders(ctx, suite)?;
+    let venv = venv::ensure(&ctx.root, &ctx.settings.pyproject)?;
+    let project = pytest::Project { root: &ctx.root, venv: &venv, settings: &ctx.settings };
+    let run = pytest::run_suite(project, suite, &folders, pytest_args, Sink::Stdout, ctx.style.color)?;
+    match run.verdict {
+        Verdict::Passed => Ok(Outcome::Success),
+        Verdict::Failed => Ok(Outcome::Failed),
+        Verdict::NoTests => {
+            eprintln!("{}: no tests collected in {}", ctx.style.red("error[tests]"), folders.join(", "));
+            Ok(Outcome::Failed)
+        }
+        Verdict::Error(reason) => Err(Error::usage(format!("pytest could not run the tests: {reason}"))),
+    }
+}
+
+/// The folders of a suite; checks that they exist and that the environment
+/// variables integration tests need are set (nothing runs otherwise).
+pub fn folders(ctx: &Ctx, suite: &str) -> Result<Vec<String>> {
+    let s = &ctx.settings;
+    let unit = s.unit_tests.trim_matches('/').to_string();
+    let integration = s.integration_tests.trim_matches('/').to_string();
+    let exists = |f: &str| ctx.root.join(f).is_dir();
+    let missing_folder = |f: &str, key: &str| {
+        Error::usage(format!(
+            "{f}: no such folder in {}; create it or set `{key}` in [workspace.metadata.xtask] of Cargo.toml",
+            ctx.root.display()
+        ))
+    };
+    let folders = match suite {
+        "unit" => vec![unit],
+        "integration" => vec![integration],
+        _ => {
+            let mut both = vec![unit];
+            if exists(&integration) {
+                both.push(integration);
+            }
+            both
+        }
+    };
+    for f in &folders {
+        if !exists(f) {
+            let key = if *f == s.integration_tests.trim_matches('/') { "integration-tests" } else { "unit-tests" };
+            return Err(missing_folder(f, key));
+        }
+    }
+    if suite != "unit" && folders.iter().any(|f| *f == s.integration_tests.trim_matches('/')) {
+        let unset: Vec<&str> = s
+            .integration_env
+            .iter()
+            .map(String::as_str)
+            .filter(|v| std::env::var_os(v).is_none_or(|x| x.is_empty()))
+            .collect();
+        if !unset.is_empty() {
+            return Err(Error::usage(format!(
+                "integration tests need the environment variable{} {} (integration-env in [workspace.metadata.xtask]); set {} and run again",
+                if unset.len() > 1 { "s" } else { "" },
+                unset.join(", "),
+                if unset.len() > 1 { "them" } else { "it" }
+            )));
+        }
+    }
+    Ok(folders)
 }

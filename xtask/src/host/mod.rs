@@ -7,4 +7,11 @@ pub mod process;
 pub mod python;
 pub mod settings;
 pub mod templates;
+// The Python side (issue 5).
+pub mod black;
+pub mod changes;
+pub mod pytest;
+pub mod stream;
+pub mod venv;
 pub mod workspaces;
+

@@ -13,3 +13,10 @@ pub mod rules;
 pub mod slug;
 pub mod tasks;
 pub mod workspace;
+// The Python side (issue 5): coverage, diffs, pytest, black, imports.
+pub mod black;
+pub mod coverage;
+pub mod devtools;
+pub mod diff;
+pub mod imports;
+pub mod pytest;

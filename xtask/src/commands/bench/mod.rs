@@ -4,6 +4,7 @@ use crate::commands::{not_yet, Outcome};
 use crate::context::Ctx;
 use crate::error::Result;
 
+mod coverage;
 pub mod gate_docs;
 pub mod snippets;
 
@@ -11,7 +12,7 @@ pub fn run(_ctx: &Ctx, what: &str) -> Result<Outcome> {
     match what {
         "snippets" => snippets::run(_ctx),
         "gate-docs" => gate_docs::run(_ctx),
-        "coverage" => not_yet("bench coverage"),
+        "coverage" => coverage::run(_ctx),
         other => not_yet(&format!("bench {other}")),
     }
 }

@@ -1,0 +1,219 @@
+//! What changed: the base to compare against, the modified files and their
+//! added lines. Shared by every check about "modified" code (format,
+//! coverage, api-docs, rules, env-templates).
+//!
+//! "Modified" = changed between the base and the working tree: committed on
+//! the branch since the merge base, staged, unstaged, plus untracked files
+//! (git's ignore rules apply). This is the union of `git diff --name-only
+//! --diff-filter=d BASE...HEAD`, `--cached`, the unstaged diff and
+//! `git ls-files --others --exclude-standard`, computed with one diff of the
+//! merge base against the working tree, so line numbers are those of the
+//! files on disk (what coverage and black see). Deleted files are left out.
+//!
+//! ```no_run
+//! # fn demo(root: &std::path::Path) -> xtask::error::Result<()> {
+//! use xtask::host::changes::Changes;
+//! let changes = Changes::collect(root, None)?; // default base
+//! println!("{}", changes.describe_base());
+//! let py: Vec<&String> = changes.files.iter().filter(|f| f.ends_with(".py")).collect();
+//! let added = changes.added_lines(root, &changes.files)?; // path -> added line numbers
+//! # let _ = (py, added); Ok(()) }
+//! ```
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::host::git;
+use crate::spec::diff::{self, AddedLines};
+
+/// What the changes are measured against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    /// As given with `--base`, or the default branch found (`origin/HEAD`, `main`, `master`).
+    pub name: String,
+    /// The merge base of `name` and HEAD (a full commit id).
+    pub commit: String,
+    /// Whether the user chose it (`--base`).
+    pub explicit: bool,
+}
+
+/// The modified files of the working tree against a base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// None: no base branch (or no commit yet): only uncommitted changes count.
+    pub base: Option<Base>,
+    /// Root-relative paths with `/`, sorted, existing on disk.
+    pub files: Vec<String>,
+    /// The subset of `files` git does not track yet (all their lines are added).
+    pub untracked: BTreeSet<String>,
+}
+
+/// Folders never reported as changes, even when the host forgot to ignore them.
+const NEVER: [&str; 2] = [".venv", "__pycache__"];
+
+impl Changes {
+    /// Changes against `--base REV` when given, else against the default base.
+    pub fn collect(root: &Path, explicit: Option<&str>) -> Result<Changes> {
+        let base = resolve_base(root, explicit)?;
+        let against = match &base {
+            Some(b) => b.commit.clone(),
+            None => head_or_empty_tree(root)?,
+        };
+        let mut files: BTreeSet<String> = BTreeSet::new();
+        let listed = git::stdout(
+            root,
+            &[
+                "-c",
+                "core.quotepath=false",
+                "diff",
+                "--name-only",
+                "-z",
+                "--diff-filter=d",
+                "--no-ext-diff",
+                &against,
+                "--",
+            ],
+        )?;
+        files.extend(diff::split_nul(&listed));
+        let untracked = git::stdout(root, &["ls-files", "--others", "--exclude-standard", "-z"])?;
+        let untracked: BTreeSet<String> = diff::split_nul(&untracked).into_iter().filter(|p| !is_never(p)).collect();
+        files.extend(untracked.iter().cloned());
+        // A path git lists that is gone or not a file (a type change to a
+        // symlinked folder, a file deleted after staging) is not a change to check.
+        let files: Vec<String> = files.into_iter().filter(|p| !is_never(p) && root.join(p).is_file()).collect();
+        Ok(Changes { base, files, untracked })
+    }
+
+    /// One line saying what the changes are measured against, for reports.
+    pub fn describe_base(&self) -> String {
+        match &self.base {
+            Some(b) => format!("changes against {} (merge base {})", b.name, &b.commit[..b.commit.len().min(10)]),
+            None => "no base branch (no origin/HEAD, main or master): only uncommitted changes count".to_string(),
+        }
+    }
+
+    /// Modified files under any of `folders` (root-relative; "" or "." is the root).
+    pub fn under(&self, folders: &[String]) -> Vec<String> {
+        self.files.iter().filter(|f| folders.iter().any(|d| is_under(f, d))).cloned().collect()
+    }
+
+    /// Added lines of `paths` (1-based, numbered as in the working tree).
+    /// Untracked files count every line as added.
+    pub fn added_lines(&self, root: &Path, paths: &[String]) -> Result<AddedLines> {
+        let mut out = AddedLines::new();
+        let tracked: Vec<&str> = paths.iter().filter(|p| !self.untracked.contains(*p)).map(String::as_str).collect();
+        if !tracked.is_empty() {
+            let against = match &self.base {
+                Some(b) => b.commit.clone(),
+                None => head_or_empty_tree(root)?,
+            };
+            let pathspecs: Vec<String> = tracked.iter().map(|p| format!(":(literal){p}")).collect();
+            let mut args = vec![
+                "-c",
+                "core.quotepath=false",
+                "diff",
+                "-U0",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-textconv",
+                "-M",
+                "--src-prefix=a/",
+                "--dst-prefix=b/",
+                &against,
+                "--",
+            ];
+            // `:(literal)`: a file named `*.py` or `:x` means itself.
+            args.extend(pathspecs.iter().map(String::as_str));
+            let patch = git::stdout(root, &args)?;
+            out.extend(diff::added_lines(&patch).into_iter().filter(|(p, _)| tracked.contains(&p.as_str())));
+        }
+        for path in paths.iter().filter(|p| self.untracked.contains(*p)) {
+            let text = std::fs::read(root.join(path)).map(|b| String::from_utf8_lossy(&b).into_owned());
+            out.insert(path.clone(), diff::all_lines(&text.unwrap_or_default()));
+        }
+        Ok(out)
+    }
+}
+
+fn is_never(path: &str) -> bool {
+    path.split('/').any(|part| NEVER.contains(&part))
+}
+
+/// Whether root-relative `path` is `folder` or inside it.
+pub fn is_under(path: &str, folder: &str) -> bool {
+    let folder = folder.trim_matches('/');
+    let folder = folder.strip_prefix("./").unwrap_or(folder);
+    folder.is_empty() || folder == "." || path == folder || path.starts_with(&format!("{folder}/"))
+}
+
+/// `--base REV` -> its merge base with HEAD; no `--base` -> the merge base
+/// with `origin/HEAD`, `main` or `master`, the first that exists; None when
+/// none exists or HEAD has no commit yet.
+pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>> {
+    if !git::is_repo(root) {
+        return Err(Error::usage(format!(
+            "{}: not a git repository; changes are measured against git history (run `git init`)",
+            root.display()
+        )));
+    }
+    let has_head = git::run(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])?.status.success();
+    if let Some(rev) = explicit {
+        let verified = git::run(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
+        if !verified.status.success() {
+            return Err(Error::usage(format!(
+                "--base {rev}: no such commit or branch in {}; pass an existing branch, tag or commit",
+                root.display()
+            )));
+        }
+        if !has_head {
+            return Err(Error::usage(format!("--base {rev}: the repository has no commit on HEAD yet; commit first")));
+        }
+        let commit = merge_base(root, rev)?.ok_or_else(|| {
+            Error::usage(format!("--base {rev}: no common history with HEAD; pass a base this branch grew from"))
+        })?;
+        return Ok(Some(Base { name: rev.to_string(), commit, explicit: true }));
+    }
+    if !has_head {
+        return Ok(None);
+    }
+    for candidate in ["origin/HEAD", "main", "master"] {
+        let exists = git::run(root, &["rev-parse", "--verify", "--quiet", &format!("{candidate}^{{commit}}")])?;
+        if !exists.status.success() {
+            continue;
+        }
+        if let Some(commit) = merge_base(root, candidate)? {
+            return Ok(Some(Base { name: candidate.to_string(), commit, explicit: false }));
+        }
+    }
+    Ok(None)
+}
+
+fn merge_base(root: &Path, rev: &str) -> Result<Option<String>> {
+    let out = git::run(root, &["merge-base", rev, "HEAD"])?;
+    let commit = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    Ok((out.status.success() && !commit.is_empty()).then_some(commit))
+}
+
+/// HEAD, or git's empty tree when there is no commit yet.
+fn head_or_empty_tree(root: &Path) -> Result<String> {
+    if git::run(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])?.status.success() {
+        return Ok("HEAD".to_string());
+    }
+    // The empty tree's id depends on the repository's hash function.
+    let out = git::stdout(root, &["hash-object", "-t", "tree", "/dev/null"])?;
+    Ok(out.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders() {
+        assert!(is_under("src/pkg/a.py", "src"));
+        assert!(is_under("src/pkg/a.py", "./src/"));
+        assert!(is_under("src/pkg/a.py", ""));
+        assert!(!is_under("srcx/a.py", "src"));
+        assert!(is_never(".venv/lib/x.py") && is_never("a/__pycache__/b.pyc") && !is_never("src/venv.py"));
+    }
+}

@@ -1,0 +1,92 @@
+//! One Python virtual environment shared by every end-to-end test that needs
+//! pytest, pytest-cov, pytest-xdist and black, built by the kit's own
+//! `cargo xtask setup` (the first run downloads from PyPI; later runs find it
+//! up to date in milliseconds). Temporary repositories use it through a
+//! `.venv` symlink, which is all the tool looks for.
+//!
+//! The provisioning repository (`CARGO_TARGET_TMPDIR/pyenv/host`) declares its
+//! own dev tools the seeds' way, a Makefile `install-dev` target that installs
+//! pytest-xdist 3.7.0: setup must run it, keep that version and add the
+//! other three at our pins. Test threads wait on a mutex, test binaries on an
+//! exclusive lock of `pyenv/lock`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::common::{xtask_in, TempRepo};
+
+/// The version the provisioning repository's `make install-dev` installs.
+pub const HOST_XDIST: &str = "3.7.0";
+
+/// The provisioning repository; its `.venv` is the shared environment.
+pub fn host() -> &'static Path {
+    static HOST: OnceLock<PathBuf> = OnceLock::new();
+    HOST.get_or_init(provision)
+}
+
+fn provision() -> PathBuf {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pyenv");
+    std::fs::create_dir_all(&base).unwrap();
+    let lock = std::fs::File::create(base.join("lock")).unwrap();
+    lock.lock().unwrap();
+    let host = base.join("host");
+    if !host.join(".git").is_dir() {
+        let _ = std::fs::remove_dir_all(&host);
+        std::fs::create_dir_all(&host).unwrap();
+        let git = |args: &[&str]| {
+            let out = Command::new("git").args(args).current_dir(&host).output().unwrap();
+            assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        git(&["init", "-q", "-b", "main"]);
+        std::fs::write(host.join(".gitignore"), ".venv\n__pycache__/\n").unwrap();
+        std::fs::write(
+            host.join("Makefile"),
+            format!("install-dev:\n\tpython -m pip install --progress-bar off \"pytest-xdist=={HOST_XDIST}\"\n"),
+        )
+        .unwrap();
+    }
+    let mut run = xtask_in(&host, &["setup"]);
+    if run.code != 0 && !host.join(".venv/bin/python").exists() {
+        // A run killed while creating the venv left half of one behind.
+        let _ = std::fs::remove_dir_all(host.join(".venv"));
+        run = xtask_in(&host, &["setup"]);
+    }
+    assert_eq!(run.code, 0, "provisioning the shared venv failed:\n{}\n{}", run.stdout, run.stderr);
+    host.canonicalize().unwrap()
+}
+
+/// Point `repo/.venv` at the shared environment.
+pub fn link(repo: &TempRepo) {
+    std::os::unix::fs::symlink(host().join(".venv"), repo.path.join(".venv")).unwrap();
+}
+
+/// A repository shaped like the seeds' (src/pkg, tests/unit, a Makefile,
+/// black configured in pyproject.toml), committed on `main` with a green,
+/// fully covered suite, then switched to the branch `feature`. Its `.venv` is
+/// the shared environment.
+pub fn seeds_repo() -> TempRepo {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".venv\n__pycache__/\n.pytest_cache/\n.coverage\n");
+    repo.write("Makefile", "test:\n\tcargo xtask test unit\n\nformat:\n\tcargo xtask fmt\n");
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"pkg\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\n\n[tool.black]\nline-length = 100\n",
+    );
+    repo.write("src/pkg/__init__.py", "");
+    repo.write("src/pkg/calc.py", CALC);
+    repo.write("src/pkg/text.py", TEXT);
+    repo.write("tests/unit/test_calc.py", TEST_CALC);
+    repo.write("tests/unit/test_text.py", TEST_TEXT);
+    repo.commit_all("a seeds-shaped package with tests");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    link(&repo);
+    repo
+}
+
+pub const CALC: &str = "def add(a, b):\n    return a + b\n\n\ndef double(a):\n    return add(a, a)\n";
+pub const TEXT: &str = "def shout(word):\n    return word.upper() + \"!\"\n";
+pub const TEST_CALC: &str =
+    "from pkg.calc import add, double\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_double():\n    assert double(4) == 8\n";
+pub const TEST_TEXT: &str = "from pkg.text import shout\n\n\ndef test_shout():\n    assert shout(\"hi\") == \"HI!\"\n";
