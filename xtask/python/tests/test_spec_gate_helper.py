@@ -172,12 +172,21 @@ def test_runs_as_the_gate_runs_it(tmp_path):
         "import os\nfrom __future__ import annotations\n",
         "def f():\n  x = 1\n    y = 2\n",
         "nonlocal x\n",
+        "class A:\n",
+        "if x:\n    y = (1,\n         2]\n",
     ],
 )
 def test_lines_are_those_of_the_padded_source(code):
-    """Shifting the compiler's line equals compiling with blank lines before."""
+    """Shifting the compiler's lines equals compiling with blank lines before,
+    in the line reported and in lines named by the message."""
     try:
         compile("\n" * 57 + code, "doc.md", "exec", dont_inherit=True)
     except SyntaxError as err:
-        padded_line = err.lineno
-    assert compile_code(code, first_line=57)[0] == padded_line
+        padded = (err.lineno, f"{type(err).__name__}: {err.msg}")
+    assert compile_code(code, first_line=57) == padded
+
+
+def test_warnings_are_not_errors_and_stay_quiet(recwarn):
+    request = {"jobs": [{"path": "a.md", "code": "x = '\\d'\n", "first_line": 0}]}
+    assert helper.answer(request) == {"results": [{"ok": True}]}
+    assert len(recwarn) == 0

@@ -7,7 +7,7 @@
 //! one of the tables below.
 use std::path::{Path, PathBuf};
 
-use crate::commands::snippets::{check_docs, par_map, read_text, SnippetDoc, MAX_READ_BYTES};
+use crate::commands::snippets::{check_docs_with, early_pool, par_map, read_text, SnippetDoc, MAX_READ_BYTES};
 use crate::commands::Outcome;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
@@ -64,7 +64,11 @@ pub fn run(ctx: &Ctx, slugs: &[String], phase: Option<&str>, base: Option<&str>)
     };
     let report = gate(ctx, slugs, phase, base)?;
     report::emit(&report, ctx.json, &ctx.style, "gate");
-    Ok(Outcome::from_ok(report.ok()))
+    let ok = report.ok();
+    // The process ends here: freeing thousands of findings one by one only
+    // costs time.
+    std::mem::forget(report);
+    Ok(Outcome::from_ok(ok))
 }
 
 /// The gate of one workspace at `phase` (its own when None), with the
@@ -78,10 +82,11 @@ pub fn gate_workspace(ctx: &Ctx, slug: &str, phase: Option<Phase>, base: Option<
 pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>) -> Result<Report> {
     let rules = load_rules(&ctx.root)?;
     let dirs = if slugs.is_empty() { active_workspaces(ctx)? } else { named_workspaces(ctx, slugs)? };
+    let pool = early_pool(ctx, dirs.len() * Doc::ALL.len());
     let mut gated: Vec<Gated> = par_map(&dirs, |(slug, dir)| gate_documents(ctx, &rules, slug, dir, phase));
     // One helper run for the python blocks of every workspace.
     let docs: Vec<SnippetDoc> = gated.iter_mut().flat_map(|g| std::mem::take(&mut g.snippet_docs)).collect();
-    let mut per_doc = check_docs(ctx, &docs)?.into_iter();
+    let mut per_doc = check_docs_with(ctx, &docs, pool)?.into_iter();
     for g in &mut gated {
         for _ in 0..g.snippet_doc_count {
             g.report.checks.extend(per_doc.next().unwrap_or_default());
@@ -220,7 +225,7 @@ fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &P
     for (slot, text) in &read {
         let (Some(text), Some((_, template))) = (text, rules.iter().find(|(d, _)| *d == slot.doc)) else { continue };
         let md = Markdown::parse(text);
-        let input = DocInput { doc: slot.doc, file: slot.file.clone(), md: &md, template };
+        let input = DocInput::new(slot.doc, slot.file.clone(), &md, template);
         for (from, check) in DOC_CHECKS {
             if ws_phase >= *from {
                 findings.extend(check(&input));
@@ -248,19 +253,16 @@ fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &P
 /// Names match case-insensitively; links leading out of the workspace are
 /// reported, not followed.
 fn read_workspace(ctx: &Ctx, dir: &Path) -> Vec<(DocSlot, Option<String>)> {
-    let canon_dir = dir.canonicalize().ok();
+    let canon_dir = std::cell::OnceCell::new();
     Doc::ALL
         .iter()
         .map(|&doc| {
             let expected = dir.join(doc.rel_path());
             let found = locate(dir, doc.rel_path());
             let file = ctx.rel(found.as_deref().unwrap_or(&expected));
-            let (state, text) = match (&found, &canon_dir) {
-                (None, _) => (DocState::Missing, None),
-                (Some(_), None) => {
-                    (DocState::Unreadable { reason: "the workspace folder cannot be resolved".into() }, None)
-                }
-                (Some(path), Some(canon_dir)) => read_doc(path, canon_dir),
+            let (state, text) = match &found {
+                None => (DocState::Missing, None),
+                Some(path) => read_doc(dir, path, &canon_dir),
             };
             (DocSlot { doc, file, state }, text)
         })
@@ -276,23 +278,40 @@ fn locate(dir: &Path, rel: &str) -> Option<PathBuf> {
     Some(path)
 }
 
-fn read_doc(path: &Path, canon_dir: &Path) -> (DocState, Option<String>) {
-    let canon = match path.canonicalize() {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return (DocState::Unreadable { reason: "a symbolic link to nothing".into() }, None)
+/// Read a document found at `path` under the workspace `dir`. Only when a
+/// symbolic link is on the way is the path resolved, and then it must stay in
+/// the workspace.
+fn read_doc(dir: &Path, path: &Path, canon_dir: &std::cell::OnceCell<Option<PathBuf>>) -> (DocState, Option<String>) {
+    let mut through_link = false;
+    let mut at = path;
+    while at != dir {
+        through_link |= at.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
+        match at.parent() {
+            Some(parent) => at = parent,
+            None => break,
         }
-        Err(e) => return (DocState::Unreadable { reason: e.to_string() }, None),
-    };
-    if !canon.starts_with(canon_dir) {
-        return (DocState::LinksOut { target: canon.display().to_string() }, None);
     }
-    match read_text(&canon) {
+    let target = if through_link {
+        let canon = match path.canonicalize() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (DocState::Unreadable { reason: "a symbolic link to nothing".into() }, None)
+            }
+            Err(e) => return (DocState::Unreadable { reason: e.to_string() }, None),
+        };
+        match canon_dir.get_or_init(|| dir.canonicalize().ok()) {
+            Some(canon_dir) if canon.starts_with(canon_dir) => canon,
+            _ => return (DocState::LinksOut { target: canon.display().to_string() }, None),
+        }
+    } else {
+        path.to_path_buf()
+    };
+    match read_text(&target) {
         Ok(text) => (DocState::Text, Some(text)),
         Err(("not-a-file", _, _)) => (DocState::NotAFile, None),
         Err(("not-text", _, line)) => (DocState::NotText { line: line.unwrap_or(1) }, None),
         Err(("too-large", _, _)) => {
-            let bytes = std::fs::metadata(&canon).map(|m| m.len()).unwrap_or(0);
+            let bytes = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
             (DocState::TooLarge { bytes, limit: MAX_READ_BYTES }, None)
         }
         Err((_, reason, _)) => (DocState::Unreadable { reason }, None),

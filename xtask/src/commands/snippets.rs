@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::commands::Outcome;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
-use crate::host::fs::{decode, Text};
-use crate::host::python::{self, CompileJob, Source};
+use crate::host::python::{self, CodeRef, Pool};
 use crate::report::{self, Report};
 use crate::spec::checks::snippets::{self as core, Compiled, PyBlock, RefFile};
 use crate::spec::finding::Finding;
@@ -71,6 +70,7 @@ pub fn check_paths(ctx: &Ctx, paths: &[PathBuf]) -> Result<Vec<Finding>> {
         files.dedup();
         files
     };
+    let pool = early_pool(ctx, files.len());
     let read: Vec<std::result::Result<SnippetDoc, Box<Finding>>> = par_map(&files, |path| read_doc(ctx, path));
     let mut docs = Vec::new();
     for r in read {
@@ -80,7 +80,7 @@ pub fn check_paths(ctx: &Ctx, paths: &[PathBuf]) -> Result<Vec<Finding>> {
         }
     }
     let blocks: usize = docs.iter().map(|d| d.blocks.len()).sum();
-    for per_doc in check_docs(ctx, &docs)? {
+    for per_doc in check_docs_with(ctx, &docs, pool)? {
         findings.extend(per_doc);
     }
     if findings.iter().all(|f| !f.is_fail()) {
@@ -152,10 +152,25 @@ pub fn read_text(path: &Path) -> std::result::Result<String, (&'static str, Stri
         return Err(("too-large", format!("{} bytes, more than the gate reads ({MAX_READ_BYTES})", meta.len()), None));
     }
     let bytes = std::fs::read(path).map_err(|e| ("unreadable", format!("cannot be read: {e}"), None))?;
-    match decode(&bytes) {
-        Text::Ok(text) => Ok(text),
-        Text::NotText { line } => {
-            Err(("not-text", "not UTF-8 text (binary data or another encoding); save it as UTF-8".into(), Some(line)))
+    let not_text =
+        |line| ("not-text", "not UTF-8 text (binary data or another encoding); save it as UTF-8".into(), Some(line));
+    // As host::fs::decode, without copying the text (documents can be large).
+    let line_of = |bytes: &[u8], at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    // `contains` on bytes is a fast (memchr) search; most files hold no NUL.
+    if bytes.contains(&0) {
+        let nul = bytes.iter().position(|&b| b == 0).unwrap_or(0);
+        return Err(not_text(line_of(&bytes, nul)));
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            Err(not_text(line_of(e.as_bytes(), at)))
         }
     }
 }
@@ -163,21 +178,27 @@ pub fn read_text(path: &Path) -> std::result::Result<String, (&'static str, Stri
 /// Compile the blocks of every document in one helper run, read each
 /// referenced file once, and check: findings per document, in order.
 pub fn check_docs(ctx: &Ctx, docs: &[SnippetDoc]) -> Result<Vec<Vec<Finding>>> {
+    check_docs_with(ctx, docs, None)
+}
+
+/// Helpers started ahead for a run over `files` documents (none when there is
+/// nothing to read). Starting one is not an error yet: only needing it is.
+pub fn early_pool(ctx: &Ctx, files: usize) -> Option<Result<Pool>> {
+    (files > 0).then(|| python::interpreter(&ctx.root).and_then(|p| Pool::start(&p, Pool::size_for(files))))
+}
+
+/// [`check_docs`] on helpers started ahead with [`early_pool`].
+pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>>) -> Result<Vec<Vec<Finding>>> {
     let mut jobs = Vec::new();
     for doc in docs {
         for block in doc.blocks.iter().filter(|b| b.skip.is_none()) {
-            jobs.push(CompileJob {
-                display_path: doc.file.clone(),
-                source: Source::Code(block.code.clone()),
-                first_line: block.first_line - 1,
-            });
+            jobs.push(CodeRef { display_path: &doc.file, code: &block.code, first_line: block.first_line - 1 });
         }
     }
-    let results = if jobs.is_empty() {
-        Vec::new()
-    } else {
-        let python = python::interpreter(&ctx.root)?;
-        python::compile_all(&python, &jobs, ctx.settings.python_min)?
+    let results = match (jobs.is_empty(), pool) {
+        (true, _) => Vec::new(),
+        (false, Some(pool)) => pool?.compile_code(&jobs, ctx.settings.python_min)?,
+        (false, None) => python::compile_code(&python::interpreter(&ctx.root)?, &jobs, ctx.settings.python_min)?,
     };
     let paths: HashSet<&str> = docs.iter().flat_map(|d| core::referenced_paths(&d.blocks)).collect();
     let paths: Vec<&str> = paths.into_iter().collect();

@@ -394,6 +394,11 @@ fn line_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
     starts.push(0);
+    if !text.contains('\r') {
+        // The common case: `\n` only, found by the standard library's fast search.
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        return starts;
+    }
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -457,6 +462,22 @@ pub fn count_tokens(s: &str) -> (usize, usize) {
         t
     };
     let bytes = s.as_bytes();
+    if s.is_ascii() {
+        // Branch-free: a token starts where a non-space follows a space, and
+        // counts as a word when it held a letter or digit by its end.
+        let (mut tokens, mut words) = (0usize, 0usize);
+        let (mut prev_space, mut alnum_seen) = (true, false);
+        for &b in bytes {
+            let class = CLASS[b as usize];
+            let space = class == SPACE;
+            words += usize::from(space & !prev_space & alnum_seen);
+            tokens += usize::from(!space & prev_space);
+            alnum_seen = !space & (alnum_seen | (class == ALNUM));
+            prev_space = space;
+        }
+        words += usize::from(!prev_space & alnum_seen);
+        return (tokens, words);
+    }
     let (mut tokens, mut words) = (0, 0);
     let (mut in_token, mut has_alnum) = (false, false);
     let mut i = 0;

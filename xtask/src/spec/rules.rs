@@ -14,6 +14,7 @@
 //! and headings ending in `(N+ words)`. `skip-snippet REASON` is a directive for
 //! the block after it, not a rule.
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::spec::markdown::Markdown;
 
@@ -58,17 +59,50 @@ pub struct TemplateRules {
     pub source: String,
     pub rules: Vec<Declared>,
     /// Prose lines of the template (trimmed, comments and code removed).
-    residue_lines: HashSet<String>,
+    residue_lines: FastSet,
     /// Template lines holding tool placeholders (`# PRD: {{feature}}`), as the
     /// literal pieces between them.
     wildcard_lines: Vec<Vec<String>>,
     /// Author placeholders of the template: `[Feature Name]`, `{count}`.
-    pub placeholders: HashSet<String>,
+    pub placeholders: FastSet,
     /// Template lines holding a placeholder anywhere, inline code included
     /// (`- Files: `[src/... paths]``): left unchanged, they are residue too.
-    pub placeholder_lines: HashSet<String>,
+    pub placeholder_lines: FastSet,
     /// Code blocks of the template, so an untouched example is not the author's.
-    pub block_contents: HashSet<String>,
+    pub block_contents: FastSet,
+}
+
+/// Sets the gate looks every line of every document up in: a simple
+/// multiplicative hash (the keys are template lines, nothing to defend against)
+/// is several times cheaper than the default SipHash.
+pub type FastSet = HashSet<String, BuildHasherDefault<FastHasher>>;
+
+#[derive(Default)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last) ^ rest.len() as u64);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
 }
 
 pub const GRAMMAR: &str = "words >= N; items >= N under \"SECTION\"; measurable under \"SECTION\"; \
@@ -381,7 +415,11 @@ pub fn normalize_section(text: &str) -> String {
         if i > 0 {
             out.push(' ');
         }
-        out.extend(w.chars().flat_map(char::to_lowercase));
+        if w.is_ascii() {
+            out.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
+        } else {
+            out.extend(w.chars().flat_map(char::to_lowercase));
+        }
     }
     out
 }
@@ -390,8 +428,13 @@ pub fn normalize_section(text: &str) -> String {
 /// normalized text equals it; failing that, the first heading that starts
 /// with it (an author who wrote "Acceptance Criteria (12 items)").
 pub fn find_section(md: &Markdown, name: &str, ordinal: usize) -> Option<usize> {
-    let want = normalize_section(name);
     let normalized: Vec<String> = md.headings.iter().map(|h| normalize_section(&h.text)).collect();
+    find_normalized(&normalized, name, ordinal)
+}
+
+/// [`find_section`] over headings already normalized.
+pub fn find_normalized(normalized: &[String], name: &str, ordinal: usize) -> Option<usize> {
+    let want = normalize_section(name);
     if let Some(i) = normalized.iter().enumerate().filter(|(_, n)| **n == want).map(|(i, _)| i).nth(ordinal) {
         return Some(i);
     }

@@ -5,11 +5,13 @@ use crate::context::Ctx;
 use crate::error::Result;
 
 mod coverage;
+pub mod gate_docs;
+pub mod snippets;
 
 pub fn run(_ctx: &Ctx, what: &str) -> Result<Outcome> {
     match what {
-        "snippets" => not_yet("bench snippets"),
-        "gate-docs" => not_yet("bench gate-docs"),
+        "snippets" => snippets::run(_ctx),
+        "gate-docs" => gate_docs::run(_ctx),
         "coverage" => coverage::run(_ctx),
         other => not_yet(&format!("bench {other}")),
     }

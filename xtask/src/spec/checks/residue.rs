@@ -10,10 +10,14 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
     let mask = d.md.non_text_mask();
     let prose_mask = d.md.non_prose_mask();
     let mut out = Vec::new();
-    for line in 1..=d.md.line_count() {
-        if !d.md.line(line).bytes().any(|b| b == b'[' || b == b'{') {
-            continue;
-        }
+    // Only lines holding a bracket or brace can hold a placeholder; find them
+    // with the standard library's fast single-character search.
+    let mut lines: Vec<usize> =
+        d.md.text.match_indices('[').chain(d.md.text.match_indices('{')).map(|(i, _)| i).collect();
+    lines.sort_unstable();
+    let mut lines: Vec<usize> = lines.into_iter().map(|at| d.md.line_of(at)).collect();
+    lines.dedup();
+    for line in lines {
         let text = d.md.masked_line(line, &mask);
         let found: Vec<&str> = placeholders_in(&text)
             .into_iter()
