@@ -35,12 +35,16 @@ def read_settings(environ):
     out = environ.get("XTASK_COV_OUT")
     if not out:
         return None
-    sources = [s for s in environ.get("XTASK_COV_SOURCES", "").splitlines() if s.strip()]
+    sources = [
+        s for s in environ.get("XTASK_COV_SOURCES", "").splitlines() if s.strip()
+    ]
     tests = None
     listing = environ.get("XTASK_COV_TESTS")
     if listing:
         with open(listing, encoding="utf-8") as handle:
-            tests = {normalize(line) for line in handle.read().splitlines() if line.strip()}
+            tests = {
+                normalize(line) for line in handle.read().splitlines() if line.strip()
+            }
     worker = environ.get("PYTEST_XDIST_WORKER", "main")
     return {"out": out, "sources": sources, "tests": tests, "worker": worker}
 
@@ -91,7 +95,9 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
         data = os.path.join(settings["out"], ".coverage." + settings["worker"])
         self.cov = coverage.Coverage(data_file=data, source=settings["sources"] or None)
         # A module no test imports is reported as 0% by the xtask itself.
-        self.cov.set_option("run:disable_warnings", ["module-not-imported", "no-data-collected"])
+        self.cov.set_option(
+            "run:disable_warnings", ["module-not-imported", "no-data-collected"]
+        )
         self.tracing = False
         self.started = False
 
@@ -149,7 +155,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
     """Trace while a chosen test file (or a folder holding one) is collected."""
-    chosen = MEASURE is not None and wanted_collector(collector, MEASURE.settings["tests"], MEASURE.root)
+    chosen = MEASURE is not None and wanted_collector(
+        collector, MEASURE.settings["tests"], MEASURE.root
+    )
     if chosen:  # pragma: no cover
         MEASURE.resume()
     yield
@@ -162,11 +170,16 @@ def pytest_runtest_protocol(item, nextitem):
     """Trace the item's setup, call and teardown when its file is chosen.
     Starting and stopping coverage costs about a millisecond, so the tracer
     stays on while the next item is chosen too."""
-    chosen = MEASURE is not None and wanted(item, MEASURE.settings["tests"], MEASURE.root)
+    chosen = MEASURE is not None and wanted(
+        item, MEASURE.settings["tests"], MEASURE.root
+    )
     if chosen:  # pragma: no cover
         MEASURE.resume()
     yield
-    if chosen and not (nextitem is not None and wanted(nextitem, MEASURE.settings["tests"], MEASURE.root)):
+    if chosen and not (
+        nextitem is not None
+        and wanted(nextitem, MEASURE.settings["tests"], MEASURE.root)
+    ):
         MEASURE.pause()  # pragma: no cover
 
 
