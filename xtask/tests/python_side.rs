@@ -359,3 +359,38 @@ fn gate_runs_setup_when_the_venv_is_missing() {
     assert!(stderr.contains("-m venv .venv`: Error: ensurepip is not available"), "{stderr}");
     assert!(!repo.exists(".venv"));
 }
+
+#[test]
+fn changed_line_coverage_is_gated_only_when_a_threshold_is_set() {
+    let repo = seeds_repo();
+    // 40 covered statements on main; the branch adds 4, one of them run.
+    let mut module = String::new();
+    let mut tests = String::from("from pkg import big\n");
+    for i in 0..20 {
+        module.push_str(&format!("def f{i}():\n    return {i}\n\n\n"));
+        tests.push_str(&format!("\n\ndef test_f{i}():\n    assert big.f{i}() == {i}\n"));
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("tests/unit/test_big.py", &tests);
+    repo.write("src/pkg/big.py", &module);
+    repo.commit_all("big, fully tested");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["merge", "-q", "main"]);
+    repo.write("src/pkg/big.py", &format!("{module}def late(x):\n    if x:\n        return 1\n    return 0\n"));
+    let run = repo.xtask(&["coverage", "--json"]);
+    run.assert_code(0);
+    let v = run.json();
+    let changed = v["checks"].as_array().unwrap().iter().find(|c| c["rule"] == "changed-lines").unwrap();
+    assert_eq!(
+        (changed["status"].as_str(), changed["covered"].as_u64(), changed["total"].as_u64()),
+        (Some("pass"), Some(1), Some(4))
+    );
+    assert!(changed.get("required").is_none(), "{changed}");
+    assert_eq!(check(&v, "coverage", "src/pkg/big.py").unwrap()["status"], "pass");
+
+    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nchanged-line-threshold = 80\n");
+    let run = repo.xtask(&["coverage"]);
+    run.assert_code(1);
+    assert!(run.stdout.contains("error[coverage]: changed lines: 1/4 covered (25.0%), needs 80%"), "{}", run.stdout);
+    assert!(run.stdout.contains("ok[coverage]: src/pkg/big.py: 93.2% covered (41/44 statements)"), "{}", run.stdout);
+}
