@@ -115,10 +115,12 @@ pub fn load_rules(root: &Path) -> Result<Vec<(Doc, TemplateRules)>> {
             let source =
                 if t.source == "built-in" { format!("built-in template {}", doc.rel_path()) } else { t.source.clone() };
             TemplateRules::parse(&source, &t.text).map(|r| (doc, r)).map_err(|e| {
-                Error::usage(format!(
-                    "{source}:{}: {}; fix the template (or delete it to use the built-in one)",
-                    e.line, e.message
-                ))
+                let fix = if t.source == "built-in" {
+                    format!("the kit's built-in template is wrong: put a fixed copy in templates/{}", doc.rel_path())
+                } else {
+                    "fix the template (or delete it to use the built-in one)".to_string()
+                };
+                Error::usage(format!("{source}:{}: {}; {fix}", e.line, e.message))
             })
         })
         .collect()

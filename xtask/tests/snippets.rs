@@ -1,0 +1,154 @@
+//! `cargo xtask snippets [PATH...]`: python blocks of any markdown compile and
+//! their `# VERIFIED:` references match, found as a CommonMark reader finds them.
+mod common;
+
+use serde_json::Value;
+
+use common::{Run, TempRepo};
+
+/// Failing findings of a `--json` run as (rule, file, line).
+fn failures(run: &Run) -> Vec<(String, String, Option<u64>)> {
+    let v = run.json();
+    assert!(v["workspaces"].as_array().unwrap().is_empty());
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| {
+            assert_eq!(f["id"], "snippets");
+            (f["rule"].as_str().unwrap().into(), f["file"].as_str().unwrap_or("").into(), f["line"].as_u64())
+        })
+        .collect()
+}
+
+fn f(rule: &str, file: &str, line: u64) -> (String, String, Option<u64>) {
+    (rule.into(), file.into(), Some(line))
+}
+
+#[test]
+fn default_is_specs_and_findings_are_top_level_with_lines() {
+    let repo = TempRepo::new();
+    repo.write("src/m.py", "def add(a, b):\n    return a + b\n");
+    repo.write(
+        "specs/guides/good.md",
+        "# Guide\n\n```python\n# VERIFIED: src/m.py:1-2\ndef add(a, b):\n    return a+b\n```\n\n```py\nx = 1\n```\n",
+    );
+    repo.write("specs/active/x/prd.md", "# PRD\n\nText.\n\n```python3\ndef f():\n    pass\nreturn 2\n```\n");
+    repo.write("specs/notes.txt", "```python\nreturn\n```\n");
+    repo.write("README.md", "```python\nreturn\n```\n");
+    let run = repo.xtask(&["snippets", "--json"]);
+    run.assert_code(1);
+    assert_eq!(failures(&run), [f("compile", "specs/active/x/prd.md", 8)]);
+    let human = repo.xtask(&["snippets"]);
+    assert!(
+        human.stdout.contains("error[snippets]: specs/active/x/prd.md:8: python block does not compile: SyntaxError: 'return' outside function"),
+        "{}",
+        human.stdout
+    );
+    // Named paths: only those, relative to the current folder.
+    repo.xtask(&["snippets", "specs/guides"]).assert_code(0);
+    repo.xtask(&["snippets", "README.md"]).assert_code(1);
+    let inside = common::xtask_in(&repo.path.join("specs"), &["snippets", "guides/good.md", "--json"]);
+    inside.assert_code(0);
+    assert!(inside.json()["ok"].as_bool().unwrap());
+}
+
+#[test]
+fn blocks_as_commonmark_finds_them() {
+    let repo = TempRepo::new();
+    let text = "# Blocks\n\n\
+                - a list item\n\n  ```python\n  def f():\n      return 1\n  ```\n\n\
+                > ```py\n> y = (\n> ```\n\n\
+                ````markdown\n```python\nreturn outside\n```\n````\n\n\
+                ```js\nconst x = () => {};\n```\n\n\
+                ```PY3 title=\"x\"\nz = 1\n```\n\n\
+                ~~~Python\nbreak\n~~~\n\n\
+                ```python\nunterminated = (\n";
+    repo.write("specs/a.md", text);
+    let run = repo.xtask(&["snippets", "--json"]);
+    run.assert_code(1);
+    assert_eq!(
+        failures(&run),
+        [f("compile", "specs/a.md", 11), f("compile", "specs/a.md", 29), f("compile", "specs/a.md", 33)]
+    );
+}
+
+#[test]
+fn crlf_and_bom_keep_lines() {
+    let repo = TempRepo::new();
+    let text = "\u{feff}# T\r\n\r\n```python\r\nx = 1\r\nreturn x\r\n```\r\n";
+    repo.write("specs/crlf.md", text);
+    let run = repo.xtask(&["snippets", "--json"]);
+    assert_eq!(failures(&run), [f("compile", "specs/crlf.md", 5)]);
+}
+
+#[test]
+fn sessions_compile_their_code_not_their_output() {
+    let repo = TempRepo::new();
+    let text = "# S\n\n```pycon\n>>> total = 0\n>>> for i in range(3):\n...     total += i\n...\n>>> total\n3\nTraceback (most recent call last):\n```\n\n\
+                ```python\n>>> await asyncio.sleep(0)\n>>> return 1\nNone\n```\n";
+    repo.write("specs/s.md", text);
+    let run = repo.xtask(&["snippets", "--json"]);
+    assert_eq!(failures(&run), [f("compile", "specs/s.md", 15)]);
+}
+
+#[test]
+fn skip_snippet_needs_a_reason_and_is_reported() {
+    let repo = TempRepo::new();
+    let text =
+        "# K\n\n<!-- gate: skip-snippet pseudo-code for the reader -->\n```python\nfor each row: load it\n```\n\n\
+                <!-- gate: skip-snippet -->\n\n```python\nx = 1\n```\n";
+    repo.write("specs/k.md", text);
+    let run = repo.xtask(&["snippets", "--json"]);
+    run.assert_code(1);
+    assert_eq!(failures(&run), [f("skip", "specs/k.md", 8)]);
+    let skipped: Vec<Value> =
+        run.json()["checks"].as_array().unwrap().iter().filter(|f| f["status"] == "skip").cloned().collect();
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["line"], 4);
+    assert!(skipped[0]["message"].as_str().unwrap().contains("pseudo-code for the reader"));
+}
+
+#[test]
+fn references_are_checked_when_present_not_required() {
+    let repo = TempRepo::new();
+    repo.write("src/m.py", "import os\n\n\ndef home():\n    return os.environ['HOME']\n");
+    let text = "# R\n\n```python\n# VERIFIED: src/m.py:4-5\ndef home():\n    return os.environ[\"HOME\"]\n```\n\n\
+                ```python\n# VERIFIED: src/m.py:9-12\nx = 1\n```\n\n```python\n# VERIFIED: tested by hand\nx = 2\n```\n";
+    repo.write("specs/r.md", text);
+    let run = repo.xtask(&["snippets", "--json"]);
+    run.assert_code(1);
+    assert_eq!(failures(&run), [f("drift", "specs/r.md", 6), f("reference", "specs/r.md", 10)]);
+}
+
+#[test]
+fn odd_files_and_paths() {
+    let repo = TempRepo::new();
+    std::fs::create_dir_all(repo.path.join("specs/.hidden")).unwrap();
+    repo.write("specs/.hidden/x.md", "```python\nreturn\n```\n");
+    std::fs::write(repo.path.join("specs/bin.md"), b"# B\n\0\x01\x02").unwrap();
+    std::fs::write(repo.path.join("specs/latin1.md"), b"# caf\xe9\n").unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", repo.path.join("specs/out.md")).unwrap();
+    std::os::unix::fs::symlink("loop.md", repo.path.join("specs/loop.md")).unwrap();
+    repo.write("specs/name with spaces; $(rm -rf).md", "```python\nx = 1\n```\n");
+    let run = repo.xtask(&["snippets", "--json"]);
+    run.assert_code(1);
+    let got = failures(&run);
+    assert_eq!(
+        got,
+        [
+            ("symlink".into(), "specs/out.md".into(), None),
+            f("not-text", "specs/bin.md", 2),
+            f("not-text", "specs/latin1.md", 1)
+        ]
+    );
+    for args in [vec!["snippets", "nope.md"], vec!["snippets", "/etc"], vec!["snippets", ".."]] {
+        let run = repo.xtask(&args);
+        run.assert_code(2);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    }
+    // No specs/ folder: nothing to check, not an error.
+    let empty = TempRepo::new();
+    empty.xtask(&["snippets"]).assert_code(0);
+}
