@@ -113,7 +113,10 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
             self.tracing = False
 
     def finish(self):
-        import coverage.exceptions
+        try:
+            from coverage.exceptions import NoDataError
+        except ImportError:  # coverage older than 6.3
+            from coverage.misc import CoverageException as NoDataError
 
         if self.tracing:
             self.cov.stop()
@@ -124,7 +127,7 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
         report = os.path.join(self.settings["out"], self.settings["worker"] + ".json")
         try:
             self.cov.json_report(outfile=report)
-        except coverage.exceptions.NoDataError:
+        except NoDataError:
             pass  # nothing measured: no report, the xtask reads that as 0%
 
 

@@ -24,6 +24,7 @@ pub fn import_dirs(root: &Path, settings: &Settings) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for source in &settings.source_roots {
         let rel = source.trim_matches('/').trim_start_matches("./").to_string();
+        let rel = if rel == "." { String::new() } else { rel };
         let dir = if root.join(&rel).join("__init__.py").is_file() {
             rel.rsplit_once('/').map(|(parent, _)| parent.to_string()).unwrap_or_default()
         } else {
