@@ -66,6 +66,9 @@ fn next_step(summary: &Summary, live: &WorkspaceReport) -> String {
 
 const BAR: usize = 20;
 
+/// More failures than this of one rule in one file fold into one line.
+const FOLD: usize = 3;
+
 /// `[########----]` filled to `measured / required`, capped at full.
 fn bar(measured: f64, required: f64) -> String {
     let filled =
@@ -113,7 +116,24 @@ pub fn render(slug: &str, s: &Summary, live: &WorkspaceReport, next: &str, style
         }
     }
     out.push_str(&format!("\nrules at phase {} (measured / required):\n", live.phase));
+    let mut shown: Vec<(&str, &str, Option<&str>)> = Vec::new();
     for f in &live.checks {
+        // Many failures of one rule in one file (placeholders, say) fold into
+        // one line, so the dashboard stays one screen.
+        // Rules with a minimum keep one line each: those are the bars.
+        let key = (f.id.as_str(), f.rule.as_str(), f.file.as_deref());
+        let foldable = |g: &Finding| g.is_fail() && g.required.is_none_or(|r| r <= 0.0);
+        let same: Vec<&Finding> = live
+            .checks
+            .iter()
+            .filter(|g| foldable(g) && foldable(f) && (g.id.as_str(), g.rule.as_str(), g.file.as_deref()) == key)
+            .collect();
+        if same.len() > FOLD {
+            if shown.contains(&key) {
+                continue;
+            }
+            shown.push(key);
+        }
         let mark = match f.status {
             Status::Pass => style.green("ok  "),
             Status::Fail => style.red("FAIL"),
@@ -125,10 +145,17 @@ pub fn render(slug: &str, s: &Summary, live: &WorkspaceReport, next: &str, style
             _ => String::new(),
         };
         let numbers = match (f.measured, f.required) {
-            (Some(m), Some(r)) => format!(" {} {}/{}", bar(m, r), figure(m), figure(r)),
+            // A minimum: a bar shows how far along it is.
+            (Some(m), Some(r)) if r > 0.0 => format!(" {} {}/{}", bar(m, r), figure(m), figure(r)),
+            (Some(m), Some(r)) => format!(" {} (at most {})", figure(m), figure(r)),
             _ => String::new(),
         };
-        out.push_str(&format!("  {mark} {:<10} {place}{numbers}  {}\n", f.id, f.message));
+        let message = if same.len() > FOLD {
+            format!("{} findings like this one; `cargo xtask gate {slug}` lists each: {}", same.len(), f.message)
+        } else {
+            f.message.clone()
+        };
+        out.push_str(&format!("  {mark} {:<12} {place}{numbers}  {message}\n", f.id));
     }
     out.push_str(&format!("\nnext: {next}\n"));
     out
@@ -166,8 +193,8 @@ mod tests {
             ],
         };
         let text = render("x", &Summary::default(), &live, "fix it", &Style::default());
-        assert!(text.contains("FAIL words      prd.md:29 [##########----------] 150/300"), "{text}");
-        assert!(text.contains("ok   criteria   prd.md:152 [####################] 8/8"), "{text}");
+        assert!(text.contains("FAIL words        prd.md:29 [##########----------] 150/300"), "{text}");
+        assert!(text.contains("ok   criteria     prd.md:152 [####################] 8/8"), "{text}");
         assert!(text.contains("last gate: never run"));
     }
 }
