@@ -14,4 +14,3 @@ pub mod pytest;
 pub mod stream;
 pub mod venv;
 pub mod workspaces;
-

@@ -254,7 +254,9 @@ fn tests(m: usize, extra: bool) -> String {
         ));
     }
     if extra {
-        text.push_str("\n\ndef test_spread():\n    assert mod.spread([3, 1, 4]) == 3\n    assert mod.spread([]) == 0\n");
+        text.push_str(
+            "\n\ndef test_spread():\n    assert mod.spread([3, 1, 4]) == 3\n    assert mod.spread([]) == 0\n",
+        );
     }
     text
 }
@@ -273,9 +275,13 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new() -> Result<Scratch> {
-        let dir =
-            std::env::temp_dir().join(format!("xtask-bench-coverage-{}-{}", std::process::id(), crate::host::fs::unique()));
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e, "check that the temporary folder is writable"))?;
+        let dir = std::env::temp_dir().join(format!(
+            "xtask-bench-coverage-{}-{}",
+            std::process::id(),
+            crate::host::fs::unique()
+        ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(&dir, &e, "check that the temporary folder is writable"))?;
         Ok(Scratch(dir))
     }
 }
