@@ -357,7 +357,7 @@ fn order_findings(findings: &mut [Finding]) {
         let doc = Doc::ALL.iter().position(|d| file.ends_with(d.rel_path())).unwrap_or(Doc::ALL.len());
         (f.id != "structure", doc, f.line.unwrap_or(0))
     };
-    findings.sort_by_key(rank);
+    findings.sort_by_cached_key(rank);
 }
 
 /// `git-clean`: at the prd phase (every gated workspace there), no tracked file
