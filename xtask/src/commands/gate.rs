@@ -232,8 +232,7 @@ fn named_workspaces(ctx: &Ctx, slugs: &[String]) -> Result<Vec<(String, PathBuf)
                  create one with `cargo xtask new-spec NAME`"
             )));
         }
-        let specs = ctx.specs().canonicalize().unwrap_or_else(|_| ctx.specs());
-        if dir.canonicalize().is_ok_and(|c| !c.starts_with(&specs)) {
+        if links_out_of_specs(ctx, &dir).is_some() {
             return Err(Error::usage(format!(
                 "specs/active/{slug} is a symbolic link out of specs/; refusing to gate what it points to"
             )));
@@ -243,6 +242,19 @@ fn named_workspaces(ctx: &Ctx, slugs: &[String]) -> Result<Vec<(String, PathBuf)
         }
     }
     Ok(out)
+}
+
+/// Where a workspace folder that is a symbolic link out of specs/ leads.
+fn links_out_of_specs(ctx: &Ctx, dir: &Path) -> Option<String> {
+    if !dir.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+        return None;
+    }
+    let specs = ctx.specs().canonicalize().unwrap_or_else(|_| ctx.specs());
+    match dir.canonicalize() {
+        Ok(target) if target.starts_with(&specs) => None,
+        Ok(target) => Some(target.display().to_string()),
+        Err(e) => Some(format!("nowhere: {e}")),
+    }
 }
 
 /// One workspace's documents as read from disk.
@@ -283,6 +295,26 @@ struct Gated {
 
 /// Read one workspace and run its document and workspace checks.
 fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &Path, phase: Option<Phase>) -> Gated {
+    if let Some(target) = links_out_of_specs(ctx, dir) {
+        // Found by listing specs/active/ (a named one is refused earlier).
+        let ws_phase = phase.unwrap_or(Phase::Prd);
+        let finding = Finding::fail(
+            "structure",
+            "symlink",
+            format!("the workspace is a symbolic link out of specs/ (to {target}); not followed"),
+        )
+        .at(ctx.rel(dir), None);
+        return Gated {
+            phase: ws_phase,
+            report: WorkspaceReport {
+                slug: slug.to_string(),
+                phase: ws_phase.as_str().to_string(),
+                checks: vec![finding],
+            },
+            snippet_docs: Vec::new(),
+            snippet_doc_count: 0,
+        };
+    }
     let read = read_workspace(ctx, dir);
     let recovery = read.iter().find(|(slot, _)| slot.doc == Doc::Recovery).and_then(|(_, t)| t.as_deref());
     let own = recovery.and_then(current_phase).map(|(p, _)| p);
@@ -407,7 +439,7 @@ fn order_findings(findings: &mut [Finding]) {
         let doc = Doc::ALL.iter().position(|d| file.ends_with(d.rel_path())).unwrap_or(Doc::ALL.len());
         (f.id != "structure", doc, f.line.unwrap_or(0))
     };
-    findings.sort_by_key(rank);
+    findings.sort_by_cached_key(rank);
 }
 
 /// `git-clean`: at the prd phase (every gated workspace there), no tracked file
