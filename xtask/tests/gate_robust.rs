@@ -257,6 +257,15 @@ fn usage_errors_are_one_line_and_exit_2() {
     let run = repo.xtask(&["gate", "elsewhere"]);
     run.assert_code(2);
     assert!(run.stderr.contains("out of specs/"), "{}", run.stderr);
+    // Met while gating every workspace, it is a finding, and not read.
+    let run = repo.xtask(&["gate", "--phase", "prd", "--json"]);
+    run.assert_code(1);
+    let fails: Vec<(String, String)> = findings(&run)
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| (f["rule"].as_str().unwrap().into(), f["file"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(fails, [("symlink".to_string(), "specs/active/elsewhere".to_string())]);
 }
 
 #[test]

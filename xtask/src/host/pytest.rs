@@ -135,6 +135,10 @@ pub fn run_suite(
     if xdist {
         cmd.args(["-n", "auto"]);
     }
+    if sink == Sink::Stderr {
+        // The gate's own runs leave no .pytest_cache behind in the host's tree.
+        cmd.args(["-p", "no:cacheprovider"]);
+    }
     cmd.args(folders).args(user_args);
     let finished = stream::run(&mut cmd, sink, KEEP)?;
     let verdict = Verdict::from_exit(finished.code(), &finished.tail);

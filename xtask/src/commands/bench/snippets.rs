@@ -377,7 +377,9 @@ fn generate(dir: &Path, python: &Path) -> Result<Corpus> {
             text.push_str("\n\n");
             // Every 20th block is broken: 5%.
             let broken = corpus.blocks % 20 == 7;
-            let code = block_code(&mut rng, broken);
+            // A comment makes every block distinct: identical blocks would be
+            // compiled once, which the floor does not do.
+            let code = format!("# example {} of guide {f}\n{}", corpus.blocks, block_code(&mut rng, broken));
             text.push_str(&format!("```python\n{code}```\n\n"));
             let file = blocks_dir.join(format!("block_{:05}.py", corpus.blocks));
             std::fs::write(&file, &code).map_err(|e| io(&file, e))?;
