@@ -162,3 +162,138 @@ fn changing_referenced_lines_is_a_drift_finding_at_the_guide_line() {
     let run = repo.xtask(&["snippets", "specs/guides"]);
     run.assert_code(1);
 }
+
+/// The `$ cargo xtask ...` commands of README's session, each with the output
+/// lines shown under it.
+fn readme_session(readme: &str) -> Vec<(String, Vec<String>)> {
+    let start = readme.find("## A session, start to finish").expect("README has its session section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_console = false;
+    for line in section.lines() {
+        if line.starts_with("```") {
+            in_console = line.trim() == "```console";
+            continue;
+        }
+        if !in_console {
+            continue;
+        }
+        if let Some(cmd) = line.strip_prefix("$ ") {
+            out.push((cmd.to_string(), Vec::new()));
+        } else if let Some((_, lines)) = out.last_mut() {
+            if !line.is_empty() {
+                lines.push(line.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// README's diff block: the (before, after) text of each hunk, hunks split by `...`.
+fn readme_fix(readme: &str) -> Vec<(String, String)> {
+    let start = readme.find("```diff\n").expect("README shows the fix as a diff") + 8;
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let mut hunks = vec![(String::new(), String::new())];
+    for line in block.lines() {
+        if line == "..." {
+            hunks.push((String::new(), String::new()));
+        } else if let Some(old) = line.strip_prefix('-') {
+            hunks.last_mut().unwrap().0.push_str(&format!("{old}\n"));
+        } else if let Some(new) = line.strip_prefix('+') {
+            hunks.last_mut().unwrap().1.push_str(&format!("{new}\n"));
+        }
+    }
+    hunks
+}
+
+/// `shown` (README's lines, `...` for cut ones) is what `printed` holds: the
+/// same lines in the same order, every line when nothing is cut.
+#[track_caller]
+fn assert_shown(cmd: &str, shown: &[String], printed: &str) {
+    let printed: Vec<&str> = printed.lines().collect();
+    let cut = shown.iter().any(|l| l == "...");
+    let shown: Vec<&str> = shown.iter().map(String::as_str).filter(|l| *l != "...").collect();
+    if !cut {
+        assert_eq!(shown, printed, "README's output of `{cmd}` is not what the tool prints today");
+        return;
+    }
+    let mut at = 0;
+    for line in &shown {
+        match printed[at..].iter().position(|p| p == line) {
+            Some(i) => at += i + 1,
+            None => panic!(
+                "README's output of `{cmd}` shows a line the tool no longer prints:\n{line}\n--- printed\n{}",
+                printed.join("\n")
+            ),
+        }
+    }
+}
+
+/// README's session: new-spec, the failing gate of a fresh workspace, the gate
+/// of the written documents with two defects, and the gate after the fix are
+/// replayed (with the archived example's documents) and must print what README
+/// shows. The qa gate and archive need the Python tools, so only their commands
+/// are checked to exist (`repo.rs`).
+#[test]
+fn readme_session_is_what_the_tool_prints() {
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let session = readme_session(&readme);
+    assert!(session.len() >= 4, "{session:?}");
+    let repo = TempRepo::new();
+    for template in markdown_under(&root, "templates") {
+        repo.write(&template, &std::fs::read_to_string(root.join(&template)).unwrap());
+    }
+    let argv = |cmd: &str| -> Vec<String> {
+        let rest = cmd.strip_prefix("cargo xtask ").expect("a cargo xtask command");
+        let mut out = Vec::new();
+        let mut quoted: Option<String> = None;
+        for word in rest.split(' ') {
+            match (&mut quoted, word.strip_prefix('"')) {
+                (None, Some(w)) if w.ends_with('"') => out.push(w.trim_end_matches('"').to_string()),
+                (None, Some(w)) => quoted = Some(w.to_string()),
+                (Some(q), _) => {
+                    q.push(' ');
+                    q.push_str(word.trim_end_matches('"'));
+                    if word.ends_with('"') {
+                        out.push(quoted.take().unwrap());
+                    }
+                }
+                (None, None) => out.push(word.to_string()),
+            }
+        }
+        out
+    };
+    let run = |cmd: &str| {
+        let args = argv(cmd);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        repo.xtask(&args).stdout
+    };
+    // new-spec, then the gate of the fresh workspace.
+    for (cmd, shown) in &session[..2] {
+        assert_shown(cmd, shown, &run(cmd));
+    }
+    // The documents are written: the archived example's, with README's defects.
+    let slug = "env-templates-check";
+    let example = format!("specs/archive/{slug}");
+    let active = format!("specs/active/{slug}");
+    for doc in ["prd.md", "tasks.md", "recovery.md", "research/analysis.md", "research/plan.md"] {
+        let mut text = std::fs::read_to_string(root.join(&example).join(doc)).unwrap();
+        if doc == "recovery.md" {
+            text = text.replace("**Current Phase**: archived", "**Current Phase**: prd");
+        }
+        repo.write(&format!("{active}/{doc}"), &text);
+    }
+    let prd = format!("{active}/prd.md");
+    let fixed = repo.read(&prd);
+    let mut broken = fixed.clone();
+    for (before, after) in readme_fix(&readme) {
+        assert!(broken.contains(&after), "README's fix shows text the example's prd.md does not hold:\n{after}");
+        broken = broken.replacen(&after, &before, 1);
+    }
+    repo.write(&prd, &broken);
+    assert_shown(&session[2].0, &session[2].1, &run(&session[2].0));
+    repo.write(&prd, &fixed);
+    assert_shown(&session[3].0, &session[3].1, &run(&session[3].0));
+}
