@@ -149,7 +149,8 @@ pub fn document_report(ctx: &Ctx, slug: &str, phase: Option<Phase>) -> Result<Wo
 /// (a read-only checkout) is a warning, never a failed gate.
 fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], hashes: &[Option<Vec<(String, String)>>], report: &Report) {
     let now = crate::host::fs::now_utc();
-    let items: Vec<(&PathBuf, &WorkspaceReport, &Vec<(String, String)>)> = dirs
+    type Item<'a> = (&'a PathBuf, &'a WorkspaceReport, &'a Vec<(String, String)>);
+    let items: Vec<Item> = dirs
         .iter()
         .zip(&report.workspaces)
         .zip(hashes)
