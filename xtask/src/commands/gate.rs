@@ -102,6 +102,8 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str
         None => phases.iter().copied().max().unwrap_or(Phase::Prd),
     };
     let repo = RepoGate { phases, highest, base };
+    let mut gated = gated;
+    let hashes: Vec<Option<Vec<(String, String)>>> = gated.iter_mut().map(|g| g.hashes.take()).collect();
     let mut report = Report { checks: Vec::new(), workspaces: gated.into_iter().map(|g| g.report).collect() };
     for (from, check) in REPO_CHECKS {
         if highest >= *from {
@@ -109,7 +111,7 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str
         }
     }
     if record {
-        write_ledgers(ctx, &dirs, &report);
+        write_ledgers(ctx, &dirs, &hashes, &report);
     }
     Ok(report)
 }
@@ -145,36 +147,40 @@ pub fn document_report(ctx: &Ctx, slug: &str, phase: Option<Phase>) -> Result<Wo
 /// `list`, `status` and `recover` read): its findings and the repository's,
 /// and a hash of each document as gated. A ledger that cannot be written
 /// (a read-only checkout) is a warning, never a failed gate.
-fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], report: &Report) {
+fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], hashes: &[Option<Vec<(String, String)>>], report: &Report) {
     let now = crate::host::fs::now_utc();
-    for ((_, dir), ws) in dirs.iter().zip(&report.workspaces) {
-        let texts = crate::host::workspaces::read(
-            &ctx.root,
-            &crate::host::workspaces::WorkspaceDir {
-                name: ws.slug.clone(),
-                location: crate::host::workspaces::Location::Active,
-                path: dir.clone(),
-            },
-        );
+    type Item<'a> = (&'a PathBuf, &'a WorkspaceReport, &'a Vec<(String, String)>);
+    let items: Vec<Item> = dirs
+        .iter()
+        .zip(&report.workspaces)
+        .zip(hashes)
+        .filter_map(|(((_, dir), ws), h)| Some((dir, ws, h.as_ref()?)))
+        .collect();
+    let failures = par_map(&items, |(dir, ws, hashes)| {
         let findings: Vec<Finding> = ws.checks.iter().chain(&report.checks).cloned().collect();
         let entry = ledger::Entry {
             time: now.clone(),
             phase: ws.phase.clone(),
             ok: !findings.iter().any(Finding::is_fail),
             findings,
-            hashes: texts.hashes(),
+            hashes: hashes.to_vec(),
         };
         let tmp = dir.join("tmp");
         let text = entry.to_json().to_string();
-        let written = std::fs::create_dir_all(&tmp).and_then(|_| {
-            // Not synced: the ledger is a record to compare against, cheap to redo.
-            let part = tmp.join(format!(".gate.json.{}", std::process::id()));
-            std::fs::write(&part, text.as_bytes())?;
-            std::fs::rename(&part, tmp.join("gate.json"))
-        });
-        if let Err(e) = written {
-            eprintln!("warning: {}: gate result not recorded: {e}", ctx.rel(&tmp.join("gate.json")));
-        }
+        // The old ledger is removed, then the new one written, not synced:
+        // replacing a file by truncation or by rename makes ext4 flush it to
+        // disk at once (auto_da_alloc), which cost more than the whole gate on
+        // 1,000 workspaces. A torn ledger reads as no record; the next gate
+        // rewrites it.
+        let path = tmp.join("gate.json");
+        let _ = std::fs::remove_file(&path);
+        std::fs::write(&path, text.as_bytes())
+            .or_else(|_| std::fs::create_dir_all(&tmp).and_then(|_| std::fs::write(&path, text.as_bytes())))
+            .err()
+            .map(|e| format!("warning: {}: gate result not recorded: {e}", ctx.rel(&tmp.join("gate.json"))))
+    });
+    for warning in failures.into_iter().flatten() {
+        eprintln!("{warning}");
     }
 }
 
@@ -291,6 +297,9 @@ struct Gated {
     report: WorkspaceReport,
     snippet_docs: Vec<SnippetDoc>,
     snippet_doc_count: usize,
+    /// (path inside the workspace, hash) of each document read as text, for
+    /// the ledger; None when no ledger may be written there.
+    hashes: Option<Vec<(String, String)>>,
 }
 
 /// Read one workspace and run its document and workspace checks.
@@ -313,6 +322,8 @@ fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &P
             },
             snippet_docs: Vec::new(),
             snippet_doc_count: 0,
+            // Nothing is written through a link out of specs/.
+            hashes: None,
         };
     }
     let read = read_workspace(ctx, dir);
@@ -355,11 +366,20 @@ fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &P
         }
     }
     let snippet_doc_count = snippet_docs.len();
+    let prefix = format!("{}/", ctx.rel(dir));
+    let hashes = read
+        .iter()
+        .filter_map(|(slot, text)| {
+            let inside = slot.file.strip_prefix(&prefix).unwrap_or(&slot.file).to_string();
+            Some((inside, ledger::document_hash(text.as_deref()?.as_bytes())))
+        })
+        .collect::<Vec<_>>();
     Gated {
         phase: ws_phase,
         report: WorkspaceReport { slug: slug.to_string(), phase: ws_phase.as_str().to_string(), checks: findings },
         snippet_docs,
         snippet_doc_count,
+        hashes: Some(hashes),
     }
 }
 

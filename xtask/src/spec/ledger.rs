@@ -21,6 +21,8 @@ pub fn hash(bytes: &[u8]) -> String {
 /// The hash the ledger records for a document: of its bytes, leaving out the
 /// bodies of generated regions (`recover` rewrites those; that is no edit).
 pub fn document_hash(bytes: &[u8]) -> String {
+    // A BOM is not content: the gate hashes decoded text, `list` raw bytes.
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) if text.contains("<!-- xtask:begin ") => hash(crate::spec::markers::without_regions(text).as_bytes()),
         _ => hash(bytes),
