@@ -89,6 +89,11 @@ fn rules_and_env_templates_read_added_lines() {
         pyenv::TEXT.trim_end()
     );
     repo.write("src/pkg/text.py", &text);
+    // Test code sets variables up; it is not configuration.
+    repo.write(
+        "tests/unit/test_env.py",
+        "import os\n\n\ndef test_env():\n    assert os.environ.get(\"TEST_ONLY_SETTING\") is None\n",
+    );
     let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
     run.assert_code(1);
     let f = fails(&run);

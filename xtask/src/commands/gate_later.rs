@@ -59,7 +59,8 @@ pub fn rules(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
 }
 
 /// `env-templates`: environment variables read on added lines of modified
-/// Python files appear in the configured config templates.
+/// Python files (tests left out: they set up, not configure) appear in the
+/// configured config templates.
 pub fn env_templates(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
     let (globs, patterns) = env_templates::from_settings(&ctx.settings.raw)
         .map_err(|e| Error::usage(format!("Cargo.toml [workspace.metadata.xtask] {e}")))?;
@@ -70,6 +71,11 @@ pub fn env_templates(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
             "no config templates configured (set `env-templates`, e.g. [\"templates/conf/*.template*\"])",
         )]);
     };
+    if globs.is_empty() {
+        return Err(Error::usage(
+            "Cargo.toml [workspace.metadata.xtask] env-templates is empty; list the config template globs or remove the setting",
+        ));
+    }
     let templates = read_globbed(&ctx.root, &globs);
     if templates.is_empty() {
         return Ok(vec![Finding::fail(
@@ -78,7 +84,8 @@ pub fn env_templates(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
             format!("no file matches the config templates {}; fix `env-templates`", globs.join(", ")),
         )]);
     }
-    let Some(files) = changed_files(ctx, gate.base, |path| path.ends_with(".py"))? else {
+    let code = |path: &str| path.ends_with(".py") && !crate::commands::gate_python::is_test(ctx, path);
+    let Some(files) = changed_files(ctx, gate.base, code)? else {
         return Ok(vec![Finding::skip(env_templates::ID, "changes", "not a git work tree: no added lines to check")]);
     };
     Ok(env_templates::check(&patterns, &files, &templates))

@@ -83,18 +83,19 @@ pub fn run(ctx: &Ctx, phase: Phase, base: Option<&str>) -> Result<Vec<Finding>> 
 /// Modified modules under the source roots, test files left out: the files
 /// whose new public definitions need docstrings and type hints.
 fn api_docs_files(ctx: &Ctx, changes: &Changes) -> Vec<String> {
+    changes.under(&ctx.settings.source_roots).into_iter().filter(|f| f.ends_with(".py") && !is_test(ctx, f)).collect()
+}
+
+/// Whether `path` (root-relative) is test code: under the unit or integration
+/// test folders, or named like a pytest file.
+pub fn is_test(ctx: &Ctx, path: &str) -> bool {
     let s = &ctx.settings;
-    let tests = [s.unit_tests.trim_matches('/'), s.integration_tests.trim_matches('/')];
-    changes
-        .under(&s.source_roots)
-        .into_iter()
-        .filter(|f| f.ends_with(".py"))
-        .filter(|f| !tests.iter().any(|t| crate::host::changes::is_under(f, t)))
-        .filter(|f| {
-            let name = f.rsplit('/').next().unwrap_or(f);
-            !(name.starts_with("test_") || name.ends_with("_test.py") || name == "conftest.py")
-        })
-        .collect()
+    let folders = [s.unit_tests.trim_matches('/'), s.integration_tests.trim_matches('/')];
+    let name = path.rsplit('/').next().unwrap_or(path);
+    folders.iter().any(|t| crate::host::changes::is_under(path, t))
+        || name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || name == "conftest.py"
 }
 
 /// `api-docs` findings for `files`, from the definitions the helper listed.

@@ -88,7 +88,7 @@ impl Changes {
     pub fn describe_base(&self) -> String {
         match &self.base {
             Some(b) => format!("changes against {} (merge base {})", b.name, &b.commit[..b.commit.len().min(10)]),
-            None => "no base branch (no origin/HEAD, main or master): only uncommitted changes count".to_string(),
+            None => "no base branch (no origin/HEAD, main, master, origin/main or origin/master): only uncommitted changes count".to_string(),
         }
     }
 
@@ -176,7 +176,9 @@ pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>>
     if !has_head {
         return Ok(None);
     }
-    for candidate in ["origin/HEAD", "main", "master"] {
+    // origin/main and origin/master last: a CI checkout of a pull request often
+    // has neither origin/HEAD nor a local main.
+    for candidate in ["origin/HEAD", "main", "master", "origin/main", "origin/master"] {
         let exists = git::run(root, &["rev-parse", "--verify", "--quiet", &format!("{candidate}^{{commit}}")])?;
         if !exists.status.success() {
             continue;
