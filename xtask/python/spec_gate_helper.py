@@ -8,9 +8,11 @@ stdin:  {"version": 1, "feature_version": [3, 8] or null, "jobs": [JOB, ...]}
         (a markdown block: `first_line` lines come before its code, and the
         lines reported are the markdown's) or
         {"path": "src/pkg/mod.py", "file": "/abs/src/pkg/mod.py"} (a source file,
-        read and decoded the way Python imports it).
+        read and decoded the way Python imports it); a source-file job with
+        "defs": true also lists the file's definitions (for `api-docs`).
 stdout: {"results": [{"ok": true} or {"ok": false, "line": 43, "message": "..."}]}
-        one result per job, in order.
+        one result per job, in order; with "defs", an ok result carries
+        "defs": [DEF, ...] (see `definitions`).
 
 Compiling builds the code object and throws it away: nothing in a job is ever
 executed, imported or written (no .pyc). `compile` catches what `ast.parse`
@@ -96,6 +98,64 @@ def check_feature_version(source, path, feature_version):
         raise
 
 
+ARGS_SECTION = re.compile(r"^\s*(Args|Arguments):\s*$", re.MULTILINE)
+
+
+def definitions(source, path):
+    """Module-level functions, classes and their methods (nested too), in order.
+
+    Each is {"qualname", "kind" (function, method or class), "line" (of the
+    `def`/`class` keyword, not of a decorator), "docstring", "docstring_args"
+    (a Google-style `Args:` section), "params" ([{"name", "annotated"}], a
+    method's self/cls left out) and "returns_annotated"}. Bodies of functions
+    are not entered: what is defined inside a function is not public API.
+    """
+    found = []
+
+    def visit(body, prefix, in_class):
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                found.append(
+                    {
+                        "qualname": prefix + node.name,
+                        "kind": "class",
+                        "line": node.lineno,
+                        "docstring": ast.get_docstring(node) is not None,
+                    }
+                )
+                visit(node.body, prefix + node.name + ".", True)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found.append(function(node, prefix, in_class))
+
+    visit(ast.parse(source, path).body, "", False)
+    return found
+
+
+def function(node, prefix, in_class):
+    """The description of one function or method (see `definitions`)."""
+    args = node.args
+    params = list(args.posonlyargs) + list(args.args)
+    decorators = {
+        getattr(d, "id", getattr(d, "attr", None)) for d in node.decorator_list
+    }
+    if in_class and params and "staticmethod" not in decorators:
+        params = params[1:]  # self, or cls for a classmethod
+    params += list(args.kwonlyargs)
+    params += [a for a in (args.vararg, args.kwarg) if a is not None]
+    docstring = ast.get_docstring(node)
+    return {
+        "qualname": prefix + node.name,
+        "kind": "method" if in_class else "function",
+        "line": node.lineno,
+        "docstring": docstring is not None,
+        "docstring_args": bool(docstring and ARGS_SECTION.search(docstring)),
+        "params": [
+            {"name": a.arg, "annotated": a.annotation is not None} for a in params
+        ],
+        "returns_annotated": node.returns is not None,
+    }
+
+
 def run_job(job, feature_version):
     """The result of one job, as the JSON answer holds it."""
     path = job.get("path", "<snippet>")
@@ -115,6 +175,8 @@ def run_job(job, feature_version):
         first_line = int(job.get("first_line", 0))
     problem = compile_source(source, path, first_line, feature_version)
     if problem is None:
+        if job.get("defs"):
+            return {"ok": True, "defs": definitions(source, path)}
         return {"ok": True}
     line, message = problem
     return {"ok": False, "line": line, "message": message}

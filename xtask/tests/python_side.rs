@@ -279,3 +279,118 @@ fn fmt_check_fails_a_misformatted_modified_file_only() {
     // --all reaches the untouched file too.
     repo.xtask(&["fmt", "--check", "--all"]).assert_code(1);
 }
+
+fn finding<'a>(json: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
+    json["checks"].as_array().unwrap().iter().filter(|c| c["id"] == id).collect()
+}
+
+#[test]
+fn gate_at_testing_reports_tests_format_compile_and_coverage() {
+    let repo = seeds_repo();
+    repo.write("src/pkg/calc.py", &pyenv::CALC.replace("a + b", "a+b"));
+    let run = repo.xtask(&["gate", "--phase", "testing", "--json"]);
+    run.assert_code(1);
+    let v = run.json();
+    let format = check(&v, "format", "src/pkg/calc.py").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!((format["status"].as_str(), format["rule"].as_str()), (Some("fail"), Some("black")));
+    assert_eq!(finding(&v, "tests")[0]["status"], "pass");
+    assert_eq!(finding(&v, "compile")[0]["status"], "pass");
+    let coverage = check(&v, "coverage", "src/pkg/calc.py").unwrap();
+    assert_eq!((coverage["status"].as_str(), coverage["measured"].as_f64()), (Some("pass"), Some(100.0)));
+    // Human output: compiler-style, pytest's own output on stderr.
+    let human = repo.xtask(&["gate", "--phase", "testing"]);
+    human.assert_code(1);
+    assert!(
+        human.stdout.contains("error[format]: src/pkg/calc.py: black would reformat this file"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stderr.contains("3 passed"), "{}", human.stderr);
+}
+
+#[test]
+fn gate_at_implementation_runs_no_coverage_and_reports_compile_errors() {
+    let repo = seeds_repo();
+    repo.write("src/pkg/broken.py", "def f(:\n    pass\n");
+    repo.write("tests/unit/test_red.py", "def test_red():\n    assert False\n");
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    run.assert_code(1);
+    let v = run.json();
+    assert!(finding(&v, "coverage").is_empty(), "{v}");
+    let compile = check(&v, "compile", "src/pkg/broken.py").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!((compile["status"].as_str(), compile["line"].as_u64()), (Some("fail"), Some(1)));
+    let tests = finding(&v, "tests");
+    assert_eq!((tests[0]["status"].as_str(), tests[0]["rule"].as_str()), (Some("fail"), Some("failed")));
+    assert!(tests[0]["message"].as_str().unwrap().contains("1 failed, 3 passed"), "{v}");
+    // The planning phase needs no Python tools.
+    assert!(finding(&repo.xtask(&["gate", "--phase", "prd", "--json"]).json(), "tests").is_empty());
+}
+
+#[test]
+fn gate_runs_setup_when_the_venv_is_missing() {
+    // A python3 whose venv module fails, first on PATH: the gate must try to
+    // build .venv, say which step failed, and leave nothing half-built.
+    let repo = TempRepo::new();
+    repo.write("src/pkg/__init__.py", "");
+    repo.write("tests/unit/test_a.py", "def test_a():\n    pass\n");
+    repo.commit_all("tiny");
+    let bin = repo.path.join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let python = bin.join("python3");
+    std::fs::write(
+        &python,
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Python 3.11.7'; exit 0; fi\n\
+         echo 'Error: ensurepip is not available (install python3-venv)' >&2\nexit 1\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["gate", "--phase", "implementation"])
+        .current_dir(&repo.path)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("running `cargo xtask setup` first"), "{stderr}");
+    assert!(stderr.contains("-m venv .venv`: Error: ensurepip is not available"), "{stderr}");
+    assert!(!repo.exists(".venv"));
+}
+
+#[test]
+fn changed_line_coverage_is_gated_only_when_a_threshold_is_set() {
+    let repo = seeds_repo();
+    // 40 covered statements on main; the branch adds 4, one of them run.
+    let mut module = String::new();
+    let mut tests = String::from("from pkg import big\n");
+    for i in 0..20 {
+        module.push_str(&format!("def f{i}():\n    return {i}\n\n\n"));
+        tests.push_str(&format!("\n\ndef test_f{i}():\n    assert big.f{i}() == {i}\n"));
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("tests/unit/test_big.py", &tests);
+    repo.write("src/pkg/big.py", &module);
+    repo.commit_all("big, fully tested");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["merge", "-q", "main"]);
+    repo.write("src/pkg/big.py", &format!("{module}def late(x):\n    if x:\n        return 1\n    return 0\n"));
+    let run = repo.xtask(&["coverage", "--json"]);
+    run.assert_code(0);
+    let v = run.json();
+    let changed = v["checks"].as_array().unwrap().iter().find(|c| c["rule"] == "changed-lines").unwrap();
+    assert_eq!(
+        (changed["status"].as_str(), changed["covered"].as_u64(), changed["total"].as_u64()),
+        (Some("pass"), Some(1), Some(4))
+    );
+    assert!(changed.get("required").is_none(), "{changed}");
+    assert_eq!(check(&v, "coverage", "src/pkg/big.py").unwrap()["status"], "pass");
+
+    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nchanged-line-threshold = 80\n");
+    let run = repo.xtask(&["coverage"]);
+    run.assert_code(1);
+    assert!(run.stdout.contains("error[coverage]: changed lines: 1/4 covered (25.0%), needs 80%"), "{}", run.stdout);
+    assert!(run.stdout.contains("ok[coverage]: src/pkg/big.py: 93.2% covered (41/44 statements)"), "{}", run.stdout);
+}

@@ -190,3 +190,89 @@ def test_warnings_are_not_errors_and_stay_quiet(recwarn):
     request = {"jobs": [{"path": "a.md", "code": "x = '\\d'\n", "first_line": 0}]}
     assert helper.answer(request) == {"results": [{"ok": True}]}
     assert len(recwarn) == 0
+
+
+DEFS_SOURCE = '''
+import functools
+
+
+def documented(path: str, *, retries: int = 3) -> bool:
+    """Load a file.
+
+    Args:
+        path: where it is.
+        retries: how often to try.
+    """
+    return True
+
+
+@functools.cache
+def bare(x, *rest, **options):
+    def inner(y):
+        return y
+
+    return inner
+
+
+class Store:
+    """A store."""
+
+    def put(self, row: dict) -> None:
+        """Put one row."""
+
+    @classmethod
+    def make(cls) -> "Store":
+        """Make one."""
+        return cls()
+
+    @staticmethod
+    def check(value: int) -> bool:
+        return value > 0
+
+    class Inner:
+        pass
+'''
+
+
+def test_definitions_describe_public_api():
+    defs = {d["qualname"]: d for d in helper.definitions(DEFS_SOURCE, "m.py")}
+    assert list(defs) == [
+        "documented",
+        "bare",
+        "Store",
+        "Store.put",
+        "Store.make",
+        "Store.check",
+        "Store.Inner",
+    ]
+    assert defs["documented"]["line"] == 5
+    assert defs["documented"]["docstring_args"] is True
+    assert defs["documented"]["params"] == [
+        {"name": "path", "annotated": True},
+        {"name": "retries", "annotated": True},
+    ]
+    bare = defs["bare"]
+    assert bare["line"] == 16  # the def line, not the decorator's
+    assert bare["docstring"] is False and bare["returns_annotated"] is False
+    assert [p["name"] for p in bare["params"]] == ["x", "rest", "options"]
+    assert defs["Store"]["kind"] == "class" and defs["Store"]["docstring"] is True
+    assert defs["Store.put"]["kind"] == "method"
+    assert defs["Store.put"]["params"] == [{"name": "row", "annotated": True}]
+    assert defs["Store.put"]["docstring_args"] is False
+    assert defs["Store.make"]["params"] == []
+    assert defs["Store.check"]["params"] == [{"name": "value", "annotated": True}]
+    assert defs["Store.Inner"]["docstring"] is False
+
+
+def test_defs_jobs_list_definitions_only_when_asked(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("def f(x):\n    return x\n", encoding="utf-8")
+    plain = helper.run_job({"path": "m.py", "file": str(source)}, None)
+    assert plain == {"ok": True}
+    asked = helper.run_job({"path": "m.py", "file": str(source), "defs": True}, None)
+    assert asked["ok"] is True
+    assert asked["defs"][0]["qualname"] == "f"
+    broken = tmp_path / "b.py"
+    broken.write_text("def f(:\n", encoding="utf-8")
+    failed = helper.run_job({"path": "b.py", "file": str(broken), "defs": True}, None)
+    assert failed["ok"] is False and "defs" not in failed

@@ -18,7 +18,7 @@
 //!    index repairs itself.
 use serde_json::json;
 
-use crate::commands::Outcome;
+use crate::commands::{gate, Outcome};
 use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::host::fs::{today_utc, write_atomic};
@@ -26,8 +26,6 @@ use crate::host::workspaces::{self, IndexUpdate, Location, WorkspaceDir};
 use crate::report::{finding_line, JSON_VERSION};
 use crate::spec::finding::Finding;
 use crate::spec::phase::Phase;
-use crate::spec::qa;
-use crate::spec::tasks;
 use crate::spec::workspace::{
     current_phase, field, set_field, ArchiveRecord, Doc, DocText, WorkspaceTexts, ARCHIVE_RECORD,
 };
@@ -81,10 +79,10 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
     if failures > 0 && !force {
         print_plan(ctx, &plan, false);
         return Err(Error::refused(format!(
-            "archive {} refused: the qa check failed ({failures} finding{}); nothing changed. \
-             Close the tasks, or pass --force to archive anyway (recorded in the archive)",
-            plan.slug,
-            if failures == 1 { "" } else { "s" }
+            "archive {slug} refused: the qa check failed ({failures} finding{}); nothing changed. \
+             Fix what `cargo xtask gate {slug} --phase qa` reports, or pass --force to archive anyway (recorded in the archive)",
+            if failures == 1 { "" } else { "s" },
+            slug = plan.slug,
         )));
     }
 
@@ -119,33 +117,18 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
     Ok(Outcome::Success)
 }
 
-/// The qa check archive runs. For now: tasks.md is readable and the `tasks`
-/// check passes at qa (it has tasks, and every task is done, `- [x]`, or not
-/// applicable with a reason, `- [-] reason`). The lead swaps in
-/// `gate --phase qa` here once the gate exists.
-fn qa_findings(ctx: &Ctx, ws: &WorkspaceDir, texts: &WorkspaceTexts) -> Result<Vec<Finding>> {
-    let file = texts.file(Doc::Tasks).map_or_else(|| Doc::Tasks.rel_path().to_string(), |f| f.rel_path.clone());
-    let rel = format!("{}/{file}", ctx.rel(&ws.path));
-    let text = match texts.file(Doc::Tasks).map(|f| &f.text) {
-        Some(DocText::Text(t)) => t,
-        Some(DocText::NotText { line }) => {
-            return Ok(vec![Finding::fail("tasks", "not-text", "tasks.md is not UTF-8 text").at(rel, Some(*line))])
-        }
-        Some(DocText::Unreadable(why)) => {
-            return Ok(vec![Finding::fail("tasks", "unreadable", format!("tasks.md: {why}")).at(rel, None)])
-        }
-        Some(DocText::Missing) | None => {
-            return Ok(vec![Finding::fail("tasks", "missing", "tasks.md is missing; the qa check needs the task list")
-                .at(rel, None)])
-        }
-    };
-    Ok(qa::tasks::check(&rel, &tasks::parse(text), Phase::Qa))
+/// The qa check archive runs: exactly `cargo xtask gate SLUG --phase qa` (its
+/// workspace checks and the repository checks of every phase), so a passing
+/// `gate --phase qa` means archive will not refuse.
+fn qa_findings(ctx: &Ctx, ws: &WorkspaceDir, _texts: &WorkspaceTexts) -> Result<Vec<Finding>> {
+    let report = gate::gate_workspace(ctx, &ws.name, Some(Phase::Qa), None)?;
+    Ok(report.workspaces.into_iter().flat_map(|w| w.checks).chain(report.checks).collect())
 }
 
 fn qa_summary(checks: &[Finding]) -> String {
     let failed: Vec<&Finding> = checks.iter().filter(|f| f.is_fail()).collect();
     if failed.is_empty() {
-        checks.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; ")
+        format!("`gate --phase qa` passed ({} checks)", checks.len())
     } else {
         format!("failed, {} finding{}: {}", failed.len(), if failed.len() == 1 { "" } else { "s" }, failed[0].message)
     }

@@ -16,9 +16,11 @@ use crate::report::{self, Report, WorkspaceReport};
 use crate::spec::checks::structure::{self, DocSlot, DocState};
 use crate::spec::checks::{self, snippets as snippet_core, DocInput};
 use crate::spec::finding::Finding;
+use crate::spec::ledger;
 use crate::spec::markdown::Markdown;
 use crate::spec::phase::Phase;
 use crate::spec::rules::{Rule, TemplateRules};
+use crate::spec::tasks::{self, TaskList};
 use crate::spec::workspace::{current_phase, Doc};
 
 /// A check of one filled document against its template's rules.
@@ -33,18 +35,27 @@ const DOC_CHECKS: &[(Phase, DocCheck)] = &[
     (Phase::Prd, checks::research::check),
 ];
 
+/// A gated workspace's slug and folder.
+type WorkspaceDirs = (String, PathBuf);
+
 /// A check of a whole workspace (its documents as read).
 type WorkspaceCheck = fn(&Workspace) -> Vec<Finding>;
 
 /// Workspace checks, with the phase from which each runs. (`tasks` joins here.)
-const WORKSPACE_CHECKS: &[(Phase, WorkspaceCheck)] = &[(Phase::Prd, structure_check)];
+const WORKSPACE_CHECKS: &[(Phase, WorkspaceCheck)] = &[(Phase::Prd, structure_check), (Phase::Research, tasks_check)];
 
 /// A repository check: findings for the top-level `checks`.
 type RepoCheck = fn(&Ctx, &RepoGate) -> Result<Vec<Finding>>;
 
 /// Repository checks, with the phase from which each runs. Each decides
 /// itself what its phase range means (git-clean runs only at prd).
-const REPO_CHECKS: &[(Phase, RepoCheck)] = &[(Phase::Prd, git_clean_check), (Phase::Prd, python_checks)];
+const REPO_CHECKS: &[(Phase, RepoCheck)] = &[
+    (Phase::Prd, git_clean_check),
+    (Phase::Prd, python_checks),
+    (Phase::Docs, crate::commands::gate_later::guides),
+    (Phase::Qa, crate::commands::gate_later::rules),
+    (Phase::Qa, crate::commands::gate_later::env_templates),
+];
 
 /// What the repository checks are run for.
 pub struct RepoGate<'a> {
@@ -62,7 +73,7 @@ pub fn run(ctx: &Ctx, slugs: &[String], phase: Option<&str>, base: Option<&str>)
         })?),
         None => None,
     };
-    let report = gate(ctx, slugs, phase, base)?;
+    let report = gate(ctx, slugs, phase, base, true)?;
     report::emit(&report, ctx.json, &ctx.style, "gate");
     let ok = report.ok();
     // The process ends here: freeing thousands of findings one by one only
@@ -72,27 +83,17 @@ pub fn run(ctx: &Ctx, slugs: &[String], phase: Option<&str>, base: Option<&str>)
 }
 
 /// The gate of one workspace at `phase` (its own when None), with the
-/// repository checks of the phases up to it: what `archive` runs at qa.
+/// repository checks of the phases up to it: what `archive` runs at qa. It
+/// records nothing (a refused archive leaves every file as it was).
 pub fn gate_workspace(ctx: &Ctx, slug: &str, phase: Option<Phase>, base: Option<&str>) -> Result<Report> {
-    gate(ctx, &[slug.to_string()], phase, base)
+    gate(ctx, &[slug.to_string()], phase, base, false)
 }
 
 /// The gate: `slugs` (every active workspace when empty) at `phase` (each its
 /// own when None). A bare gate (no slug, no phase) runs every repository check.
-pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>) -> Result<Report> {
-    let rules = load_rules(&ctx.root)?;
-    let dirs = if slugs.is_empty() { active_workspaces(ctx)? } else { named_workspaces(ctx, slugs)? };
-    let pool = early_pool(ctx, dirs.len() * Doc::ALL.len());
-    let mut gated: Vec<Gated> = par_map(&dirs, |(slug, dir)| gate_documents(ctx, &rules, slug, dir, phase));
-    // One helper run for the python blocks of every workspace.
-    let docs: Vec<SnippetDoc> = gated.iter_mut().flat_map(|g| std::mem::take(&mut g.snippet_docs)).collect();
-    let mut per_doc = check_docs_with(ctx, &docs, pool)?.into_iter();
-    for g in &mut gated {
-        for _ in 0..g.snippet_doc_count {
-            g.report.checks.extend(per_doc.next().unwrap_or_default());
-        }
-        order_findings(&mut g.report.checks);
-    }
+/// With `record`, each workspace's result goes to its ledger (`tmp/gate.json`).
+pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>, record: bool) -> Result<Report> {
+    let (dirs, gated) = gate_all_documents(ctx, slugs, phase)?;
     let phases: Vec<Phase> = gated.iter().map(|g| g.phase).collect();
     let highest = match phase {
         Some(p) => p,
@@ -107,7 +108,74 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str
             report.checks.extend(check(ctx, &repo)?);
         }
     }
+    if record {
+        write_ledgers(ctx, &dirs, &report);
+    }
     Ok(report)
+}
+
+/// The document and workspace checks of `slugs` (every active workspace when
+/// empty), python blocks compiled in one helper run.
+fn gate_all_documents(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<(Vec<WorkspaceDirs>, Vec<Gated>)> {
+    let rules = load_rules(&ctx.root)?;
+    let dirs = if slugs.is_empty() { active_workspaces(ctx)? } else { named_workspaces(ctx, slugs)? };
+    let pool = early_pool(ctx, dirs.len() * Doc::ALL.len());
+    let mut gated: Vec<Gated> = par_map(&dirs, |(slug, dir)| gate_documents(ctx, &rules, slug, dir, phase));
+    // One helper run for the python blocks of every workspace.
+    let docs: Vec<SnippetDoc> = gated.iter_mut().flat_map(|g| std::mem::take(&mut g.snippet_docs)).collect();
+    let mut per_doc = check_docs_with(ctx, &docs, pool)?.into_iter();
+    for g in &mut gated {
+        for _ in 0..g.snippet_doc_count {
+            g.report.checks.extend(per_doc.next().unwrap_or_default());
+        }
+        order_findings(&mut g.report.checks);
+    }
+    Ok((dirs, gated))
+}
+
+/// One workspace's document and workspace checks at `phase` (its own when
+/// None), without the repository checks and without touching its ledger:
+/// what `status` shows live.
+pub fn document_report(ctx: &Ctx, slug: &str, phase: Option<Phase>) -> Result<WorkspaceReport> {
+    let (_, mut gated) = gate_all_documents(ctx, &[slug.to_string()], phase)?;
+    Ok(gated.pop().map(|g| g.report).unwrap_or_default())
+}
+
+/// Record each gated workspace's result in its `tmp/gate.json` (the ledger
+/// `list`, `status` and `recover` read): its findings and the repository's,
+/// and a hash of each document as gated. A ledger that cannot be written
+/// (a read-only checkout) is a warning, never a failed gate.
+fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], report: &Report) {
+    let now = crate::host::fs::now_utc();
+    for ((_, dir), ws) in dirs.iter().zip(&report.workspaces) {
+        let texts = crate::host::workspaces::read(
+            &ctx.root,
+            &crate::host::workspaces::WorkspaceDir {
+                name: ws.slug.clone(),
+                location: crate::host::workspaces::Location::Active,
+                path: dir.clone(),
+            },
+        );
+        let findings: Vec<Finding> = ws.checks.iter().chain(&report.checks).cloned().collect();
+        let entry = ledger::Entry {
+            time: now.clone(),
+            phase: ws.phase.clone(),
+            ok: !findings.iter().any(Finding::is_fail),
+            findings,
+            hashes: texts.hashes(),
+        };
+        let tmp = dir.join("tmp");
+        let text = entry.to_json().to_string();
+        let written = std::fs::create_dir_all(&tmp).and_then(|_| {
+            // Not synced: the ledger is a record to compare against, cheap to redo.
+            let part = tmp.join(format!(".gate.json.{}", std::process::id()));
+            std::fs::write(&part, text.as_bytes())?;
+            std::fs::rename(&part, tmp.join("gate.json"))
+        });
+        if let Err(e) = written {
+            eprintln!("warning: {}: gate result not recorded: {e}", ctx.rel(&tmp.join("gate.json")));
+        }
+    }
 }
 
 /// The rules of each document's template; a template that does not parse is
@@ -196,6 +264,16 @@ pub struct Workspace {
     /// The phase came from neither --phase nor recovery.md.
     pub phase_unknown: bool,
     pub slots: Vec<DocSlot>,
+    /// tasks.md's task list, when it was read as text.
+    pub tasks: Option<(String, TaskList)>,
+}
+
+fn tasks_check(ws: &Workspace) -> Vec<Finding> {
+    match &ws.tasks {
+        Some((file, list)) => checks::tasks::check(file, list, ws.phase),
+        // A missing or unreadable tasks.md is already a `structure` finding.
+        None => Vec::new(),
+    }
 }
 
 fn structure_check(ws: &Workspace) -> Vec<Finding> {
@@ -246,6 +324,10 @@ fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &P
         phase: ws_phase,
         phase_unknown: phase.is_none() && own.is_none() && recovery.is_some(),
         slots: read.iter().map(|(slot, _)| slot.clone()).collect(),
+        tasks: read
+            .iter()
+            .find(|(slot, _)| slot.doc == Doc::Tasks)
+            .and_then(|(slot, text)| Some((slot.file.clone(), tasks::parse(text.as_deref()?)))),
     };
     let mut findings = Vec::new();
     for (from, check) in WORKSPACE_CHECKS {

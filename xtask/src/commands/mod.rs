@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod doctor;
 pub mod fmt;
 pub mod gate;
+pub mod gate_later;
 pub mod gate_python;
 pub mod list;
 pub mod new_spec;

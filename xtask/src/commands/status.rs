@@ -1,8 +1,200 @@
-//! `cargo xtask status`.
-use crate::commands::{not_yet, Outcome};
+//! `cargo xtask status SLUG [--json]`: one workspace on one screen: phase, every
+//! rule of its phase measured against what is required (bars for word counts),
+//! task progress, the last gate and the next step. The document checks run
+//! live (they need no Python tools); the repository checks (tests, coverage)
+//! are shown from the last gate's ledger.
+use serde_json::json;
+
+use crate::commands::gate;
+use crate::commands::recover::find_active;
+use crate::commands::Outcome;
 use crate::context::Ctx;
 use crate::error::Result;
+use crate::host::workspaces;
+use crate::report::{Style, WorkspaceReport, JSON_VERSION};
+use crate::spec::finding::{Finding, Status};
+use crate::spec::workspace::{summarize, Summary};
 
-pub fn run(_ctx: &Ctx, _slug: &str) -> Result<Outcome> {
-    not_yet("status")
+pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
+    let ws = find_active(ctx, slug)?;
+    let summary = summarize(&workspaces::read(&ctx.root, &ws));
+    let live = gate::document_report(ctx, &ws.name, None)?;
+    let next = next_step(&summary, &live);
+    if ctx.json {
+        let doc = json!({
+            "version": JSON_VERSION,
+            "ok": !live.checks.iter().any(Finding::is_fail),
+            "slug": ws.name,
+            "phase": live.phase,
+            "title": summary.title,
+            "created": summary.created,
+            "tasks": summary.tasks.map(|t| json!({"total": t.total, "done": t.done, "not_applicable": t.not_applicable, "open": t.open, "blocked": t.blocked})),
+            "last_gate": summary.gate.as_ref().map(|g| json!({"time": g.time, "phase": g.phase, "ok": g.ok, "failed": g.failed, "stale": !g.changed.is_empty(), "changed": g.changed})),
+            "checks": live.checks.iter().map(Finding::to_json).collect::<Vec<_>>(),
+            "next": next,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
+    } else {
+        print!("{}", render(&ws.name, &summary, &live, &next, &ctx.style));
+    }
+    Ok(Outcome::from_ok(!live.checks.iter().any(Finding::is_fail)))
+}
+
+/// The one thing to do next.
+fn next_step(summary: &Summary, live: &WorkspaceReport) -> String {
+    if let Some(f) = live.checks.iter().find(|f| f.is_fail()) {
+        let at = match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}: "),
+            (Some(file), None) => format!("{file}: "),
+            _ => String::new(),
+        };
+        return format!("fix [{}] {at}{}", f.id, f.message);
+    }
+    match &summary.gate {
+        Some(g) if g.ok && g.changed.is_empty() => {
+            format!(
+                "documents pass at phase {}; move **Current Phase** forward when the phase's work is done",
+                live.phase
+            )
+        }
+        _ => format!(
+            "documents pass; run `cargo xtask gate {}` for the repository checks of phase {}",
+            live.slug, live.phase
+        ),
+    }
+}
+
+const BAR: usize = 20;
+
+/// More failures than this of one rule in one file fold into one line.
+const FOLD: usize = 3;
+
+/// `[########----]` filled to `measured / required`, capped at full.
+fn bar(measured: f64, required: f64) -> String {
+    let filled =
+        if required <= 0.0 { BAR } else { ((measured / required) * BAR as f64).clamp(0.0, BAR as f64) as usize };
+    format!("[{}{}]", "#".repeat(filled), "-".repeat(BAR - filled))
+}
+
+fn figure(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+pub fn render(slug: &str, s: &Summary, live: &WorkspaceReport, next: &str, style: &Style) -> String {
+    let mut out = String::new();
+    let title = s.title.as_deref().unwrap_or("(no title)");
+    out.push_str(&format!("{} {}\n", style.bold(&format!("specs/active/{slug}")), title));
+    out.push_str(&format!("phase: {}   created: {}\n", live.phase, s.created.as_deref().unwrap_or("unknown")));
+    match s.tasks {
+        Some(t) => out.push_str(&format!(
+            "tasks: {} {}/{} closed ({} done, {} not applicable, {} open, {} blocked)\n",
+            bar(t.closed() as f64, t.total.max(1) as f64),
+            t.closed(),
+            t.total,
+            t.done,
+            t.not_applicable,
+            t.open,
+            t.blocked
+        )),
+        None => out.push_str("tasks: tasks.md not readable\n"),
+    }
+    match &s.gate {
+        None => out.push_str("last gate: never run\n"),
+        Some(g) => {
+            let verdict =
+                if g.ok { style.green("passed") } else { style.red(&format!("failed ({} findings)", g.failed)) };
+            let stale = if g.changed.is_empty() {
+                String::new()
+            } else {
+                style.yellow(&format!(" stale: {} changed since", g.changed.join(", ")))
+            };
+            out.push_str(&format!("last gate: {} at phase {}: {verdict}{stale}\n", g.time, g.phase));
+        }
+    }
+    out.push_str(&format!("\nrules at phase {} (measured / required):\n", live.phase));
+    let mut shown: Vec<(&str, &str, Option<&str>)> = Vec::new();
+    for f in &live.checks {
+        // Many failures of one rule in one file (placeholders, say) fold into
+        // one line, so the dashboard stays one screen.
+        // Rules with a minimum keep one line each: those are the bars.
+        let key = (f.id.as_str(), f.rule.as_str(), f.file.as_deref());
+        let foldable = |g: &Finding| g.is_fail() && g.required.is_none_or(|r| r <= 0.0);
+        let same: Vec<&Finding> = live
+            .checks
+            .iter()
+            .filter(|g| foldable(g) && foldable(f) && (g.id.as_str(), g.rule.as_str(), g.file.as_deref()) == key)
+            .collect();
+        if same.len() > FOLD {
+            if shown.contains(&key) {
+                continue;
+            }
+            shown.push(key);
+        }
+        let mark = match f.status {
+            Status::Pass => style.green("ok  "),
+            Status::Fail => style.red("FAIL"),
+            Status::Skip => style.yellow("skip"),
+        };
+        let place = match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!("{}:{line}", short(file, slug)),
+            (Some(file), None) => short(file, slug),
+            _ => String::new(),
+        };
+        let numbers = match (f.measured, f.required) {
+            // A minimum: a bar shows how far along it is.
+            (Some(m), Some(r)) if r > 0.0 => format!(" {} {}/{}", bar(m, r), figure(m), figure(r)),
+            (Some(m), Some(r)) => format!(" {} (at most {})", figure(m), figure(r)),
+            _ => String::new(),
+        };
+        let message = if same.len() > FOLD {
+            format!("{} findings like this one; `cargo xtask gate {slug}` lists each: {}", same.len(), f.message)
+        } else {
+            f.message.clone()
+        };
+        out.push_str(&format!("  {mark} {:<12} {place}{numbers}  {message}\n", f.id));
+    }
+    out.push_str(&format!("\nnext: {next}\n"));
+    out
+}
+
+/// A workspace file without the `specs/active/SLUG/` prefix.
+fn short(file: &str, slug: &str) -> String {
+    file.strip_prefix(&format!("specs/active/{slug}/")).unwrap_or(file).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars() {
+        assert_eq!(bar(0.0, 10.0), format!("[{}]", "-".repeat(BAR)));
+        assert_eq!(bar(5.0, 10.0), format!("[{}{}]", "#".repeat(10), "-".repeat(10)));
+        assert_eq!(bar(50.0, 10.0), format!("[{}]", "#".repeat(BAR)));
+        assert_eq!(bar(1.0, 0.0), format!("[{}]", "#".repeat(BAR)));
+    }
+
+    #[test]
+    fn renders_measured_against_required() {
+        let live = WorkspaceReport {
+            slug: "x".into(),
+            phase: "prd".into(),
+            checks: vec![
+                Finding::fail("words", "section", "section \"Overview\" has 150 words, needs 300")
+                    .at("specs/active/x/prd.md", Some(29))
+                    .measure(150.0, 300.0),
+                Finding::pass("criteria", "items", "8 criteria")
+                    .at("specs/active/x/prd.md", Some(152))
+                    .measure(8.0, 8.0),
+            ],
+        };
+        let text = render("x", &Summary::default(), &live, "fix it", &Style::default());
+        assert!(text.contains("FAIL words        prd.md:29 [##########----------] 150/300"), "{text}");
+        assert!(text.contains("ok   criteria     prd.md:152 [####################] 8/8"), "{text}");
+        assert!(text.contains("last gate: never run"));
+    }
 }

@@ -2,7 +2,6 @@
 //! the source roots on PYTHONPATH, xdist when the suite is big enough to gain,
 //! and the coverage run of the modified modules.
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,6 +24,7 @@ pub fn import_dirs(root: &Path, settings: &Settings) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for source in &settings.source_roots {
         let rel = source.trim_matches('/').trim_start_matches("./").to_string();
+        let rel = if rel == "." { String::new() } else { rel };
         let dir = if root.join(&rel).join("__init__.py").is_file() {
             rel.rsplit_once('/').map(|(parent, _)| parent.to_string()).unwrap_or_default()
         } else {
@@ -135,6 +135,10 @@ pub fn run_suite(
     if xdist {
         cmd.args(["-n", "auto"]);
     }
+    if sink == Sink::Stderr {
+        // The gate's own runs leave no .pytest_cache behind in the host's tree.
+        cmd.args(["-p", "no:cacheprovider"]);
+    }
     cmd.args(folders).args(user_args);
     let finished = stream::run(&mut cmd, sink, KEEP)?;
     let verdict = Verdict::from_exit(finished.code(), &finished.tail);
@@ -161,6 +165,12 @@ pub fn python_files(root: &Path, dir: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A file of a test folder that is no test module: conftest.py, __init__.py.
+fn is_support_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name == "conftest.py" || name == "__init__.py"
 }
 
 /// pytest's default test file names: `test_*.py` and `*_test.py`.
@@ -260,12 +270,12 @@ pub fn split_tests(root: &Path, settings: &Settings, modules: &[String]) -> Test
 
 /// The result of measuring the modified modules.
 pub struct CoverageRun {
-    /// The tests' verdict over the whole unit suite (both parts).
+    /// The tests' verdict over the whole unit suite.
     pub verdict: Verdict,
-    /// Tail of the output of the part that failed, for messages.
+    /// Tail of pytest's output, for messages.
     pub tail: Vec<String>,
     pub data: CoverageData,
-    /// Test files run under coverage first, and the others.
+    /// Test files measured (their imports reach a modified module), and the others.
     pub measured: Vec<String>,
     pub others: Vec<String>,
     /// Modules whose first verdict failed and were measured again with the
@@ -274,7 +284,13 @@ pub struct CoverageRun {
     pub seconds: f64,
 }
 
-/// A scratch folder for coverage files, removed on drop.
+/// Our pytest plugin (xtask/python/xtask_coverage_plugin.py), loaded from a
+/// scratch folder under its own module name so it never shadows the copy in
+/// this repository's source root.
+const PLUGIN: &str = include_str!("../../python/xtask_coverage_plugin.py");
+const PLUGIN_MODULE: &str = "_xtask_coverage";
+
+/// A scratch folder for the plugin and coverage files, removed on drop.
 struct Scratch(PathBuf);
 
 impl Scratch {
@@ -282,7 +298,18 @@ impl Scratch {
         let dir = std::env::temp_dir().join(format!("xtask-cov-{}-{}", std::process::id(), crate::host::fs::unique()));
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(&dir, &e, "check that the temporary folder is writable"))?;
+        let plugin = dir.join(format!("{PLUGIN_MODULE}.py"));
+        std::fs::write(&plugin, format!("{PLUGIN}\n\nactivate()\n"))
+            .map_err(|e| Error::io(&plugin, &e, "check that the temporary folder is writable"))?;
         Ok(Scratch(dir))
+    }
+
+    /// A fresh folder for one run's reports.
+    fn reports(&self, name: &str) -> Result<PathBuf> {
+        let dir = self.0.join(name);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(&dir, &e, "check that the temporary folder is writable"))?;
+        Ok(dir)
     }
 }
 
@@ -292,14 +319,15 @@ impl Drop for Scratch {
     }
 }
 
-/// Measure `modules` with the unit tests in one pass over the suite: the test
-/// files whose static imports reach a modified module run under coverage
-/// (`--cov=<those modules>`, JSON report, `--cov-fail-under=0` so the host's
-/// own fail_under cannot turn coverage into a test failure) while the others
-/// run at the same time without the tracer. Fewer tests can only lower
-/// coverage, so a pass is final; for the modules `still_failing` names, the
-/// other test files run again under coverage and the two measurements merge:
-/// the verdict is the same as measuring the whole suite.
+/// Measure `modules` with the unit tests in ONE pytest run: our plugin
+/// measures them (the host's coverage configuration applies; pytest-cov and
+/// a host's own `--cov`/`fail_under` are switched off with `--no-cov`) while
+/// pytest imports the tests and while the test files whose static imports
+/// reach a modified module run; for the other tests the tracer is paused, so
+/// they run at full speed. Fewer traced tests can only lower coverage, so a
+/// pass is final; for the modules `still_failing` names, the other test files
+/// run again with the tracer on and the measurements merge: the verdict is
+/// the one of measuring the whole suite.
 pub fn measure(
     project: Project,
     modules: &[String],
@@ -313,73 +341,71 @@ pub fn measure(
     let scratch = Scratch::new()?;
     let root_str = root.to_string_lossy().into_owned();
 
-    // A group of test files as pytest arguments: the files themselves when
-    // they are few (pytest collects many file arguments slowly), else the
-    // folder less every other Python file in it (so tests pytest finds by a
-    // host's own `python_files` pattern run only in the part without coverage).
-    let group_args = |group: &[String]| -> Vec<String> {
-        if group.len() * 2 <= python.len() {
-            return group.to_vec();
-        }
-        let mut args = vec![unit.clone()];
-        for f in &python {
-            let name = f.rsplit('/').next().unwrap_or(f);
-            if !group.contains(f) && name != "conftest.py" && name != "__init__.py" {
-                args.push(format!("--ignore={f}"));
-            }
-        }
-        args
-    };
-    let covered_cmd = |tests: &[String], except: Option<&[String]>, sources: &[String], json: &Path| {
+    // Tracing costs: count the measured share of the suite at the tracer's
+    // price when deciding whether xdist pays.
+    let weight = |f: &String| std::fs::metadata(root.join(f)).map_or(1, |m| m.len().max(1)) as f64;
+    let measured_weight: f64 = measured.iter().map(weight).sum();
+    let total_weight = measured_weight + others.iter().map(weight).sum::<f64>();
+    let share = if total_weight > 0.0 { measured_weight / total_weight } else { 0.0 };
+    let last = last_run(venv, root, "unit").map(|l| LastRun {
+        wall_seconds: l.wall_seconds * (1.0 + (verdicts::TRACER_FACTOR - 1.0) * share),
+        workers: l.workers,
+    });
+    let xdist = verdicts::use_xdist(xdist_installed(venv), &[], last);
+
+    let plugin_cmd = |sources: &[String], tests: Option<&Path>, out: &Path| {
         let mut cmd = command(root, venv, settings);
-        cmd.args(["-p", "no:cacheprovider"]);
-        for s in sources {
-            cmd.arg(format!("--cov={s}"));
+        let mut paths = vec![scratch.0.clone()];
+        if let Some(old) = cmd.get_envs().find(|(k, _)| *k == "PYTHONPATH").and_then(|(_, v)| v) {
+            paths.extend(std::env::split_paths(old));
         }
-        let mut report = OsString::from("--cov-report=json:");
-        report.push(json.as_os_str());
-        cmd.arg(report).arg("--cov-fail-under=0");
-        // Each process its own data file, outside the host's tree.
-        cmd.env("COVERAGE_FILE", json.with_extension("coverage"));
-        match except {
-            None => cmd.args(group_args(tests)),
-            Some(ignored) => cmd.arg(&unit).args(ignored.iter().map(|f| format!("--ignore={f}"))),
+        if let Ok(joined) = std::env::join_paths(paths) {
+            cmd.env("PYTHONPATH", joined);
+        }
+        cmd.args(["-p", "no:cacheprovider", "--no-cov", "-p", PLUGIN_MODULE]);
+        cmd.env("XTASK_COV_OUT", out).env("XTASK_COV_SOURCES", sources.join("\n"));
+        match tests {
+            Some(listing) => cmd.env("XTASK_COV_TESTS", listing),
+            None => cmd.env_remove("XTASK_COV_TESTS"),
         };
+        if xdist {
+            cmd.args(["-n", "auto"]);
+        }
         cmd
     };
-    let xdist_for_rest = verdicts::use_xdist(xdist_installed(venv), &[], last_run(venv, root, "unit"));
-    let weight = |f: &String| std::fs::metadata(root.join(f)).map_or(1, |m| m.len().max(1));
-    let selected: Vec<(String, u64)> = measured.iter().map(|f| (f.clone(), weight(f))).collect();
-    let others_weight: u64 = others.iter().map(weight).sum();
-    let groups = verdicts::balance(&selected, verdicts::coverage_processes(&selected, others_weight, cpu_count()));
 
-    // All parts run at once: the test files that reach a modified module
-    // under coverage (spread over the CPUs when they are most of the suite),
-    // the rest without. The heaviest part streams; the others are shown
-    // afterwards when they did not pass.
+    // Every test file measured: no list, the tracer simply stays on.
+    let listing = scratch.0.join("measured-tests.txt");
+    std::fs::write(&listing, measured.join("\n"))
+        .map_err(|e| Error::io(&listing, &e, "check that the temporary folder is writable"))?;
+    let listing = (!others.is_empty()).then_some(listing.as_path());
     let sources = cov_sources(modules, &import_dirs);
-    let covered_weight = |g: &Vec<String>| g.iter().map(weight).sum::<u64>() as f64 * verdicts::TRACER_FACTOR;
-    let heaviest_covered = groups.iter().map(covered_weight).fold(0.0, f64::max);
-    let others_stream = others_weight as f64 >= heaviest_covered && !others.is_empty();
-    let mut streamed_once = others_stream;
+
+    // When most of the suite runs traced and xdist does not run (a suite too
+    // small for its start-up), spread the test files over one pytest per CPU.
+    let tests: Vec<(String, u64)> = measured.iter().chain(&others).map(|f| (f.clone(), weight(f) as u64)).collect();
+    let procs = if !xdist && share > 0.5 && tests.len() >= 2 * cpu_count() { cpu_count() } else { 1 };
+    let groups = verdicts::balance(&tests, procs);
     let mut running = Vec::new();
     let mut reports = Vec::new();
     for (i, group) in groups.iter().enumerate() {
-        let json = scratch.0.join(format!("part{i}.json"));
-        let streams = !streamed_once && covered_weight(group) >= heaviest_covered;
-        streamed_once |= streams;
-        let mut cmd = covered_cmd(group, None, &sources, &json);
-        running.push((stream::spawn(&mut cmd, if streams { sink } else { Sink::Quiet }, KEEP)?, streams));
-        reports.push(json);
-    }
-    if !others.is_empty() {
-        let mut cmd = command(root, venv, settings);
-        cmd.args(["-p", "no:cacheprovider", "--no-cov"]);
-        if xdist_for_rest {
-            cmd.args(["-n", "auto"]);
+        let out = scratch.reports(&format!("first-{i}"))?;
+        let mut cmd = plugin_cmd(&sources, listing, &out);
+        cmd.arg(&unit);
+        if groups.len() > 1 {
+            // The first group also runs whatever else pytest finds there
+            // (files a host's own `python_files` pattern names).
+            let others_groups = groups.iter().enumerate().filter(|(j, _)| *j != i).flat_map(|(_, g)| g);
+            let ignored: Vec<&String> = if i == 0 {
+                others_groups.collect()
+            } else {
+                python.iter().filter(|f| !group.contains(f) && !is_support_file(f)).collect()
+            };
+            cmd.args(ignored.iter().map(|f| format!("--ignore={f}")));
         }
-        cmd.arg(&unit).args(measured.iter().map(|f| format!("--ignore={f}")));
-        running.push((stream::spawn(&mut cmd, if others_stream { sink } else { Sink::Quiet }, KEEP)?, others_stream));
+        let streams = i == 0;
+        running.push((stream::spawn(&mut cmd, if streams { sink } else { Sink::Quiet }, KEEP)?, streams));
+        reports.push(out);
     }
     let mut parts = Vec::new();
     let mut tail = Vec::new();
@@ -395,21 +421,18 @@ pub fn measure(
                 stream::progress(line);
             }
         }
-        if verdict != Verdict::Passed && tail.is_empty() {
+        if tail.is_empty() && (verdict != Verdict::Passed || streamed) {
             tail = done.tail.clone();
         }
         parts.push(verdict);
     }
-    if parts.is_empty() {
-        parts.push(Verdict::NoTests);
-    }
     let verdict = Verdict::combine(&parts);
     let mut data = CoverageData::default();
-    for json in &reports {
-        data.merge(&read_report(json, &root_str)?);
+    for out in &reports {
+        data.merge(&read_reports(out, &root_str)?);
     }
 
-    // Confirm failing verdicts with the test files that ran without coverage.
+    // Confirm failing verdicts with the test files that ran untraced.
     let failing = still_failing(&data);
     let mut confirmed = Vec::new();
     if !failing.is_empty() && !others.is_empty() && !matches!(verdict, Verdict::Error(_)) {
@@ -419,17 +442,28 @@ pub fn measure(
             measured.len(),
             others.len()
         ));
-        let json = scratch.0.join("others.json");
-        let mut cmd = covered_cmd(&[], Some(&measured), &cov_sources(&failing, &import_dirs), &json);
-        if xdist_for_rest {
-            cmd.args(["-n", "auto"]);
-        }
-        let done = stream::run(&mut cmd, Sink::Quiet, KEEP)?;
-        seconds += done.seconds;
-        data.merge(&read_report(&json, &root_str)?);
+        let second = scratch.reports("second")?;
+        let mut cmd = plugin_cmd(&cov_sources(&failing, &import_dirs), None, &second);
+        cmd.arg(&unit).args(measured.iter().map(|f| format!("--ignore={f}")));
+        let again = stream::run(&mut cmd, Sink::Quiet, KEEP)?;
+        seconds += again.seconds;
+        data.merge(&read_reports(&second, &root_str)?);
         confirmed = failing;
     }
     Ok(CoverageRun { verdict, tail, data, measured, others, confirmed, seconds })
+}
+
+/// Every JSON report in `dir` (one per process), merged.
+fn read_reports(dir: &Path, root: &str) -> Result<CoverageData> {
+    let mut data = CoverageData::default();
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(data) };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            data.merge(&read_report(&path, root)?);
+        }
+    }
+    Ok(data)
 }
 
 /// A coverage JSON report; no file means no data (no module was imported).

@@ -38,6 +38,9 @@ pub enum Source {
     Code(String),
     /// A file the helper reads itself (a source file).
     File(PathBuf),
+    /// A source file whose definitions the helper also lists (for `api-docs`):
+    /// they come back in [`CompileResult::defs`].
+    FileDefs(PathBuf),
 }
 
 /// What compiling one job gave.
@@ -47,6 +50,9 @@ pub struct CompileResult {
     /// 1-based line of the error in `display_path`.
     pub line: Option<usize>,
     pub message: String,
+    /// For [`Source::FileDefs`] jobs that compiled: the helper's description of
+    /// each definition (see `definitions` in the helper).
+    pub defs: Vec<Value>,
 }
 
 /// `.venv/bin/python` under `root` when present, else `python3` on PATH.
@@ -170,7 +176,7 @@ impl Drop for Pool {
 #[derive(Debug, Clone, Copy)]
 enum Job<'a> {
     Code(CodeRef<'a>),
-    File { display_path: &'a str, file: &'a Path },
+    File { display_path: &'a str, file: &'a Path, defs: bool },
 }
 
 impl<'a> Job<'a> {
@@ -179,7 +185,8 @@ impl<'a> Job<'a> {
             Source::Code(code) => {
                 Job::Code(CodeRef { display_path: &job.display_path, code, first_line: job.first_line })
             }
-            Source::File(file) => Job::File { display_path: &job.display_path, file },
+            Source::File(file) => Job::File { display_path: &job.display_path, file, defs: false },
+            Source::FileDefs(file) => Job::File { display_path: &job.display_path, file, defs: true },
         }
     }
 
@@ -281,7 +288,7 @@ fn shift(r: &CompileResult, delta: i64) -> CompileResult {
         rest = &tail[digits..];
     }
     message.push_str(rest);
-    CompileResult { ok: r.ok, line: r.line.map(moved), message }
+    CompileResult { ok: r.ok, line: r.line.map(moved), message, defs: r.defs.clone() }
 }
 
 /// Contiguous chunks of about equal weight, at most `n` of them.
@@ -322,12 +329,12 @@ fn write_request(out: &mut impl Write, jobs: &[Job], feature_version: Option<(u3
                 serde_json::to_writer(&mut *out, c.code)?;
                 write!(out, ", \"first_line\": {}}}", c.first_line)?;
             }
-            Job::File { display_path, file } => {
+            Job::File { display_path, file, defs } => {
                 out.write_all(b"{\"path\": ")?;
                 serde_json::to_writer(&mut *out, display_path)?;
                 out.write_all(b", \"file\": ")?;
                 serde_json::to_writer(&mut *out, &file.to_string_lossy())?;
-                out.write_all(b"}")?;
+                out.write_all(if *defs { b", \"defs\": true}" } else { b"}" })?;
             }
         }
     }
@@ -425,6 +432,7 @@ fn parse_answer(output: &[u8], expected: usize) -> Option<Vec<CompileResult>> {
                 ok: r.get("ok")?.as_bool()?,
                 line: r.get("line").and_then(Value::as_u64).map(|n| n as usize),
                 message: r.get("message").and_then(Value::as_str).unwrap_or("").to_string(),
+                defs: r.get("defs").and_then(Value::as_array).cloned().unwrap_or_default(),
             })
         })
         .collect()
@@ -455,6 +463,7 @@ mod tests {
             ok: false,
             line: Some(12),
             message: "IndentationError: expected an indented block after 'if' statement on line 11".into(),
+            defs: Vec::new(),
         };
         let moved = shift(&r, 30);
         assert_eq!(moved.line, Some(42));

@@ -156,7 +156,7 @@ pub fn read(root: &Path, ws: &WorkspaceDir) -> WorkspaceTexts {
 fn read_doc(path: &Path, fence: Option<&Path>) -> (DocText, Option<String>) {
     match read_bytes(path, fence) {
         Ok(bytes) => {
-            let hash = Some(ledger::hash(&bytes));
+            let hash = Some(ledger::document_hash(&bytes));
             match decode(&bytes) {
                 Text::Ok(text) => (DocText::Text(text), hash),
                 Text::NotText { line } => (DocText::NotText { line }, hash),

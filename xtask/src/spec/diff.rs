@@ -6,6 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 /// line numbers in the new version of the file.
 pub type AddedLines = BTreeMap<String, BTreeSet<usize>>;
 
+/// A modified file and the lines the change added to it (1-based, with their
+/// text): what the `rules` and `env-templates` checks read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// Relative to the root, `/`-separated.
+    pub path: String,
+    pub added: Vec<(usize, String)>,
+}
+
 /// Paths of a `-z` listing (`git diff --name-only -z`, `git ls-files -z`).
 pub fn split_nul(text: &str) -> Vec<String> {
     text.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect()

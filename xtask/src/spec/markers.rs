@@ -43,6 +43,27 @@ pub fn replace(text: &str, name: &str, body: &str) -> String {
     }
 }
 
+/// `text` with the body of every generated region removed (the markers stay):
+/// what a person wrote, so regenerating a region does not look like an edit.
+pub fn without_regions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("<!-- xtask:begin ") {
+        let name_start = at + "<!-- xtask:begin ".len();
+        let Some(name_len) = rest[name_start..].find(" -->") else { break };
+        let name = &rest[name_start..name_start + name_len];
+        match bounds(rest, name) {
+            Some((b, e)) if b > at => {
+                out.push_str(&rest[..b]);
+                rest = &rest[e..];
+            }
+            _ => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +93,15 @@ mod tests {
         let once = replace("hand\n", "x", "gen\n");
         assert!(once.starts_with("hand\n"));
         assert_eq!(replace(&once, "x", "new\n"), "hand\n\n<!-- xtask:begin x -->\nnew\n<!-- xtask:end x -->\n");
+    }
+
+    #[test]
+    fn regions_do_not_count_as_edits() {
+        let a = "x\n<!-- xtask:begin p -->\none\n<!-- xtask:end p -->\ny\n<!-- xtask:begin q -->\nq1\n<!-- xtask:end q -->\n";
+        let b = replace(&replace(a, "p", "two\nlines\n"), "q", "");
+        assert_eq!(without_regions(a), without_regions(&b));
+        assert_ne!(without_regions(a), without_regions(&a.replace("y\n", "z\n")));
+        assert_eq!(without_regions("<!-- xtask:begin broken"), "<!-- xtask:begin broken");
     }
 
     #[test]

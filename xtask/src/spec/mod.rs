@@ -7,7 +7,6 @@ pub mod ledger;
 pub mod markdown;
 pub mod markers;
 pub mod phase;
-pub mod qa;
 pub mod recover;
 pub mod rules;
 pub mod slug;

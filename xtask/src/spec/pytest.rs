@@ -189,20 +189,8 @@ pub fn use_xdist(installed: bool, user_args: &[String], last: Option<LastRun>) -
 /// 1.75x on `cargo xtask bench coverage`'s package).
 pub const TRACER_FACTOR: f64 = 1.8;
 
-/// How many coverage processes to run side by side: one, unless the test
-/// files under coverage outweigh the others (weights: file sizes, times the
-/// tracer's cost), when they are spread over every CPU.
-pub fn coverage_processes(selected: &[(String, u64)], others_weight: u64, cpus: usize) -> usize {
-    let covered: u64 = selected.iter().map(|(_, w)| w).sum();
-    if selected.len() >= 2 && covered as f64 * TRACER_FACTOR > others_weight as f64 {
-        cpus.clamp(1, selected.len())
-    } else {
-        1
-    }
-}
-
-/// Spread weighted files over `bins` groups of similar total weight (longest
-/// first, each into the lightest group); groups keep the files' order.
+/// Spread weighted files over `bins` groups of similar total weight (heaviest
+/// first, each into the lightest group); each group keeps the files' order.
 pub fn balance(files: &[(String, u64)], bins: usize) -> Vec<Vec<String>> {
     let bins = bins.max(1);
     let mut order: Vec<usize> = (0..files.len()).collect();
@@ -231,15 +219,11 @@ mod tests {
     }
 
     #[test]
-    fn coverage_spreads_over_cpus_only_when_it_dominates() {
-        let files = |n: usize| (0..n).map(|i| (format!("t{i}.py"), 100)).collect::<Vec<_>>();
-        assert_eq!(coverage_processes(&files(1), 0, 2), 1);
-        assert_eq!(coverage_processes(&files(50), 0, 2), 2);
-        assert_eq!(coverage_processes(&files(50), 100 * 200, 2), 1);
-        assert_eq!(coverage_processes(&files(3), 0, 8), 3);
+    fn balances_files_over_groups() {
         let groups = balance(&[("a".into(), 5), ("b".into(), 1), ("c".into(), 4), ("d".into(), 1)], 2);
         assert_eq!(groups, [vec!["a".to_string(), "d".into()], vec!["b".into(), "c".into()]]);
         assert_eq!(balance(&[("a".into(), 1)], 4), [vec!["a".to_string()]]);
+        assert!(balance(&[], 2).is_empty());
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub struct DocFile {
     /// or the expected path when missing.
     pub rel_path: String,
     pub text: DocText,
-    /// [`ledger::hash`] of the file's bytes as read (None when not read).
+    /// [`ledger::document_hash`] of the file's bytes as read (None when not read).
     pub hash: Option<String>,
 }
 

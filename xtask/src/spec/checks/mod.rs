@@ -5,13 +5,17 @@ use crate::spec::markdown::Markdown;
 use crate::spec::rules::{find_normalized, normalize_section, TemplateRules};
 use crate::spec::workspace::Doc;
 
+pub mod api_docs;
 pub mod criteria;
 pub mod diagram;
+pub mod env_templates;
 pub mod git_clean;
 pub mod research;
 pub mod residue;
+pub mod rules;
 pub mod snippets;
 pub mod structure;
+pub mod tasks;
 pub mod words;
 
 /// One filled document of a workspace, with the rules of its template.

@@ -15,7 +15,7 @@
 use regex_lite::Regex;
 use serde_json::Value;
 
-use super::ChangedFile;
+use crate::spec::diff::ChangedFile;
 use crate::spec::finding::Finding;
 use crate::spec::glob;
 

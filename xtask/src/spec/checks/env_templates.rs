@@ -8,7 +8,7 @@
 use regex_lite::Regex;
 use serde_json::Value;
 
-use super::ChangedFile;
+use crate::spec::diff::ChangedFile;
 use crate::spec::finding::Finding;
 
 pub const ID: &str = "env-templates";

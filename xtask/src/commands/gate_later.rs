@@ -1,0 +1,139 @@
+//! The gate's repository checks of the later phases: `guides` (docs), and
+//! `rules` and `env-templates` (qa). Each gathers facts from the repository
+//! (git's changes, files) and hands them to its pure check in `spec::checks`.
+use std::path::Path;
+
+use crate::commands::gate::RepoGate;
+use crate::commands::snippets;
+use crate::context::Ctx;
+use crate::error::{Error, Result};
+use crate::host::changes::Changes;
+use crate::host::fs::{decode, Text};
+use crate::host::git;
+use crate::spec::checks::{env_templates, rules as rule_check};
+use crate::spec::diff::ChangedFile;
+use crate::spec::finding::Finding;
+use crate::spec::glob;
+
+/// Files larger than this are not read for added lines (generated data, not code).
+const MAX_CHANGED_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// `guides`: the python blocks of `specs/guides/**.md` compile and their
+/// `# VERIFIED:` references resolve and match (a `# VERIFIED:` line is not
+/// required in guides).
+pub fn guides(ctx: &Ctx, _gate: &RepoGate) -> Result<Vec<Finding>> {
+    guides_findings(ctx)
+}
+
+/// The `guides` findings (also used by `cargo test` on this repository).
+pub fn guides_findings(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let dir = ctx.specs().join("guides");
+    if !dir.is_dir() {
+        return Ok(vec![Finding::pass("guides", "compile", "no specs/guides/ folder: no guides to check")]);
+    }
+    let mut findings = snippets::check_paths(ctx, &[dir])?;
+    for f in &mut findings {
+        f.id = "guides".to_string();
+    }
+    Ok(findings)
+}
+
+/// `rules`: the anti-pattern rules of the settings over the added lines of the
+/// modified files.
+pub fn rules(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
+    let cargo = "Cargo.toml [workspace.metadata.xtask]";
+    let rules = rule_check::from_settings(&ctx.settings.raw).map_err(|e| Error::usage(format!("{cargo} {e}")))?;
+    if rules.is_empty() {
+        return Ok(vec![Finding::skip(
+            rule_check::ID,
+            "enabled",
+            "no anti-pattern rules enabled (set `rules-enabled` or `[[workspace.metadata.xtask.rules]]`)",
+        )]);
+    }
+    let Some(files) =
+        changed_files(ctx, gate.base, |path| rules.iter().any(|r| glob::selected(path, &r.include, &r.exclude)))?
+    else {
+        return Ok(vec![Finding::skip(rule_check::ID, "changes", "not a git work tree: no added lines to check")]);
+    };
+    Ok(rule_check::check(&rules, &files))
+}
+
+/// `env-templates`: environment variables read on added lines of modified
+/// Python files appear in the configured config templates.
+pub fn env_templates(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
+    let (globs, patterns) = env_templates::from_settings(&ctx.settings.raw)
+        .map_err(|e| Error::usage(format!("Cargo.toml [workspace.metadata.xtask] {e}")))?;
+    let Some(globs) = globs else {
+        return Ok(vec![Finding::skip(
+            env_templates::ID,
+            "templates",
+            "no config templates configured (set `env-templates`, e.g. [\"templates/conf/*.template*\"])",
+        )]);
+    };
+    let templates = read_globbed(&ctx.root, &globs);
+    if templates.is_empty() {
+        return Ok(vec![Finding::fail(
+            env_templates::ID,
+            "templates",
+            format!("no file matches the config templates {}; fix `env-templates`", globs.join(", ")),
+        )]);
+    }
+    let Some(files) = changed_files(ctx, gate.base, |path| path.ends_with(".py"))? else {
+        return Ok(vec![Finding::skip(env_templates::ID, "changes", "not a git work tree: no added lines to check")]);
+    };
+    Ok(env_templates::check(&patterns, &files, &templates))
+}
+
+/// The modified files `wanted` selects, with their added lines; None outside git.
+fn changed_files(ctx: &Ctx, base: Option<&str>, wanted: impl Fn(&str) -> bool) -> Result<Option<Vec<ChangedFile>>> {
+    if !git::is_repo(&ctx.root) {
+        return Ok(None);
+    }
+    let changes = Changes::collect(&ctx.root, base)?;
+    let paths: Vec<String> = changes.files.iter().filter(|p| wanted(p)).cloned().collect();
+    let added = changes.added_lines(&ctx.root, &paths)?;
+    let mut out = Vec::new();
+    for path in paths {
+        let Some(numbers) = added.get(&path) else { continue };
+        let Some(text) = read_small_text(&ctx.root.join(&path)) else { continue };
+        let lines: Vec<&str> = text.lines().collect();
+        let added = numbers.iter().filter_map(|&n| lines.get(n.wrapping_sub(1)).map(|l| (n, l.to_string()))).collect();
+        out.push(ChangedFile { path, added });
+    }
+    Ok(Some(out))
+}
+
+fn read_small_text(path: &Path) -> Option<String> {
+    if std::fs::metadata(path).ok()?.len() > MAX_CHANGED_FILE_BYTES {
+        return None;
+    }
+    match decode(&std::fs::read(path).ok()?) {
+        Text::Ok(t) => Some(t),
+        Text::NotText { .. } => None,
+    }
+}
+
+/// (relative path, text) of every file under `root` matching one of `globs`.
+/// Each glob is walked from its literal folder prefix, links not followed.
+fn read_globbed(root: &Path, globs: &[String]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for g in globs {
+        let literal: Vec<&str> = g.split('/').take_while(|seg| !seg.contains(['*', '?', '['])).collect();
+        // The last segment of a glob without wildcards is the file itself.
+        let prefix = if literal.len() == g.split('/').count() { &literal[..literal.len() - 1] } else { &literal[..] };
+        let start = root.join(prefix.join("/"));
+        for entry in walkdir::WalkDir::new(&start).follow_links(false).into_iter().filter_map(|e| e.ok()) {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = crate::context::rel_to(root, entry.path());
+            if glob::matches(g, &rel) && !out.iter().any(|(p, _)| *p == rel) {
+                if let Some(text) = read_small_text(entry.path()) {
+                    out.push((rel, text));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
