@@ -38,6 +38,9 @@ const DOC_CHECKS: &[(Phase, DocCheck)] = &[
 /// A gated workspace's slug and folder.
 type WorkspaceDirs = (String, PathBuf);
 
+/// (document path inside the workspace, ledger hash) of each document read.
+type Hashes = Vec<(String, String)>;
+
 /// A check of a whole workspace (its documents as read).
 type WorkspaceCheck = fn(&Workspace) -> Vec<Finding>;
 
@@ -94,7 +97,7 @@ pub fn gate_workspace(ctx: &Ctx, slug: &str, phase: Option<Phase>, base: Option<
 /// With `record`, each workspace's result goes to its ledger (`tmp/gate.json`).
 pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>, record: bool) -> Result<Report> {
     let (dirs, gated) = gate_all_documents(ctx, slugs, phase, record)?;
-    let hashes: Vec<Option<Vec<(String, String)>>> = gated.iter().map(|g| g.hashes.clone()).collect();
+    let hashes: Vec<Option<Hashes>> = gated.iter().map(|g| g.hashes.clone()).collect();
     let phases: Vec<Phase> = gated.iter().map(|g| g.phase).collect();
     let highest = match phase {
         Some(p) => p,
@@ -152,9 +155,9 @@ pub fn document_report(ctx: &Ctx, slug: &str, phase: Option<Phase>) -> Result<Wo
 /// `list`, `status` and `recover` read): its findings and the repository's,
 /// and a hash of each document as gated. A ledger that cannot be written
 /// (a read-only checkout) is a warning, never a failed gate.
-fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], hashes: &[Option<Vec<(String, String)>>], report: &Report) {
+fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], hashes: &[Option<Hashes>], report: &Report) {
     let now = crate::host::fs::now_utc();
-    let items: Vec<(&WorkspaceDirs, &WorkspaceReport, &Option<Vec<(String, String)>>)> =
+    let items: Vec<(&WorkspaceDirs, &WorkspaceReport, &Option<Hashes>)> =
         dirs.iter().zip(&report.workspaces).zip(hashes).map(|((d, w), h)| (d, w, h)).collect();
     par_map(&items, |((_, dir), ws, hashes)| {
         // The hashes of the documents as the gate read them; a workspace with
@@ -309,7 +312,7 @@ struct Gated {
     phase: Phase,
     /// The ledger's (path in the workspace, hash) of each document, when asked
     /// for and every document was text or missing.
-    hashes: Option<Vec<(String, String)>>,
+    hashes: Option<Hashes>,
     report: WorkspaceReport,
     snippet_docs: Vec<SnippetDoc>,
     snippet_doc_count: usize,
