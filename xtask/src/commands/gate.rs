@@ -187,13 +187,17 @@ fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], hashes: &[Option<Hashes>], r
         json["failed"] = findings().filter(|f| f.is_fail()).count().into();
         json["findings"] = findings().map(Finding::to_json).collect::<Vec<_>>().into();
         let tmp = dir.join("tmp");
-        let text = json.to_string();
-        let written = std::fs::create_dir_all(&tmp).and_then(|_| {
+        let written = (|| {
+            if !tmp.is_dir() {
+                std::fs::create_dir_all(&tmp)?;
+            }
             // Not synced: the ledger is a record to compare against, cheap to redo.
             let part = tmp.join(format!(".gate.json.{}", std::process::id()));
-            std::fs::write(&part, text.as_bytes())?;
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&part)?);
+            serde_json::to_writer(&mut out, &json)?;
+            out.into_inner().map_err(|e| e.into_error())?;
             std::fs::rename(&part, tmp.join("gate.json"))
-        });
+        })();
         if let Err(e) = written {
             eprintln!("warning: {}: gate result not recorded: {e}", ctx.rel(&tmp.join("gate.json")));
         }
