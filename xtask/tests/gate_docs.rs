@@ -278,3 +278,28 @@ fn dump_filled_workspace_when_asked() {
         std::fs::write(path, text).unwrap();
     }
 }
+
+#[test]
+fn the_ledger_records_the_hashes_the_ledger_readers_compute() {
+    let (repo, _) = filled_repo();
+    let ws = repo.path.join(format!("specs/active/{SLUG}"));
+    // A byte order mark, CRLF line ends, a generated region and an upper-case name.
+    let prd = repo.read(&ws_file("prd.md"));
+    std::fs::write(ws.join("prd.md"), format!("\u{feff}{prd}")).unwrap();
+    let tasks = repo.read(&ws_file("tasks.md")).replace('\n', "\r\n");
+    repo.write(&ws_file("tasks.md"), &tasks);
+    std::fs::rename(ws.join("recovery.md"), ws.join("RECOVERY.md")).unwrap();
+    repo.xtask(&["gate", SLUG]).assert_code(0);
+    let ledger = xtask::spec::ledger::Entry::from_json(&repo.read(&ws_file("tmp/gate.json"))).unwrap();
+    let dir = xtask::host::workspaces::WorkspaceDir {
+        name: SLUG.into(),
+        location: xtask::host::workspaces::Location::Active,
+        path: ws.clone(),
+    };
+    let mut current = xtask::host::workspaces::read(&repo.path, &dir).hashes();
+    let mut recorded = ledger.hashes.clone();
+    current.sort();
+    recorded.sort();
+    assert_eq!(recorded, current);
+    assert!(ledger.changed_since(&current).is_empty());
+}

@@ -266,6 +266,8 @@ fn usage_errors_are_one_line_and_exit_2() {
         .map(|f| (f["rule"].as_str().unwrap().into(), f["file"].as_str().unwrap().into()))
         .collect();
     assert_eq!(fails, [("symlink".to_string(), "specs/active/elsewhere".to_string())]);
+    // Nor written to: no ledger lands in the folder it points at.
+    assert!(!outside.exists("tmp"), "the gate wrote through a link out of specs/");
 }
 
 #[test]

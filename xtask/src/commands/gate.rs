@@ -7,7 +7,7 @@
 //! one of the tables below.
 use std::path::{Path, PathBuf};
 
-use crate::commands::snippets::{check_docs_with, early_pool, par_map, read_text, SnippetDoc, MAX_READ_BYTES};
+use crate::commands::snippets::{check_docs_with, early_pool, par_map, read_text_bom, SnippetDoc, MAX_READ_BYTES};
 use crate::commands::Outcome;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
@@ -37,6 +37,9 @@ const DOC_CHECKS: &[(Phase, DocCheck)] = &[
 
 /// A gated workspace's slug and folder.
 type WorkspaceDirs = (String, PathBuf);
+
+/// (document path inside the workspace, ledger hash) of each document read.
+type Hashes = Vec<(String, String)>;
 
 /// A check of a whole workspace (its documents as read).
 type WorkspaceCheck = fn(&Workspace) -> Vec<Finding>;
@@ -93,7 +96,8 @@ pub fn gate_workspace(ctx: &Ctx, slug: &str, phase: Option<Phase>, base: Option<
 /// own when None). A bare gate (no slug, no phase) runs every repository check.
 /// With `record`, each workspace's result goes to its ledger (`tmp/gate.json`).
 pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>, record: bool) -> Result<Report> {
-    let (dirs, gated) = gate_all_documents(ctx, slugs, phase)?;
+    let (dirs, gated) = gate_all_documents(ctx, slugs, phase, record)?;
+    let hashes: Vec<Option<Hashes>> = gated.iter().map(|g| g.hashes.clone()).collect();
     let phases: Vec<Phase> = gated.iter().map(|g| g.phase).collect();
     let highest = match phase {
         Some(p) => p,
@@ -102,8 +106,6 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str
         None => phases.iter().copied().max().unwrap_or(Phase::Prd),
     };
     let repo = RepoGate { phases, highest, base };
-    let mut gated = gated;
-    let hashes: Vec<Option<Vec<(String, String)>>> = gated.iter_mut().map(|g| g.hashes.take()).collect();
     let mut report = Report { checks: Vec::new(), workspaces: gated.into_iter().map(|g| g.report).collect() };
     for (from, check) in REPO_CHECKS {
         if highest >= *from {
@@ -118,11 +120,17 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str
 
 /// The document and workspace checks of `slugs` (every active workspace when
 /// empty), python blocks compiled in one helper run.
-fn gate_all_documents(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<(Vec<WorkspaceDirs>, Vec<Gated>)> {
+/// With `hash`, each workspace keeps the ledger's hash of each document read.
+fn gate_all_documents(
+    ctx: &Ctx,
+    slugs: &[String],
+    phase: Option<Phase>,
+    hash: bool,
+) -> Result<(Vec<WorkspaceDirs>, Vec<Gated>)> {
     let rules = load_rules(&ctx.root)?;
     let dirs = if slugs.is_empty() { active_workspaces(ctx)? } else { named_workspaces(ctx, slugs)? };
     let pool = early_pool(ctx, dirs.len() * Doc::ALL.len());
-    let mut gated: Vec<Gated> = par_map(&dirs, |(slug, dir)| gate_documents(ctx, &rules, slug, dir, phase));
+    let mut gated: Vec<Gated> = par_map(&dirs, |(slug, dir)| gate_documents(ctx, &rules, slug, dir, phase, hash));
     // One helper run for the python blocks of every workspace.
     let docs: Vec<SnippetDoc> = gated.iter_mut().flat_map(|g| std::mem::take(&mut g.snippet_docs)).collect();
     let mut per_doc = check_docs_with(ctx, &docs, pool)?.into_iter();
@@ -139,7 +147,7 @@ fn gate_all_documents(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Resu
 /// None), without the repository checks and without touching its ledger:
 /// what `status` shows live.
 pub fn document_report(ctx: &Ctx, slug: &str, phase: Option<Phase>) -> Result<WorkspaceReport> {
-    let (_, mut gated) = gate_all_documents(ctx, &[slug.to_string()], phase)?;
+    let (_, mut gated) = gate_all_documents(ctx, &[slug.to_string()], phase, false)?;
     Ok(gated.pop().map(|g| g.report).unwrap_or_default())
 }
 
@@ -147,41 +155,62 @@ pub fn document_report(ctx: &Ctx, slug: &str, phase: Option<Phase>) -> Result<Wo
 /// `list`, `status` and `recover` read): its findings and the repository's,
 /// and a hash of each document as gated. A ledger that cannot be written
 /// (a read-only checkout) is a warning, never a failed gate.
-fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], hashes: &[Option<Vec<(String, String)>>], report: &Report) {
+fn write_ledgers(ctx: &Ctx, dirs: &[WorkspaceDirs], hashes: &[Option<Hashes>], report: &Report) {
     let now = crate::host::fs::now_utc();
-    type Item<'a> = (&'a PathBuf, &'a WorkspaceReport, &'a Vec<(String, String)>);
-    let items: Vec<Item> = dirs
-        .iter()
-        .zip(&report.workspaces)
-        .zip(hashes)
-        .filter_map(|(((_, dir), ws), h)| Some((dir, ws, h.as_ref()?)))
-        .collect();
-    let failures = par_map(&items, |(dir, ws, hashes)| {
-        let findings: Vec<Finding> = ws.checks.iter().chain(&report.checks).cloned().collect();
+    let items: Vec<(&WorkspaceDirs, &WorkspaceReport, &Option<Hashes>)> =
+        dirs.iter().zip(&report.workspaces).zip(hashes).map(|((d, w), h)| (d, w, h)).collect();
+    par_map(&items, |((_, dir), ws, hashes)| {
+        if links_out_of_specs(ctx, dir).is_some() {
+            // Nothing is written through a link out of specs/.
+            return;
+        }
+        // The hashes of the documents as the gate read them; a workspace with
+        // an odd document (not text, a link) is read again the ledger's way.
+        let hashes = match hashes {
+            Some(h) => h.clone(),
+            None => crate::host::workspaces::read(
+                &ctx.root,
+                &crate::host::workspaces::WorkspaceDir {
+                    name: ws.slug.clone(),
+                    location: crate::host::workspaces::Location::Active,
+                    path: dir.clone(),
+                },
+            )
+            .hashes(),
+        };
+        let findings = || ws.checks.iter().chain(&report.checks);
         let entry = ledger::Entry {
             time: now.clone(),
             phase: ws.phase.clone(),
-            ok: !findings.iter().any(Finding::is_fail),
-            findings,
-            hashes: hashes.to_vec(),
+            ok: !findings().any(Finding::is_fail),
+            // Filled in below from the report itself, without copies.
+            findings: Vec::new(),
+            hashes,
         };
+        let mut json = entry.to_json();
+        json["failed"] = findings().filter(|f| f.is_fail()).count().into();
+        json["findings"] = findings().map(Finding::to_json).collect::<Vec<_>>().into();
         let tmp = dir.join("tmp");
-        let text = entry.to_json().to_string();
-        // The old ledger is removed, then the new one written, not synced:
-        // replacing a file by truncation or by rename makes ext4 flush it to
-        // disk at once (auto_da_alloc), which cost more than the whole gate on
-        // 1,000 workspaces. A torn ledger reads as no record; the next gate
-        // rewrites it.
-        let path = tmp.join("gate.json");
-        let _ = std::fs::remove_file(&path);
-        std::fs::write(&path, text.as_bytes())
-            .or_else(|_| std::fs::create_dir_all(&tmp).and_then(|_| std::fs::write(&path, text.as_bytes())))
-            .err()
-            .map(|e| format!("warning: {}: gate result not recorded: {e}", ctx.rel(&tmp.join("gate.json"))))
+        let written = (|| -> std::io::Result<()> {
+            if !tmp.is_dir() {
+                std::fs::create_dir_all(&tmp)?;
+            }
+            // The old ledger is removed, then the new one written, not synced:
+            // replacing a file by rename or truncation makes ext4 flush it at
+            // once (auto_da_alloc), which cost more than the whole gate of
+            // 1,000 workspaces. A torn ledger reads as no record; the next
+            // gate rewrites it.
+            let path = tmp.join("gate.json");
+            let _ = std::fs::remove_file(&path);
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+            serde_json::to_writer(&mut out, &json)?;
+            out.into_inner().map_err(|e| e.into_error())?;
+            Ok(())
+        })();
+        if let Err(e) = written {
+            eprintln!("warning: {}: gate result not recorded: {e}", ctx.rel(&tmp.join("gate.json")));
+        }
     });
-    for warning in failures.into_iter().flatten() {
-        eprintln!("{warning}");
-    }
 }
 
 /// The rules of each document's template; a template that does not parse is
@@ -294,16 +323,23 @@ fn structure_check(ws: &Workspace) -> Vec<Finding> {
 /// A workspace after its document checks, its python blocks still to compile.
 struct Gated {
     phase: Phase,
+    /// The ledger's (path in the workspace, hash) of each document, when asked
+    /// for and every document was text or missing.
+    hashes: Option<Hashes>,
     report: WorkspaceReport,
     snippet_docs: Vec<SnippetDoc>,
     snippet_doc_count: usize,
-    /// (path inside the workspace, hash) of each document read as text, for
-    /// the ledger; None when no ledger may be written there.
-    hashes: Option<Vec<(String, String)>>,
 }
 
 /// Read one workspace and run its document and workspace checks.
-fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &Path, phase: Option<Phase>) -> Gated {
+fn gate_documents(
+    ctx: &Ctx,
+    rules: &[(Doc, TemplateRules)],
+    slug: &str,
+    dir: &Path,
+    phase: Option<Phase>,
+    hash: bool,
+) -> Gated {
     if let Some(target) = links_out_of_specs(ctx, dir) {
         // Found by listing specs/active/ (a named one is refused earlier).
         let ws_phase = phase.unwrap_or(Phase::Prd);
@@ -315,6 +351,7 @@ fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &P
         .at(ctx.rel(dir), None);
         return Gated {
             phase: ws_phase,
+            hashes: None,
             report: WorkspaceReport {
                 slug: slug.to_string(),
                 phase: ws_phase.as_str().to_string(),
@@ -322,11 +359,26 @@ fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &P
             },
             snippet_docs: Vec::new(),
             snippet_doc_count: 0,
-            // Nothing is written through a link out of specs/.
-            hashes: None,
         };
     }
     let read = read_workspace(ctx, dir);
+    let plain = read.iter().all(|(slot, _)| matches!(slot.state, DocState::Text | DocState::Missing));
+    let hashes = (hash && plain).then(|| {
+        let prefix = format!("{}/", ctx.rel(dir));
+        read.iter()
+            .filter_map(|(slot, text)| {
+                let (text, bom) = text.as_ref()?;
+                let hash = if *bom {
+                    ledger::document_hash(format!("\u{feff}{text}").as_bytes())
+                } else {
+                    ledger::document_hash(text.as_bytes())
+                };
+                Some((slot.file.strip_prefix(&prefix).unwrap_or(&slot.file).to_string(), hash))
+            })
+            .collect()
+    });
+    let read: Vec<(DocSlot, Option<String>)> =
+        read.into_iter().map(|(slot, text)| (slot, text.map(|(t, _)| t))).collect();
     let recovery = read.iter().find(|(slot, _)| slot.doc == Doc::Recovery).and_then(|(_, t)| t.as_deref());
     let own = recovery.and_then(current_phase).map(|(p, _)| p);
     let ws_phase = phase.or(own).unwrap_or(Phase::Prd);
@@ -366,27 +418,19 @@ fn gate_documents(ctx: &Ctx, rules: &[(Doc, TemplateRules)], slug: &str, dir: &P
         }
     }
     let snippet_doc_count = snippet_docs.len();
-    let prefix = format!("{}/", ctx.rel(dir));
-    let hashes = read
-        .iter()
-        .filter_map(|(slot, text)| {
-            let inside = slot.file.strip_prefix(&prefix).unwrap_or(&slot.file).to_string();
-            Some((inside, ledger::document_hash(text.as_deref()?.as_bytes())))
-        })
-        .collect::<Vec<_>>();
     Gated {
         phase: ws_phase,
+        hashes,
         report: WorkspaceReport { slug: slug.to_string(), phase: ws_phase.as_str().to_string(), checks: findings },
         snippet_docs,
         snippet_doc_count,
-        hashes: Some(hashes),
     }
 }
 
 /// Each document of the workspace: where it is, its state and its text.
 /// Names match case-insensitively; links leading out of the workspace are
 /// reported, not followed.
-fn read_workspace(ctx: &Ctx, dir: &Path) -> Vec<(DocSlot, Option<String>)> {
+fn read_workspace(ctx: &Ctx, dir: &Path) -> Vec<(DocSlot, Option<(String, bool)>)> {
     let canon_dir = std::cell::OnceCell::new();
     Doc::ALL
         .iter()
@@ -415,7 +459,11 @@ fn locate(dir: &Path, rel: &str) -> Option<PathBuf> {
 /// Read a document found at `path` under the workspace `dir`. Only when a
 /// symbolic link is on the way is the path resolved, and then it must stay in
 /// the workspace.
-fn read_doc(dir: &Path, path: &Path, canon_dir: &std::cell::OnceCell<Option<PathBuf>>) -> (DocState, Option<String>) {
+fn read_doc(
+    dir: &Path,
+    path: &Path,
+    canon_dir: &std::cell::OnceCell<Option<PathBuf>>,
+) -> (DocState, Option<(String, bool)>) {
     let mut through_link = false;
     let mut at = path;
     while at != dir {
@@ -440,7 +488,7 @@ fn read_doc(dir: &Path, path: &Path, canon_dir: &std::cell::OnceCell<Option<Path
     } else {
         path.to_path_buf()
     };
-    match read_text(&target) {
+    match read_text_bom(&target) {
         Ok(text) => (DocState::Text, Some(text)),
         Err(("not-a-file", _, _)) => (DocState::NotAFile, None),
         Err(("not-text", _, line)) => (DocState::NotText { line: line.unwrap_or(1) }, None),

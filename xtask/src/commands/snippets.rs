@@ -144,6 +144,11 @@ fn read_doc(ctx: &Ctx, path: &Path) -> std::result::Result<SnippetDoc, Box<Findi
 
 /// A document's text, or (rule, message, line) saying why it is not text.
 pub fn read_text(path: &Path) -> std::result::Result<String, (&'static str, String, Option<usize>)> {
+    read_text_bom(path).map(|(text, _)| text)
+}
+
+/// [`read_text`], and whether a byte order mark was dropped from the start.
+pub fn read_text_bom(path: &Path) -> std::result::Result<(String, bool), (&'static str, String, Option<usize>)> {
     let meta = std::fs::metadata(path).map_err(|e| ("unreadable", format!("cannot be read: {e}"), None))?;
     if !meta.is_file() {
         return Err(("not-a-file", "not a regular file".to_string(), None));
@@ -163,10 +168,11 @@ pub fn read_text(path: &Path) -> std::result::Result<String, (&'static str, Stri
     }
     match String::from_utf8(bytes) {
         Ok(mut text) => {
-            if text.starts_with('\u{feff}') {
+            let bom = text.starts_with('\u{feff}');
+            if bom {
                 text.drain(..3);
             }
-            Ok(text)
+            Ok((text, bom))
         }
         Err(e) => {
             let at = e.utf8_error().valid_up_to();

@@ -30,8 +30,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     }
     println!("bench gate-docs: `cargo xtask gate --phase prd` over N filled workspaces; {cores} cores");
     println!(
-        "  {:>6}  {:>9}  {:>8}  {:>8}  {:>10}  {:>9}  {:>12}",
-        "N", "markdown", "blocks", "wall s", "ms/ws", "peak MB", "blocks/s"
+        "  {:>6}  {:>9}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}",
+        "N", "markdown", "blocks", "wall s", "CPU s", "ms/ws", "peak MB", "blocks/s"
     );
     for &n in &SIZES {
         let dir = TempDir::new("gate-docs")?;
