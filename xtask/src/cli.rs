@@ -283,7 +283,7 @@ where
     let Some((name, sub)) = matches.subcommand() else {
         // A bare `cargo xtask` lists the commands.
         let _ = cmd.print_help();
-        println!();
+        crate::outln!();
         return Err(ExitCode::SUCCESS);
     };
     Ok(Invocation { global, command: to_cmd(name, sub) })

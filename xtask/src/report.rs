@@ -182,11 +182,11 @@ pub fn in_github_actions() -> bool {
 /// under GitHub Actions).
 pub fn emit(report: &Report, json: bool, style: &Style, title: &str) {
     if json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json()).expect("JSON values always serialize"));
+        crate::outln!("{}", serde_json::to_string_pretty(&report.to_json()).expect("JSON values always serialize"));
     } else {
-        print!("{}", report.render_human(style, title));
+        crate::out!("{}", report.render_human(style, title));
         if in_github_actions() {
-            print!("{}", github_annotations(report));
+            crate::out!("{}", github_annotations(report));
         }
     }
 }

@@ -30,3 +30,26 @@ fn missing_root_is_a_one_line_usage_error() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("/definitely/not/here"));
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let repo = TempRepo::new();
+    for i in 0..30 {
+        repo.xtask(&["new-spec", &format!("workspace {i}")]).assert_code(0);
+    }
+    // `cargo xtask list --json | head -c 1`: the reader goes away early.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["list", "--json"])
+        .current_dir(&repo.path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -239,23 +239,23 @@ fn print_plan(ctx: &Ctx, plan: &Plan, ok: bool) {
             "actions": if ok { plan.actions.clone() } else { Vec::new() },
             "checks": plan.checks.iter().map(Finding::to_json).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
+        crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
         return;
     }
     // A fresh task list has dozens of open tasks: show the first few.
     let failed: Vec<&Finding> = plan.checks.iter().filter(|f| f.is_fail()).collect();
     for f in failed.iter().take(SHOWN_FINDINGS) {
-        println!("{}", finding_line(&ctx.style, f));
+        crate::outln!("{}", finding_line(&ctx.style, f));
     }
     if failed.len() > SHOWN_FINDINGS {
-        println!("... and {} more (`--json` lists them all)", failed.len() - SHOWN_FINDINGS);
+        crate::outln!("... and {} more (`--json` lists them all)", failed.len() - SHOWN_FINDINGS);
     }
     if !ok {
         return;
     }
     let verb = if plan.dry_run { "would" } else { "did" };
     for action in &plan.actions {
-        println!("{verb}: {action}");
+        crate::outln!("{verb}: {action}");
     }
     let done = if plan.dry_run {
         format!("dry run: nothing changed; run without --dry-run to archive {}", plan.slug)
@@ -264,5 +264,5 @@ fn print_plan(ctx: &Ctx, plan: &Plan, ok: bool) {
     } else {
         format!("archived {} to {}/", plan.slug, plan.to)
     };
-    println!("{}", ctx.style.green(&done));
+    crate::outln!("{}", ctx.style.green(&done));
 }

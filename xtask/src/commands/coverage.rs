@@ -32,14 +32,14 @@ pub fn run(ctx: &Ctx, base: Option<&str>, threshold: Option<f64>) -> Result<Outc
     if ctx.json {
         report::emit(&report, true, &ctx.style, "coverage");
     } else {
-        println!("{}", measured.headline());
+        crate::outln!("{}", measured.headline());
         for f in &report.checks {
-            println!("{}", report::finding_line(&ctx.style, f));
+            crate::outln!("{}", report::finding_line(&ctx.style, f));
         }
         let verdict = if report.ok() { ctx.style.green("ok") } else { ctx.style.red("FAILED") };
-        println!("coverage: {verdict}");
+        crate::outln!("coverage: {verdict}");
         if report::in_github_actions() {
-            print!("{}", report::github_annotations(&report));
+            crate::out!("{}", report::github_annotations(&report));
         }
     }
     Ok(Outcome::from_ok(report.ok()))

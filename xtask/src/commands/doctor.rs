@@ -26,9 +26,9 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
                 Status::Skip => ctx.style.yellow("skip"),
             };
             let fix = f.extra.get("fix").and_then(|v| v.as_str()).map(|c| format!("  -> {c}")).unwrap_or_default();
-            println!("{status} {:<13} {}{fix}", f.rule, f.message);
+            crate::outln!("{status} {:<13} {}{fix}", f.rule, f.message);
         }
-        println!("doctor: {}", if ok { ctx.style.green("ok") } else { ctx.style.red("something is missing") });
+        crate::outln!("doctor: {}", if ok { ctx.style.green("ok") } else { ctx.style.red("something is missing") });
     }
     Ok(Outcome::from_ok(ok))
 }

@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
             let checks = vec![Finding::pass("format", "black", message)];
             report::emit(&Report { checks, workspaces: Vec::new() }, true, &ctx.style, "fmt");
         } else {
-            println!("fmt: {message}");
+            crate::outln!("fmt: {message}");
         }
         return Ok(Outcome::Success);
     }
@@ -47,7 +47,7 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
     let checks = findings(&files, &run);
     let report = Report { checks, workspaces: Vec::new() };
     if !ctx.json {
-        print!("{}", run.diff);
+        crate::out!("{}", run.diff);
     }
     report::emit(&report, ctx.json, &ctx.style, "fmt");
     Ok(Outcome::from_ok(report.ok()))

@@ -37,11 +37,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
                 "regenerated": index == Some(IndexUpdate::Written),
             },
         });
-        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
+        crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
-        print!("{}", render(&rows, &ctx.style));
+        crate::out!("{}", render(&rows, &ctx.style));
         if index == Some(IndexUpdate::Written) {
-            println!("regenerated specs/archive/INDEX.md");
+            crate::outln!("regenerated specs/archive/INDEX.md");
         }
     }
     Ok(Outcome::Success)

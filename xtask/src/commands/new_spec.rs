@@ -86,15 +86,15 @@ pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome
             "files": files,
             "next": next,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
+        crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
         let source = if templates.iter().all(|t| t.source == "built-in") {
             "the built-in templates".to_string()
         } else {
             "templates/".to_string()
         };
-        println!("created {rel}/ from {source}: {}", files.join(", "));
-        println!("next: {next}");
+        crate::outln!("created {rel}/ from {source}: {}", files.join(", "));
+        crate::outln!("next: {next}");
     }
     Ok(Outcome::Success)
 }

@@ -56,13 +56,13 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
             "next_task": task_list.current_focus().map(|t| json!({"id": t.id, "line": t.line, "text": t.text})),
             "summary": lines,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
+        crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
         for f in &written {
-            println!("updated {f}");
+            crate::outln!("updated {f}");
         }
         for line in lines {
-            println!("{line}");
+            crate::outln!("{line}");
         }
     }
     Ok(Outcome::Success)

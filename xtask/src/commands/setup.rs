@@ -21,7 +21,7 @@ pub fn run(ctx: &Ctx, python: Option<&Path>) -> Result<Outcome> {
             .collect();
         report::emit(&Report { checks, workspaces: Vec::new() }, true, &ctx.style, "setup");
     } else {
-        println!("{}", summary(&done));
+        crate::outln!("{}", summary(&done));
     }
     Ok(Outcome::Success)
 }

@@ -33,9 +33,9 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
             "checks": live.checks.iter().map(Finding::to_json).collect::<Vec<_>>(),
             "next": next,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
+        crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
-        print!("{}", render(&ws.name, &summary, &live, &next, &ctx.style));
+        crate::out!("{}", render(&ws.name, &summary, &live, &next, &ctx.style));
     }
     Ok(Outcome::from_ok(!live.checks.iter().any(Finding::is_fail)))
 }

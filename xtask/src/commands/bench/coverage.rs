@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let local = Venv::of(&repo);
     let project = Project { root: &repo, venv: &local, settings: &settings };
     let modified = format!("src/benchpkg/mod_{MODIFIED:02}.py");
-    println!(
+    crate::outln!(
         "bench coverage: {MODULES} modules, {} tests, 1 modified module ({modified}); Python {}, {} CPUs",
         MODULES * FUNCTIONS + 2,
         local.python_version().unwrap_or_default(),
@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let bare_s = median(&bare_t);
     let row = |what: &str, t: &[Timing]| {
         let m = median(t);
-        println!(
+        crate::outln!(
             "  {what:<66} {:>6.2} s {:>5.2}x   cpu {:>5.2} s {:>5.2}x",
             m.wall,
             m.wall / bare_s.wall,
@@ -67,11 +67,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
             m.cpu / bare_s.cpu.max(1e-9)
         );
     };
-    println!("  (median of {ROUNDS} interleaved rounds; cpu = user + system time of all processes)");
+    crate::outln!("  (median of {ROUNDS} interleaved rounds; cpu = user + system time of all processes)");
     row("python -m pytest tests/unit", &bare_t);
     row("python -m pytest --cov=src/benchpkg tests/unit (whole package)", &whole_t);
     row("cargo xtask coverage", &ours_t);
-    println!("  target: cargo xtask coverage wall time <= 1.30x bare pytest");
+    crate::outln!("  target: cargo xtask coverage wall time <= 1.30x bare pytest");
     let same = same_verdict(&repo, &modified, &whole_json, &ours)?;
 
     // The worst case for test selection: the modified module is imported by
@@ -171,7 +171,7 @@ fn same_verdict(repo: &Path, module: &str, whole_json: &Path, ours: &serde_json:
     };
     let full_status = if full.passed { "pass" } else { "fail" };
     let same = status == full_status && (percent - full.percent).abs() < 0.01 && ours["ok"] == full.passed;
-    println!(
+    crate::outln!(
         "  verdict {}: {module}: whole-package run {full_status} {:.2}%, xtask coverage {status} {percent:.2}%",
         if same { "same" } else { "DIFFERENT" },
         full.percent

@@ -28,10 +28,17 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         generate(Path::new(&keep), &python, 1_000)?;
         return Ok(Outcome::Success);
     }
-    println!("bench gate-docs: `cargo xtask gate --phase prd` over N filled workspaces; {cores} cores");
-    println!(
+    crate::outln!("bench gate-docs: `cargo xtask gate --phase prd` over N filled workspaces; {cores} cores");
+    crate::outln!(
         "  {:>6}  {:>9}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}",
-        "N", "markdown", "blocks", "wall s", "CPU s", "ms/ws", "peak MB", "blocks/s"
+        "N",
+        "markdown",
+        "blocks",
+        "wall s",
+        "CPU s",
+        "ms/ws",
+        "peak MB",
+        "blocks/s"
     );
     for &n in &SIZES {
         let dir = TempDir::new("gate-docs")?;
@@ -56,7 +63,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         walls.sort_by(f64::total_cmp);
         cpus.sort_by(f64::total_cmp);
         let (wall, cpu) = (walls[walls.len() / 2], cpus[cpus.len() / 2]);
-        println!(
+        crate::outln!(
             "  {:>6}  {:>7.1}MB  {:>8}  {:>8.3}  {:>8.2}  {:>8.3}  {:>9.1}  {:>10.0}",
             n,
             corpus.bytes as f64 / 1e6,
@@ -68,8 +75,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
             corpus.blocks as f64 / wall
         );
     }
-    println!("  wall and CPU (user + system, python helpers included): median of 3 runs, 1 at 10,000;");
-    println!("  peak: resident memory of the gate process; load average at the end: {}", load_average());
+    crate::outln!("  wall and CPU (user + system, python helpers included): median of 3 runs, 1 at 10,000;");
+    crate::outln!("  peak: resident memory of the gate process; load average at the end: {}", load_average());
     Ok(Outcome::Success)
 }
 

@@ -71,28 +71,28 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!(
+    crate::outln!(
         "bench snippets: {} python blocks ({} broken) in {FILES} markdown files; {version} ({}); {cores} cores",
         corpus.blocks,
         corpus.broken,
         python.display()
     );
-    println!(
+    crate::outln!(
         "  ours   cargo xtask snippets                     {ours:>8.3} s  (CPU {ours_cpu:.2} s; median of {RUNS})"
     );
-    println!(
+    crate::outln!(
         "  floor  one python process: scan + compile        {floor:>8.3} s  (CPU {floor_cpu:.2} s; median of {RUNS})"
     );
-    println!(
+    crate::outln!(
         "  seeds  python -m py_compile, one per block       {:>8.3} s  ({} blocks took {:.3} s, scaled)",
         per_block,
         sample.len(),
         per_block * sample.len() as f64 / corpus.blocks as f64
     );
-    println!("  ours / floor     = {:.2}x  (target <= 1.0x)", ours / floor);
-    println!("  seeds / ours     = {:.0}x  (target >= 20x)", per_block / ours);
-    println!("  ours: {:.0} python blocks/s", corpus.blocks as f64 / ours);
-    println!("  load average at the end: {}", load_average());
+    crate::outln!("  ours / floor     = {:.2}x  (target <= 1.0x)", ours / floor);
+    crate::outln!("  seeds / ours     = {:.0}x  (target >= 20x)", per_block / ours);
+    crate::outln!("  ours: {:.0} python blocks/s", corpus.blocks as f64 / ours);
+    crate::outln!("  load average at the end: {}", load_average());
     Ok(Outcome::Success)
 }
 
