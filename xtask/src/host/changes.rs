@@ -14,7 +14,7 @@
 //! # fn demo(root: &std::path::Path) -> xtask::error::Result<()> {
 //! use xtask::host::changes::Changes;
 //! let changes = Changes::collect(root, None)?; // default base
-//! crate::outln!("{}", changes.describe_base());
+//! println!("{}", changes.describe_base());
 //! let py: Vec<&String> = changes.files.iter().filter(|f| f.ends_with(".py")).collect();
 //! let added = changes.added_lines(root, &changes.files)?; // path -> added line numbers
 //! # let _ = (py, added); Ok(()) }

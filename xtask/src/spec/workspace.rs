@@ -514,8 +514,9 @@ mod tests {
                 "headings \"### Library\" >= 3 under \"Library Best Practices\"",
             ]
         );
-        assert!(rules(Doc::Tasks.builtin_template()).is_empty());
-        assert!(rules(Doc::Recovery.builtin_template()).is_empty());
+        // Every python block of every workspace document needs `# VERIFIED:`.
+        assert_eq!(rules(Doc::Tasks.builtin_template()), ["verified-snippets"]);
+        assert_eq!(rules(Doc::Recovery.builtin_template()), ["verified-snippets"]);
         assert!(prd.contains("\n**Status**: Draft\n") && prd.contains("\n**Created**: {{date}}\n"));
         let recovery = Doc::Recovery.builtin_template();
         assert_eq!(current_phase(recovery).map(|(p, _)| p), Some(Phase::Prd));
