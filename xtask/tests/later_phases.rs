@@ -217,3 +217,18 @@ fn github_actions_get_annotations() {
     assert!(stdout.contains("::error file=specs/active/annotated/prd.md,line="), "{stdout}");
     assert!(stdout.lines().filter(|l| l.starts_with("::error ")).count() > 5);
 }
+
+#[test]
+fn the_bare_gate_checks_the_archived_examples_too() {
+    let repo = pyenv::seeds_repo();
+    let example = "# PRD: Example\n\n```python\n# VERIFIED: syntax checked\ndef f(:\n    pass\n```\n";
+    repo.write("specs/archive/old-example/prd.md", example);
+    let run = repo.xtask(&["gate", "--json"]);
+    run.assert_code(1);
+    let snippets: Vec<_> = fails(&run).into_iter().filter(|f| f.0 == "snippets").collect();
+    assert_eq!(snippets.len(), 1, "{}", run.stdout);
+    assert_eq!((snippets[0].1.as_str(), snippets[0].2), ("specs/archive/old-example/prd.md", Some(5)));
+    // Gating a named phase is about the active work: archives are left alone.
+    let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
+    assert!(fails(&run).iter().all(|f| f.0 != "snippets"), "{}", run.stdout);
+}

@@ -58,6 +58,7 @@ const REPO_CHECKS: &[(Phase, RepoCheck)] = &[
     (Phase::Docs, crate::commands::gate_later::guides),
     (Phase::Qa, crate::commands::gate_later::rules),
     (Phase::Qa, crate::commands::gate_later::env_templates),
+    (Phase::Qa, crate::commands::gate_later::archived_snippets),
 ];
 
 /// What the repository checks are run for.
@@ -67,6 +68,8 @@ pub struct RepoGate<'a> {
     /// The highest phase gated: repository checks of every phase up to it run.
     pub highest: Phase,
     pub base: Option<&'a str>,
+    /// The main job: no slug and no phase given.
+    pub bare: bool,
 }
 
 pub fn run(ctx: &Ctx, slugs: &[String], phase: Option<&str>, base: Option<&str>) -> Result<Outcome> {
@@ -105,7 +108,7 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str
         None if slugs.is_empty() => Phase::Qa,
         None => phases.iter().copied().max().unwrap_or(Phase::Prd),
     };
-    let repo = RepoGate { phases, highest, base };
+    let repo = RepoGate { phases, highest, base, bare: slugs.is_empty() && phase.is_none() };
     let mut report = Report { checks: Vec::new(), workspaces: gated.into_iter().map(|g| g.report).collect() };
     for (from, check) in REPO_CHECKS {
         if highest >= *from {

@@ -38,6 +38,17 @@ pub fn guides_findings(ctx: &Ctx) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
+/// In the main job only (a bare `gate`): the python blocks of the archived
+/// workspaces still compile and their `# VERIFIED:` references resolve, so the
+/// examples newcomers read stay true. Reported as `snippets` findings.
+pub fn archived_snippets(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
+    let dir = ctx.specs().join("archive");
+    if !gate.bare || !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    snippets::check_paths(ctx, &[dir])
+}
+
 /// `rules`: the anti-pattern rules of the settings over the added lines of the
 /// modified files.
 pub fn rules(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
