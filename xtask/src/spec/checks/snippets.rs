@@ -8,7 +8,7 @@
 //! `py3` (any case); `pycon` blocks and python blocks starting with `>>>` are
 //! interpreter sessions, of which only the code after `>>> ` / `... ` counts.
 //! A block right after `<!-- gate: skip-snippet REASON -->` is skipped.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::spec::finding::Finding;
 use crate::spec::markdown::Markdown;
@@ -371,11 +371,12 @@ fn check_references(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>
     ok
 }
 
-/// A drift finding when some code line of the block is not in the referenced
-/// lines (compared whitespace-insensitively, comments ignored, `...` elisions
-/// allowed).
+/// A drift finding when the code lines of the block are not, in order, among
+/// the referenced lines (compared whitespace-insensitively, comments ignored;
+/// lines may be skipped, which is what `...` elisions mark). Order matters: a
+/// range that slid past the quoted code no longer holds its lines in sequence.
 fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option<Finding> {
-    let mut wanted: HashSet<String> = HashSet::new();
+    let mut wanted: Vec<String> = Vec::new();
     let mut names = Vec::new();
     for v in &block.verified {
         if let Verified::Ref { path, start, end, .. } = v {
@@ -392,7 +393,17 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option
         .map(|(i, l)| (block.first_line + i, normalize_code_line(l)))
         .filter(|(_, n)| !n.is_empty() && n != "...")
         .collect();
-    let missing: Vec<&(usize, String)> = code_lines.iter().filter(|(_, n)| !wanted.contains(n)).collect();
+    // Greedy in-order match: each code line is looked for after the previous
+    // match; one that is not found is missing and the search goes on from the
+    // same place.
+    let mut at = 0;
+    let mut missing: Vec<&(usize, String)> = Vec::new();
+    for line in &code_lines {
+        match wanted[at..].iter().position(|w| *w == line.1) {
+            Some(i) => at += i + 1,
+            None => missing.push(line),
+        }
+    }
     let (first_line, _) = missing.first()?;
     let shown = block.code.lines().nth(first_line - block.first_line).unwrap_or("").trim();
     Some(
@@ -400,7 +411,7 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option
             "snippets",
             "drift",
             format!(
-                "{} of {} code lines are not in {} (first: `{}`); update the block or its # VERIFIED: range",
+                "{} of {} code lines are not, in order, in {} (first: `{}`); update the block or its # VERIFIED: range",
                 missing.len(),
                 code_lines.len(),
                 names.join(", "),
@@ -516,6 +527,18 @@ mod tests {
         let got =
             run(ok, &[Compiled::Ok, Compiled::Ok], &[("src/a.py", lines(&["", "def f(a):", "  return a"]))], false);
         assert_eq!(got, [("compile".into(), Status::Pass, None)]);
+    }
+
+    #[test]
+    fn drift_needs_the_lines_in_order() {
+        let src = lines(&["def f(a):", "    b = a", "    return b", "", "def g():", "    return 1"]);
+        let in_order = "```python\n# VERIFIED: src/a.py:1-6\ndef f(a):\n    ...\n    return b\n\ndef g():\n```\n";
+        let got = run(in_order, &[Compiled::Ok], &[("src/a.py", src.clone())], true);
+        assert_eq!(got, [("compile".into(), Status::Pass, None)]);
+        // The same lines out of order: the range no longer shows this code.
+        let swapped = "```python\n# VERIFIED: src/a.py:1-6\ndef g():\n    return 1\ndef f(a):\n    return b\n```\n";
+        let got = run(swapped, &[Compiled::Ok], &[("src/a.py", src)], true);
+        assert_eq!(got, [("drift".into(), Status::Fail, Some(5))]);
     }
 
     #[test]
