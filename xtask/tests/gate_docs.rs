@@ -11,13 +11,8 @@ use spec_support::*;
 
 /// The failing findings of a `--json` run: (id, rule, file, line).
 fn failures(run: &Run) -> Vec<(String, String, String, Option<u64>)> {
-    let v = run.json();
-    let mut all: Vec<&Value> = v["checks"].as_array().unwrap().iter().collect();
-    for ws in v["workspaces"].as_array().unwrap() {
-        all.extend(ws["checks"].as_array().unwrap());
-    }
-    all.into_iter()
-        .filter(|f| f["status"] == "fail")
+    run.failing()
+        .iter()
         .map(|f| {
             (
                 f["id"].as_str().unwrap().to_string(),

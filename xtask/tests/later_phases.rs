@@ -12,13 +12,8 @@ use serde_json::Value;
 
 /// Failing findings of a `--json` gate run: (id, file, line, message).
 fn fails(run: &Run) -> Vec<(String, String, Option<u64>, String)> {
-    let v = run.json();
-    let mut all: Vec<&Value> = v["checks"].as_array().unwrap().iter().collect();
-    for ws in v["workspaces"].as_array().unwrap() {
-        all.extend(ws["checks"].as_array().unwrap());
-    }
-    all.into_iter()
-        .filter(|f| f["status"] == "fail")
+    run.failing()
+        .iter()
         .map(|f| {
             (
                 f["id"].as_str().unwrap().to_string(),

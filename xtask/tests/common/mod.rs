@@ -86,6 +86,17 @@ impl Run {
             .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
     }
 
+    /// The failing findings of a `--json` gate run, repository and workspaces.
+    pub fn failing(&self) -> Vec<serde_json::Value> {
+        let v = self.json();
+        let mut all: Vec<serde_json::Value> = v["checks"].as_array().cloned().unwrap_or_default();
+        for ws in v["workspaces"].as_array().into_iter().flatten() {
+            all.extend(ws["checks"].as_array().cloned().unwrap_or_default());
+        }
+        all.retain(|f| f["status"] == "fail");
+        all
+    }
+
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Run {
         assert_eq!(self.code, code, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr);
