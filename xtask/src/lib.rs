@@ -29,5 +29,6 @@ pub mod context;
 pub mod error;
 pub mod host;
 pub mod report;
+pub mod rng;
 pub mod spec;
 pub mod toml_lite;

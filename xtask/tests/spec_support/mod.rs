@@ -100,23 +100,7 @@ pub fn line_of(text: &str, needle: &str) -> usize {
     text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("`{needle}` not found")) + 1
 }
 
-/// A small deterministic generator (xorshift64*).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+pub use xtask::rng::Rng;
 
 const VOCABULARY: &[&str] = &[
     "the",
@@ -238,7 +222,7 @@ pub fn prose(rng: &mut Rng, n: usize) -> String {
     let mut out = String::new();
     let (mut in_sentence, mut in_paragraph) = (0, 0);
     for i in 0..n {
-        let w = VOCABULARY[rng.below(VOCABULARY.len() as u64) as usize];
+        let w = VOCABULARY[rng.below(VOCABULARY.len())];
         if in_sentence == 0 {
             let mut c = w.chars();
             out.push(c.next().unwrap().to_ascii_uppercase());
@@ -248,7 +232,7 @@ pub fn prose(rng: &mut Rng, n: usize) -> String {
         }
         in_sentence += 1;
         in_paragraph += 1;
-        let end_sentence = in_sentence >= 10 + rng.below(8) as usize || i + 1 == n;
+        let end_sentence = in_sentence >= 10 + rng.below(8) || i + 1 == n;
         if end_sentence {
             out.push('.');
             in_sentence = 0;
@@ -335,7 +319,7 @@ fn replace_placeholders(line: &str, rng: &mut Rng, criterion: Option<usize>) -> 
         } else if inner == "hours" {
             format!("{} hours", 2 + rng.below(6))
         } else {
-            let n = 3 + rng.below(5) as usize;
+            let n = 3 + rng.below(5);
             prose(rng, n).trim_end_matches('.').to_string()
         };
         out.replace_range(m, &replacement);

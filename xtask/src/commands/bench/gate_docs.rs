@@ -7,11 +7,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::commands::bench::snippets::{children_cpu, link_venv, load_average, real_interpreter, Rng, TempDir};
+use crate::commands::bench::snippets::{children_cpu, link_venv, load_average, real_interpreter, TempDir};
 use crate::commands::Outcome;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::host::templates;
+use crate::rng::Rng;
 use crate::spec::markdown::Markdown;
 use crate::spec::rules::{placeholders_in, Rule, TemplateRules};
 use crate::spec::workspace::Doc;
