@@ -261,19 +261,6 @@ fn a_block_that_would_write_a_file_writes_nothing() {
     assert!(!status.contains("__pycache__") && !status.contains(".pyc"), "{status}");
 }
 
-/// `XTASK_DUMP_FILLED=DIR cargo test --test gate_docs dump` writes a filled
-/// workspace to DIR for reading.
-#[test]
-fn dump_filled_workspace_when_asked() {
-    let Some(dir) = std::env::var_os("XTASK_DUMP_FILLED") else { return };
-    for (i, doc) in DOCS.iter().enumerate() {
-        let text = fill(&builtin_template(doc).replace("{{slug}}", SLUG), i as u64 + 1);
-        let path = std::path::Path::new(&dir).join(doc);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
 #[test]
 fn the_ledger_records_the_hashes_the_ledger_readers_compute() {
     let (repo, _) = filled_repo();
