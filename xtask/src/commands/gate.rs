@@ -439,7 +439,7 @@ fn read_workspace(ctx: &Ctx, dir: &Path) -> Vec<(DocSlot, Option<(String, bool)>
         .iter()
         .map(|&doc| {
             let expected = dir.join(doc.rel_path());
-            let found = locate(dir, doc.rel_path());
+            let found = crate::host::fs::find_ci_path(dir, doc.rel_path());
             let file = ctx.rel(found.as_deref().unwrap_or(&expected));
             let (state, text) = match &found {
                 None => (DocState::Missing, None),
@@ -448,15 +448,6 @@ fn read_workspace(ctx: &Ctx, dir: &Path) -> Vec<(DocSlot, Option<(String, bool)>
             (DocSlot { doc, file, state }, text)
         })
         .collect()
-}
-
-/// `rel` (`research/plan.md`) under `dir`, each part matched case-insensitively.
-fn locate(dir: &Path, rel: &str) -> Option<PathBuf> {
-    let mut path = dir.to_path_buf();
-    for part in rel.split('/') {
-        path = crate::host::fs::find_ci(&path, part)?;
-    }
-    Some(path)
 }
 
 /// Read a document found at `path` under the workspace `dir`. Only when a

@@ -97,6 +97,16 @@ pub fn find_ci(dir: &Path, name: &str) -> Option<PathBuf> {
     matches.into_iter().next()
 }
 
+/// `rel` (`research/plan.md`) under `dir`, each part matched
+/// case-insensitively with [`find_ci`].
+pub fn find_ci_path(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let mut path = dir.to_path_buf();
+    for part in rel.split('/') {
+        path = find_ci(&path, part)?;
+    }
+    Some(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

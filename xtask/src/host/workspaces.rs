@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::host::fs::{decode, find_ci, write_atomic, Text};
+use crate::host::fs::{decode, find_ci, find_ci_path, write_atomic, Text};
 use crate::spec::ledger;
 use crate::spec::workspace::{self, Doc, DocFile, DocText, Summary, WorkspaceTexts, ARCHIVE_RECORD};
 
@@ -122,19 +122,12 @@ pub fn read(root: &Path, ws: &WorkspaceDir) -> WorkspaceTexts {
     let files = Doc::ALL
         .iter()
         .map(|&doc| {
-            let mut found = Some(ws.path.clone());
-            let mut rel = Vec::new();
-            for part in doc.rel_path().split('/') {
-                found = found.and_then(|dir| find_ci(&dir, part));
-                match &found {
-                    Some(p) => rel.push(p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
-                    None => break,
-                }
-            }
-            match found {
+            match find_ci_path(&ws.path, doc.rel_path()) {
                 Some(path) => {
                     let (text, hash) = read_doc(&path, fence.as_deref());
-                    DocFile { doc, rel_path: rel.join("/"), text, hash }
+                    // The path as found (`RECOVERY.md` in a hand-made workspace).
+                    let rel_path = crate::context::rel_to(&ws.path, &path);
+                    DocFile { doc, rel_path, text, hash }
                 }
                 None => DocFile { doc, rel_path: doc.rel_path().to_string(), text: DocText::Missing, hash: None },
             }
