@@ -3,6 +3,8 @@
 //! task progress, the last gate and the next step. The document checks run
 //! live (they need no Python tools); the repository checks (tests, coverage)
 //! are shown from the last gate's ledger.
+use std::collections::{HashMap, HashSet};
+
 use serde_json::json;
 
 use crate::commands::gate;
@@ -116,23 +118,26 @@ pub fn render(slug: &str, s: &Summary, live: &WorkspaceReport, next: &str, style
         }
     }
     out.push_str(&format!("\nrules at phase {} (measured / required):\n", live.phase));
-    let mut shown: Vec<(&str, &str, Option<&str>)> = Vec::new();
+    // Many failures of one rule in one file (placeholders, say) fold into
+    // one line, so the dashboard stays one screen. Rules with a minimum keep
+    // one line each: those are the bars. Counted once, so thousands of
+    // findings stay cheap.
+    type Key<'k> = (&'k str, &'k str, Option<&'k str>);
+    fn key(f: &Finding) -> Option<Key<'_>> {
+        let foldable = f.is_fail() && f.required.is_none_or(|r| r <= 0.0);
+        foldable.then_some((f.id.as_str(), f.rule.as_str(), f.file.as_deref()))
+    }
+    let mut same: HashMap<Key, usize> = HashMap::new();
+    for k in live.checks.iter().filter_map(key) {
+        *same.entry(k).or_default() += 1;
+    }
+    let mut shown: HashSet<Key> = HashSet::new();
     for f in &live.checks {
-        // Many failures of one rule in one file (placeholders, say) fold into
-        // one line, so the dashboard stays one screen.
-        // Rules with a minimum keep one line each: those are the bars.
-        let key = (f.id.as_str(), f.rule.as_str(), f.file.as_deref());
-        let foldable = |g: &Finding| g.is_fail() && g.required.is_none_or(|r| r <= 0.0);
-        let same: Vec<&Finding> = live
-            .checks
-            .iter()
-            .filter(|g| foldable(g) && foldable(f) && (g.id.as_str(), g.rule.as_str(), g.file.as_deref()) == key)
-            .collect();
-        if same.len() > FOLD {
-            if shown.contains(&key) {
+        let folded = key(f).map(|k| (k, same[&k])).filter(|&(_, n)| n > FOLD);
+        if let Some((k, _)) = folded {
+            if !shown.insert(k) {
                 continue;
             }
-            shown.push(key);
         }
         let mark = match f.status {
             Status::Pass => style.green("ok  "),
@@ -150,8 +155,8 @@ pub fn render(slug: &str, s: &Summary, live: &WorkspaceReport, next: &str, style
             (Some(m), Some(r)) => format!(" {} (at most {})", figure(m), figure(r)),
             _ => String::new(),
         };
-        let message = if same.len() > FOLD {
-            format!("{} findings like this one; `cargo xtask gate {slug}` lists each: {}", same.len(), f.message)
+        let message = if let Some((_, n)) = folded {
+            format!("{n} findings like this one; `cargo xtask gate {slug}` lists each: {}", f.message)
         } else {
             f.message.clone()
         };

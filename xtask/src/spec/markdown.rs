@@ -158,10 +158,9 @@ impl<'a> Markdown<'a> {
                         h.text.push(' ');
                     }
                 }
-                // Comments of an HTML block are all found from its start; the
-                // block's `Html` line events add nothing.
-                Event::Start(Tag::HtmlBlock) => self.scan_comments(range),
-                Event::InlineHtml(_) if !self.inside_last_comment(range.start) => self.scan_comments(range),
+                // An HTML block's comments are found from its start; its `Html`
+                // line events add nothing. An inline comment is one event.
+                Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_) => self.scan_comments(range),
                 Event::Start(Tag::List(_)) => {
                     // A nested list ends the own text of the item holding it.
                     if let Some((idx, cut)) = open_items.last_mut() {
@@ -198,28 +197,28 @@ impl<'a> Markdown<'a> {
         self.items = items;
     }
 
-    /// Whether `offset` lies in the last comment found (inline HTML events of
-    /// one multi-line comment arrive one by one).
-    fn inside_last_comment(&self, offset: usize) -> bool {
-        self.comments.last().is_some_and(|c| c.range.contains(&offset))
-    }
-
-    /// Record the `<!-- ... -->` comments inside `range`.
+    /// Record the `<!-- ... -->` comments inside `range` (an HTML block or an
+    /// inline HTML event). A comment left open ends with its block, as a
+    /// CommonMark reader sees it: an unterminated `<!--` in a list item hides
+    /// the rest of that item, not the rest of the document. Searching only
+    /// inside the event keeps the walk linear (the events do not overlap).
     fn scan_comments(&mut self, range: Range<usize>) {
         let text = self.text;
-        let mut pos = range.start;
+        // Events come in document order; never record a comment twice.
+        let mut pos = range.start.max(self.comments.last().map_or(0, |c| c.range.end));
         while pos < range.end {
             let Some(open) = text[pos..range.end].find("<!--").map(|i| pos + i) else { break };
             let body_start = open + 4;
-            // A comment may continue past this event (inline HTML spanning lines).
-            let (body_end, end) = match text[body_start..].find("-->") {
-                Some(i) => (body_start + i, body_start + i + 3),
-                None => (text.len(), text.len()),
+            // `<!-->` and `<!--->` are (empty) comments too, so the search for
+            // the close starts inside the opener.
+            let (body_end, end) = match text[open + 2..range.end].find("-->") {
+                Some(i) => (open + 2 + i, open + 2 + i + 3),
+                None => (range.end, range.end),
             };
             self.comments.push(Comment {
                 range: open..end,
                 line: self.line_of(open),
-                body: text[body_start..body_end].to_string(),
+                body: text[body_start.min(body_end)..body_end].to_string(),
             });
             pos = end;
         }
@@ -228,9 +227,12 @@ impl<'a> Markdown<'a> {
     /// `range` of the source with every comment inside replaced by spaces.
     fn blank_comments(&self, range: Range<usize>) -> Cow<'a, str> {
         let text: &'a str = self.text;
-        let overlapping: Vec<&Comment> =
-            self.comments.iter().filter(|c| c.range.start < range.end && c.range.end > range.start).collect();
-        if overlapping.is_empty() {
+        // Comments are sorted and disjoint: find the overlapping ones by
+        // bisection, so blanking every list item stays linear.
+        let first = self.comments.partition_point(|c| c.range.end <= range.start);
+        let overlapping = self.comments[first..].iter().take_while(|c| c.range.start < range.end);
+        let mut overlapping = overlapping.peekable();
+        if overlapping.peek().is_none() {
             return Cow::Borrowed(&text[range]);
         }
         let mut out = String::with_capacity(range.len());
@@ -625,6 +627,62 @@ mod tests {
             let md = Markdown::parse(text);
             let mask = md.non_text_mask();
             assert!(md.masked_lines(&mask).count() <= md.line_count());
+        }
+    }
+
+    #[test]
+    fn an_unterminated_comment_ends_with_its_block() {
+        // As a CommonMark reader sees it: the open `<!--` hides the rest of its
+        // list item or quote, and the next item is text again.
+        let md = Markdown::parse(
+            "- <!-- open
+- [ ] **T1**: seen
+
+> <!-- q
+
+after
+",
+        );
+        let spans: Vec<&str> = md.comments.iter().map(|c| &md.text[c.range.clone()]).collect();
+        assert_eq!(spans, ["<!-- open\n", "<!-- q\n"]);
+        assert_eq!(md.items[1].text, "- [ ] **T1**: seen");
+        let mask = md.non_prose_mask();
+        assert_eq!(md.masked_line(6, &mask), "after");
+        // `<!-->` and `<!--->` are whole (empty) comments.
+        let md = Markdown::parse("a <!--> b <!---> c\n");
+        assert_eq!(md.comments.iter().map(|c| c.range.len()).collect::<Vec<_>>(), [5, 6]);
+    }
+
+    #[test]
+    fn hostile_comments_cost_linear_memory() {
+        // 4,000 list items (or quotes) each opening a comment that never
+        // closes: every comment ends with its item, so what is kept is at most
+        // the text itself (each comment used to run to the end of the document,
+        // 56 MB kept for this 28 KB text, 3.5 GB for 32,000 items).
+        for unit in ["- <!--\n", "> - <!--\n", "1. x\n   <!--\n", "- x <!-- c -->\n"] {
+            let text = unit.repeat(4_000);
+            let md = Markdown::parse(&text);
+            assert_eq!(md.comments.len(), 4_000, "{unit:?}");
+            let kept: usize = md.comments.iter().map(|c| c.range.len() + c.body.len()).sum();
+            assert!(kept <= 2 * text.len(), "{unit:?}: {kept} bytes kept for {}", text.len());
+            let item_bytes: usize = md.items.iter().map(|i| i.text.len()).sum();
+            assert!(item_bytes <= text.len(), "{unit:?}");
+            assert!(md.comments.windows(2).all(|w| w[0].range.end <= w[1].range.start), "{unit:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_documents_parse_in_linear_time() {
+        // 32,000 unterminated comments in list items (224 KB) took 13 s and
+        // 3.5 GB; 160,000 items each holding a comment (2.4 MB) took 14 s,
+        // quadratic. A generous bound for a debug build under load; the
+        // figures live in `cargo xtask bench`.
+        for (unit, n) in [("- <!--\n", 32_000), ("- x <!-- c -->\n", 160_000)] {
+            let text = unit.repeat(n);
+            let started = std::time::Instant::now();
+            let md = Markdown::parse(&text);
+            assert_eq!((md.items.len(), md.comments.len()), (n, n));
+            assert!(started.elapsed().as_secs() < 10, "{unit:?}: {:?}", started.elapsed());
         }
     }
 
