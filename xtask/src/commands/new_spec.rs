@@ -130,8 +130,11 @@ fn build(dir: &Path, templates: &[templates::Template], values: &Fill) -> Result
         let mut text = fill(&template.text, values);
         if template.doc == Doc::Tasks {
             let progress = tasks::parse(&text).progress_block();
-            // A custom template without the markers gets the block appended.
-            text = markers::replace(&text, "progress", &progress);
+            // A custom template without the markers gets the block appended;
+            // one with a broken pair is refused, not guessed at.
+            text = markers::replace(&text, "progress", &progress).map_err(|b| {
+                Error::usage(format!("{}:{}: {}; fix the template", template.source, b.line, b.message))
+            })?;
         }
         let path = dir.join(template.doc.rel_path());
         std::fs::write(&path, text).map_err(|e| io(&path, e))?;

@@ -13,6 +13,7 @@ use crate::host::git;
 use crate::host::workspaces::{self, Location, WorkspaceDir};
 use crate::report::JSON_VERSION;
 use crate::spec::ledger::Entry;
+use crate::spec::markers::Broken;
 use crate::spec::recover::{self, Facts};
 use crate::spec::tasks;
 use crate::spec::workspace::{current_phase, Doc, DocText, WorkspaceTexts};
@@ -33,14 +34,19 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     };
     let facts = Facts { now: now_utc(), files_modified, base, last_gate, stale };
 
+    // Both documents are computed before either is written: a region that
+    // cannot be found exactly stops the run with nothing changed.
+    let rel = |doc: Doc| texts.file(doc).expect("every Doc has an entry").rel_path.clone();
+    let broken = |doc: Doc, b: Broken| {
+        Error::usage(format!("{}/{}:{}: {}; recover changed nothing", ctx.rel(&ws.path), rel(doc), b.line, b.message))
+    };
+    let new_recovery = recover::recovery_text(recovery, &facts).map_err(|b| broken(Doc::Recovery, b))?;
+    let new_tasks = recover::tasks_text(tasks_md, &task_list).map_err(|b| broken(Doc::Tasks, b))?;
     let mut written = Vec::new();
-    for (doc, old, new) in [
-        (Doc::Recovery, recovery, recover::recovery_text(recovery, &facts)),
-        (Doc::Tasks, tasks_md, recover::tasks_text(tasks_md, &task_list)),
-    ] {
+    for (doc, old, new) in [(Doc::Recovery, recovery, new_recovery), (Doc::Tasks, tasks_md, new_tasks)] {
         if new != old {
-            let rel = &texts.file(doc).expect("every Doc has an entry").rel_path;
-            write_atomic(&ws.path.join(rel), new.as_bytes())?;
+            let rel = rel(doc);
+            write_atomic(&ws.path.join(&rel), new.as_bytes())?;
             written.push(format!("{}/{rel}", ctx.rel(&ws.path)));
         }
     }

@@ -2,7 +2,7 @@
 //! facts (clock, git, the last gate, the task list), never typed by hand.
 use crate::spec::finding::{Finding, Status};
 use crate::spec::ledger::Entry;
-use crate::spec::markers;
+use crate::spec::markers::{self, Broken};
 use crate::spec::tasks::TaskList;
 
 /// Facts `recover` writes down.
@@ -20,9 +20,9 @@ pub struct Facts {
 }
 
 /// recovery.md with its `last-updated`, `files-modified` and `test-status`
-/// regions rewritten.
-pub fn recovery_text(text: &str, facts: &Facts) -> String {
-    let text = markers::replace(text, "last-updated", &format!("**Last Updated**: {}\n", facts.now));
+/// regions rewritten, or the first region that cannot be found exactly.
+pub fn recovery_text(text: &str, facts: &Facts) -> Result<String, Broken> {
+    let text = markers::replace(text, "last-updated", &format!("**Last Updated**: {}\n", facts.now))?;
     let files = match &facts.files_modified {
         None => "- unknown: not a git repository\n".to_string(),
         Some(files) if files.is_empty() => format!("- none yet (compared with {})\n", facts.base),
@@ -34,12 +34,12 @@ pub fn recovery_text(text: &str, facts: &Facts) -> String {
             body
         }
     };
-    let text = markers::replace(&text, "files-modified", &files);
+    let text = markers::replace(&text, "files-modified", &files)?;
     markers::replace(&text, "test-status", &test_status(facts))
 }
 
 /// tasks.md with its `progress` region rewritten.
-pub fn tasks_text(text: &str, tasks: &TaskList) -> String {
+pub fn tasks_text(text: &str, tasks: &TaskList) -> Result<String, Broken> {
     markers::replace(text, "progress", &tasks.progress_block())
 }
 
@@ -145,7 +145,7 @@ mod tests {
             last_gate: Some(gate()),
             stale: vec![],
         };
-        let out = recovery_text(RECOVERY, &facts);
+        let out = recovery_text(RECOVERY, &facts).unwrap();
         assert!(out.contains("**Last Updated**: 2026-11-23T12:00:00Z\n"));
         assert!(out.contains("- `src/pkg/a.py`\n"));
         assert!(out.contains("- Unit tests: passing (12 passed)\n"));
@@ -158,7 +158,28 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(outside(&out), outside(RECOVERY));
-        assert_eq!(recovery_text(&out, &facts), out);
+        assert_eq!(recovery_text(&out, &facts).unwrap(), out);
+    }
+
+    #[test]
+    fn a_quoted_marker_changes_nothing_outside_the_regions() {
+        // A hand-written line quoting a marker in inline code: nothing up to
+        // the real end marker may be taken for the region.
+        let note = "Team note: the block at `<!-- xtask:begin files-modified -->` is generated.\n";
+        let doc = RECOVERY.replace("My own notes  stay.\n", &format!("My own notes  stay.\n{note}"));
+        let facts = Facts { now: "T".into(), files_modified: Some(vec!["a.py".into()]), ..Facts::default() };
+        let out = recovery_text(&doc, &facts).unwrap();
+        let hand = |t: &str| crate::spec::markers::without_regions(t);
+        assert_eq!(hand(&out), hand(&doc));
+        assert!(out.contains(note) && out.contains("- `a.py`\n"), "{out}");
+        assert_eq!(out.lines().count(), doc.lines().count() + 1);
+        // The same note on a line of its own, outside code, is a second marker:
+        // reported, nothing guessed.
+        let doc = RECOVERY.replace("My own notes  stay.\n", "<!-- xtask:begin files-modified -->\n");
+        let err = recovery_text(&doc, &facts).unwrap_err();
+        assert!(err.message.contains("2 times"), "{err:?}");
+        let tasks = "- [ ] **A1**: a\n<!-- xtask:end progress -->\n";
+        assert_eq!(tasks_text(tasks, &parse(tasks)).unwrap_err().line, 2);
     }
 
     #[test]

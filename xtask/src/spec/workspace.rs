@@ -613,7 +613,7 @@ mod tests {
     fn the_progress_block_is_regenerated_in_place() {
         let tasks = Doc::Tasks.builtin_template();
         let list = tasks::parse(tasks);
-        let new = crate::spec::markers::replace(tasks, "progress", &list.progress_block());
+        let new = crate::spec::markers::replace(tasks, "progress", &list.progress_block()).unwrap();
         assert!(new.contains(&format!("- Total Tasks: {}\n", list.tasks.len())));
         assert_eq!(tasks::parse(&new), list);
         assert_eq!(new.lines().count(), tasks.lines().count(), "the block keeps its shape");

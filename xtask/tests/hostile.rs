@@ -1,0 +1,77 @@
+//! What an attacker and a bad day found (issue 11), end to end: each test is
+//! one reproduced case, run as the built binary in a real temporary git
+//! repository. Nothing is lost, nothing hangs, nothing is read or written
+//! outside the repository.
+mod common;
+
+use common::TempRepo;
+
+const WS: &str = "specs/active/markers";
+
+/// A repository with the workspace `markers` from the built-in templates.
+fn repo_with_markers() -> TempRepo {
+    let repo = TempRepo::new();
+    repo.xtask(&["new-spec", "Markers"]).assert_code(0);
+    repo
+}
+
+/// The lines of `text` outside its generated regions (a marker alone on its
+/// line opens or closes one; the marker lines themselves are kept).
+fn hand_written(text: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut out = Vec::new();
+    for l in text.split_inclusive('\n') {
+        let t = l.trim();
+        if t.starts_with("<!-- xtask:end ") && t.ends_with(" -->") {
+            inside = false;
+        }
+        if !inside {
+            out.push(l.to_string());
+        }
+        if t.starts_with("<!-- xtask:begin ") && t.ends_with(" -->") {
+            inside = true;
+        }
+    }
+    out
+}
+
+/// Case 1: a hand-written line quoting a marker in inline code is text; it
+/// used to be taken for the region's start, and every line from it to the
+/// real end marker was replaced (154 lines became 106).
+#[test]
+fn recover_keeps_a_line_that_quotes_a_marker() {
+    let repo = repo_with_markers();
+    let rel = format!("{WS}/recovery.md");
+    let mut lines: Vec<String> = repo.read(&rel).split_inclusive('\n').map(String::from).collect();
+    let note = "Team note: the block at `<!-- xtask:begin files-modified -->` is generated.\n";
+    lines.insert(7, note.to_string());
+    let mine: String = lines.concat();
+    repo.write(&rel, &mine);
+    let run = repo.xtask(&["recover", "markers"]);
+    run.assert_code(0);
+    let after = repo.read(&rel);
+    assert!(after.contains(note), "{after}");
+    assert_eq!(hand_written(&after), hand_written(&mine));
+    assert!(after.lines().count() >= mine.lines().count(), "{after}");
+}
+
+/// Case 1: a region that cannot be found exactly (tasks.md's progress region
+/// without its end marker) is reported, naming the line; neither document is
+/// written.
+#[test]
+fn recover_reports_a_broken_region_and_writes_nothing() {
+    let repo = repo_with_markers();
+    let tasks = format!("{WS}/tasks.md");
+    let recovery = format!("{WS}/recovery.md");
+    let broken = repo.read(&tasks).replace("<!-- xtask:end progress -->\n", "");
+    repo.write(&tasks, &broken);
+    let before = repo.read(&recovery);
+    let run = repo.xtask(&["recover", "markers"]);
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let line = broken.lines().position(|l| l == "<!-- xtask:begin progress -->").unwrap() + 1;
+    assert!(run.stderr.contains(&format!("{tasks}:{line}: ")), "{}", run.stderr);
+    assert!(run.stderr.contains("recover changed nothing"), "{}", run.stderr);
+    assert_eq!(repo.read(&tasks), broken);
+    assert_eq!(repo.read(&recovery), before);
+}
