@@ -12,7 +12,14 @@
 //! ```
 //! A declared rule with a shipped rule's id replaces that rule's fields it sets
 //! and turns it on unless it says `enabled = false`.
-use regex_lite::Regex;
+//!
+//! Matching costs the regex's compiled size times the bytes searched (the
+//! engine never backtracks, but counted repetitions multiply its size:
+//! `(((a{1,10}){1,10}){1,10}){1,10}z` is 10,000 states). So a regex is refused
+//! over [`SIZE_LIMIT`] when compiled, and each rule gets a work budget
+//! ([`WORK_BUDGET`], size x bytes) per gate; a rule that runs out stops and
+//! fails, naming itself, instead of stalling the gate.
+use regex_lite::{Regex, RegexBuilder};
 use serde_json::Value;
 
 use crate::spec::diff::ChangedFile;
@@ -21,11 +28,21 @@ use crate::spec::glob;
 
 pub const ID: &str = "rules";
 
+/// Compiled size a rule's regex may reach, in bytes (regex-lite's measure).
+pub const SIZE_LIMIT: usize = 64 * 1024;
+
+/// Work a rule may do in one gate: compiled size x bytes searched. About ten
+/// seconds at the slowest rate measured (0.2 ns per unit); a 16 KiB regex
+/// still reads 3 MB of added lines.
+pub const WORK_BUDGET: u64 = 50_000_000_000;
+
 /// One anti-pattern rule, ready to match.
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: String,
     pub regex: Regex,
+    /// Upper bound of the compiled size, in bytes: the cost of one byte searched.
+    pub cost: usize,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub message: String,
@@ -181,19 +198,64 @@ impl Spec {
     }
 
     fn compile(self) -> Result<Rule, String> {
-        let regex = Regex::new(&self.regex).map_err(|e| format!("rules `{}`: bad regex: {e}", self.id))?;
-        Ok(Rule { id: self.id, regex, include: self.include, exclude: self.exclude, message: self.message })
+        // The smallest power-of-two size limit the regex compiles under is its
+        // cost; compiling stops as soon as a limit is passed, so probing is cheap.
+        let mut limit = 1024;
+        let (regex, cost) = loop {
+            match RegexBuilder::new(&self.regex).size_limit(limit).build() {
+                Ok(regex) => break (regex, limit),
+                Err(e) if e.to_string().contains("size limit") => {
+                    if limit >= SIZE_LIMIT {
+                        return Err(format!(
+                            "rules `{}`: regex too large once its counted repetitions are expanded (over {} KiB \
+                             compiled); use smaller counts or `+`/`*`",
+                            self.id,
+                            SIZE_LIMIT / 1024
+                        ));
+                    }
+                    limit *= 2;
+                }
+                Err(e) => return Err(format!("rules `{}`: bad regex: {e}", self.id)),
+            }
+        };
+        Ok(Rule { id: self.id, regex, cost, include: self.include, exclude: self.exclude, message: self.message })
     }
 }
 
 /// One failing finding per matching added line, one passing finding per rule
-/// that matched nothing.
+/// that matched nothing, one failing finding per rule that ran out of its
+/// [`WORK_BUDGET`].
 pub fn check(rules: &[Rule], files: &[ChangedFile]) -> Vec<Finding> {
+    check_within(rules, files, WORK_BUDGET)
+}
+
+fn check_within(rules: &[Rule], files: &[ChangedFile], budget: u64) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in rules {
         let before = out.len();
-        for file in files.iter().filter(|f| glob::selected(&f.path, &rule.include, &rule.exclude)) {
+        let mut work = 0u64;
+        let selected = files.iter().filter(|f| glob::selected(&f.path, &rule.include, &rule.exclude));
+        'files: for file in selected {
             for (line, text) in &file.added {
+                // Counted before the search, so no one search overruns.
+                work = work.saturating_add((rule.cost as u64).saturating_mul(text.len() as u64 + 1));
+                if work > budget {
+                    out.push(
+                        Finding::fail(
+                            ID,
+                            &rule.id,
+                            format!(
+                                "rule `{}` stopped here: its regex (about {} KiB compiled) is too costly for this \
+                                 many added lines; simplify it (fewer or smaller counted repetitions) or narrow \
+                                 its `include`",
+                                rule.id,
+                                rule.cost.div_ceil(1024)
+                            ),
+                        )
+                        .at(file.path.clone(), Some(*line)),
+                    );
+                    break 'files;
+                }
                 if rule.regex.is_match(text) {
                     out.push(
                         Finding::fail(ID, &rule.id, format!("{} (`{}`)", rule.message, text.trim()))
@@ -262,6 +324,35 @@ mod tests {
             &[file("lib/a.py", &[(3, "if oracle_type == \"NUMBER\":")]), file("src/b.py", &[(1, "print(1)")])],
         );
         assert_eq!(found.iter().filter(|f| f.is_fail()).count(), 2);
+    }
+
+    #[test]
+    fn costly_regexes_are_bounded() {
+        // Nested counted repetitions expand to 10,000 states: refused when
+        // compiled, naming the rule (it stalled the qa gate for 295 s on a
+        // 2.2 MB diff).
+        let nested = json!({"rules": [{"id": "nested", "regex": "(((a{1,10}){1,10}){1,10}){1,10}z"}]});
+        let err = from_settings(&nested).unwrap_err();
+        assert!(err.starts_with("rules `nested`: regex too large"), "{err}");
+        let big = json!({"rules": [{"id": "big", "regex": "[a-z]{1,5000}z"}]});
+        assert!(from_settings(&big).unwrap_err().contains("too large"));
+        // Ordinary rules are cheap.
+        let rules = from_settings(&json!({"rules-enabled": ["direct-adapter-instantiation"],
+            "rules": [{"id": "counted", "regex": "(a{1,10}){1,10}z"}]}))
+        .unwrap();
+        assert!(rules[0].cost <= 4096, "{}", rules[0].cost);
+        assert!(rules[1].cost <= SIZE_LIMIT, "{}", rules[1].cost);
+        // A rule that runs out of its budget stops with a finding naming it,
+        // where it stopped (here: after ten lines of 46 bytes).
+        let lines: Vec<(usize, &str)> =
+            (1..=100).map(|n| (n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")).collect();
+        let files = [file("src/a.py", &lines)];
+        let budget = rules[1].cost as u64 * 46 * 10;
+        let found = check_within(&rules[1..], &files, budget);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].is_fail() && found[0].rule == "counted" && found[0].line == Some(11), "{found:#?}");
+        assert!(found[0].message.contains("too costly"), "{}", found[0].message);
+        assert!(check(&rules, &files).iter().all(|f| !f.is_fail()));
     }
 
     #[test]
