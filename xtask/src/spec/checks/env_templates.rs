@@ -5,7 +5,7 @@
 //! Settings: `env-templates = ["templates/conf/*.template*"]` (globs; the check
 //! is skipped when unset) and `env-call-patterns = ['config\.get_int\(\s*"([A-Z0-9_]+)"']`
 //! (extra regexes whose first capture group is the variable name).
-use regex_lite::Regex;
+use regex_lite::{Regex, RegexBuilder};
 use serde_json::Value;
 
 use crate::spec::diff::ChangedFile;
@@ -19,6 +19,11 @@ const BUILTIN_PATTERNS: [&str; 3] = [
     r#"\bos\.environ\.(?:get|setdefault|pop)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
     r#"\bos\.getenv\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
 ];
+
+/// Compiled size a read pattern may reach, in bytes: a search costs its size
+/// times the bytes searched, and every added line is searched (see
+/// `checks/rules.rs`). Call patterns are short; this is plenty.
+const PATTERN_SIZE_LIMIT: usize = 16 * 1024;
 
 /// The configured template globs (None: the check is off) and read patterns.
 pub fn from_settings(settings: &Value) -> Result<(Option<Vec<String>>, Vec<Regex>), String> {
@@ -35,7 +40,17 @@ pub fn from_settings(settings: &Value) -> Result<(Option<Vec<String>>, Vec<Regex
     let globs = strings("env-templates")?;
     let mut patterns: Vec<Regex> = BUILTIN_PATTERNS.iter().map(|p| Regex::new(p).expect("built-in pattern")).collect();
     for p in strings("env-call-patterns")?.unwrap_or_default() {
-        let re = Regex::new(&p).map_err(|e| format!("env-call-patterns: bad regex `{p}`: {e}"))?;
+        let re = RegexBuilder::new(&p).size_limit(PATTERN_SIZE_LIMIT).build().map_err(|e| {
+            if e.to_string().contains("size limit") {
+                format!(
+                    "env-call-patterns: `{p}` is too large once its counted repetitions are expanded (over {} KiB \
+                     compiled); use smaller counts or `+`/`*`",
+                    PATTERN_SIZE_LIMIT / 1024
+                )
+            } else {
+                format!("env-call-patterns: bad regex `{p}`: {e}")
+            }
+        })?;
         if re.captures_len() < 2 {
             return Err(format!("env-call-patterns: `{p}` needs a capture group around the variable name"));
         }
@@ -142,7 +157,9 @@ mod tests {
     }
 
     #[test]
-    fn pattern_needs_a_group() {
+    fn pattern_needs_a_group_and_a_bounded_size() {
         assert!(from_settings(&json!({"env-call-patterns": ["get_int"]})).unwrap_err().contains("capture group"));
+        let nested = json!({"env-call-patterns": ["((([A-Z]{1,10}){1,10}){1,10})"]});
+        assert!(from_settings(&nested).unwrap_err().contains("too large"));
     }
 }
