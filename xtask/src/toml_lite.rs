@@ -7,6 +7,15 @@
 //! cost more build time than everything else we depend on.
 use serde_json::{Map, Value};
 
+/// How deep tables, arrays and dotted keys may nest. Real files stay under
+/// ten; the parser recurses and a `Value` is dropped recursively, so a file
+/// nesting 100,000 levels would overflow the stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// What the error for a too deeply nested file says (callers that tolerate
+/// other errors refuse this one).
+pub const TOO_DEEP: &str = "nested deeper than 128 levels";
+
 /// Parse `text`; the error names the 1-based line.
 pub fn parse(text: &str) -> Result<Value, String> {
     let mut p = Parser { s: text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes(), i: 0, line: 1 };
@@ -22,7 +31,7 @@ pub fn parse(text: &str) -> Result<Value, String> {
             let array = p.s.get(p.i + 1) == Some(&b'[');
             p.i += if array { 2 } else { 1 };
             p.skip_ws();
-            let path = p.key_path()?;
+            let path = p.key_path(0)?;
             p.skip_ws();
             p.expect(b']')?;
             if array {
@@ -44,11 +53,11 @@ pub fn parse(text: &str) -> Result<Value, String> {
             current = path;
             continue;
         }
-        let path = p.key_path()?;
+        let path = p.key_path(current.len())?;
         p.skip_ws();
         p.expect(b'=')?;
         p.skip_ws();
-        let value = p.value()?;
+        let value = p.value(current.len() + path.len())?;
         p.end_of_line()?;
         let line = p.line;
         let (last, parent) = path.split_last().expect("key_path is never empty");
@@ -152,17 +161,25 @@ impl Parser<'_> {
         }
     }
 
-    fn key_path(&mut self) -> Result<Vec<String>, String> {
+    /// A dotted key, `depth` levels down already.
+    fn key_path(&mut self, depth: usize) -> Result<Vec<String>, String> {
         let mut path = vec![self.key()?];
         loop {
             self.skip_ws();
             if self.peek() != b'.' {
                 return Ok(path);
             }
+            if depth + path.len() >= MAX_DEPTH {
+                return self.too_deep();
+            }
             self.i += 1;
             self.skip_ws();
             path.push(self.key()?);
         }
+    }
+
+    fn too_deep<T>(&self) -> Result<T, String> {
+        self.err(&format!("{TOO_DEEP} (tables, arrays and dotted keys); flatten it"))
     }
 
     fn key(&mut self) -> Result<String, String> {
@@ -182,7 +199,11 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self) -> Result<Value, String> {
+    /// A value `depth` levels down (tables, arrays and dotted keys above it).
+    fn value(&mut self, depth: usize) -> Result<Value, String> {
+        if depth >= MAX_DEPTH && matches!(self.peek(), b'[' | b'{') {
+            return self.too_deep();
+        }
         match self.peek() {
             b'"' | b'\'' => Ok(Value::String(if self.s[self.i..].starts_with(b"\"\"\"") {
                 self.multiline(b'"')?
@@ -193,13 +214,13 @@ impl Parser<'_> {
             } else {
                 self.literal_string()?
             })),
-            b'[' => self.array(),
-            b'{' => self.inline_table(),
+            b'[' => self.array(depth + 1),
+            b'{' => self.inline_table(depth + 1),
             _ => self.scalar(),
         }
     }
 
-    fn array(&mut self) -> Result<Value, String> {
+    fn array(&mut self, depth: usize) -> Result<Value, String> {
         self.i += 1;
         let mut items = Vec::new();
         loop {
@@ -211,7 +232,7 @@ impl Parser<'_> {
             if self.eof() {
                 return self.err("unterminated array");
             }
-            items.push(self.value()?);
+            items.push(self.value(depth)?);
             self.skip_ws_comments_newlines();
             match self.peek() {
                 b',' => self.i += 1,
@@ -221,7 +242,7 @@ impl Parser<'_> {
         }
     }
 
-    fn inline_table(&mut self) -> Result<Value, String> {
+    fn inline_table(&mut self, depth: usize) -> Result<Value, String> {
         self.i += 1;
         let mut root = Value::Object(Map::new());
         loop {
@@ -230,11 +251,11 @@ impl Parser<'_> {
                 self.i += 1;
                 return Ok(root);
             }
-            let path = self.key_path()?;
+            let path = self.key_path(depth)?;
             self.skip_ws();
             self.expect(b'=')?;
             self.skip_ws();
-            let value = self.value()?;
+            let value = self.value(depth + path.len())?;
             let (last, parent) = path.split_last().expect("key_path is never empty");
             table_at(&mut root, parent, self.line)?.insert(last.clone(), value);
             self.skip_ws();
@@ -453,5 +474,24 @@ mod tests {
         ] {
             let _ = parse(text);
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        // 100,000 levels overflowed the stack (exit 134) in every command.
+        let n = 100_000;
+        let inline = format!("x = {}1{}\n", "{a=".repeat(n), "}".repeat(n));
+        let arrays = format!("x = {}1{}\n", "[".repeat(n), "]".repeat(n));
+        let dotted = format!("{} = 1\n", vec!["a"; n].join("."));
+        let header = format!("[{}]\n", vec!["a"; n].join("."));
+        let mixed = format!("[t]\nx = {}{{}}{}\n", "{b.c.d = ".repeat(n / 3), "}".repeat(n / 3));
+        for text in [inline, arrays, dotted, header, mixed] {
+            let err = parse(&text).unwrap_err();
+            assert!(err.contains(TOO_DEEP), "{err}");
+        }
+        // What real files nest still reads.
+        let ok = format!("x = {}1{}\n", "[".repeat(100), "]".repeat(100));
+        assert!(parse(&ok).is_ok());
+        assert!(parse(&format!("[{}]\ny = {{ a.b = [[1]] }}\n", vec!["t"; 60].join("."))).is_ok());
     }
 }

@@ -75,3 +75,19 @@ fn recover_reports_a_broken_region_and_writes_nothing() {
     assert_eq!(repo.read(&tasks), broken);
     assert_eq!(repo.read(&recovery), before);
 }
+
+/// Case 7: a TOML file nested 100,000 levels overflowed the stack (exit 134)
+/// in every command, even `list`; now exit 2 naming the file.
+#[test]
+fn deeply_nested_toml_is_a_usage_error() {
+    let n = 100_000;
+    let deep = format!("x = {}1{}\n", "{a=".repeat(n), "}".repeat(n));
+    for file in ["Cargo.toml", "pyproject.toml"] {
+        let repo = TempRepo::new();
+        repo.write(file, &deep);
+        let run = repo.xtask(&["list"]);
+        run.assert_code(2);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains(&format!("{file}: line 1: nested deeper than 128 levels")), "{}", run.stderr);
+    }
+}

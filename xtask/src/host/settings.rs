@@ -64,10 +64,16 @@ impl Settings {
         let pyproject = root.join("pyproject.toml");
         if let Ok(text) = std::fs::read_to_string(&pyproject) {
             // A pyproject we cannot read fully is not our business to reject:
-            // we only lose its optional hints.
-            if let Ok(doc) = toml_lite::parse(&text) {
-                s.python_min = doc["project"]["requires-python"].as_str().and_then(python_minimum);
-                s.pyproject = doc;
+            // we only lose its optional hints. One nested too deep is hostile.
+            match toml_lite::parse(&text) {
+                Ok(doc) => {
+                    s.python_min = doc["project"]["requires-python"].as_str().and_then(python_minimum);
+                    s.pyproject = doc;
+                }
+                Err(e) if e.contains(toml_lite::TOO_DEEP) => {
+                    return Err(Error::usage(format!("{}: {e}", pyproject.display())));
+                }
+                Err(_) => {}
             }
         }
         Ok(s)
