@@ -91,3 +91,17 @@ fn deeply_nested_toml_is_a_usage_error() {
         assert!(run.stderr.contains(&format!("{file}: line 1: nested deeper than 128 levels")), "{}", run.stderr);
     }
 }
+
+/// Case 14: a lone CR is a line ending everywhere. A broken python block in a
+/// lone-CR document passed `snippets` (the fence was missed); LF and CRLF
+/// failed correctly.
+#[test]
+fn lone_cr_documents_are_read_like_lf_ones() {
+    let repo = TempRepo::new();
+    for (name, nl) in [("lf.md", "\n"), ("crlf.md", "\r\n"), ("cr.md", "\r")] {
+        repo.write(name, &["# T", "", "```python", "x = (", "```", ""].join(nl));
+        let run = repo.xtask(&["snippets", name]);
+        run.assert_code(1);
+        assert!(run.stdout.contains(&format!("{name}:4: ")), "{name}: {}", run.stdout);
+    }
+}

@@ -95,11 +95,17 @@ impl<'a> Markdown<'a> {
             items: Vec::new(),
             code_spans: Vec::new(),
         };
-        md.walk();
+        // The parser is given lone CRs as LFs: it misses a fence whose info
+        // string ends in a lone CR (so a broken python block in a lone-CR
+        // document was never compiled). Same length, so every offset holds,
+        // and the code, headings and comments read have `\n` line endings.
+        let source = lone_cr_as_lf(text);
+        md.walk(&source);
         md
     }
 
-    fn walk(&mut self) {
+    /// Read the events of `source`: the text, with lone CRs as LFs.
+    fn walk(&mut self, source: &str) {
         let text = self.text;
         let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
         let mut heading: Option<Heading> = None;
@@ -109,7 +115,7 @@ impl<'a> Markdown<'a> {
         // Items still open: index into self.items, and whether their own text
         // was already cut at a nested list.
         let mut open_items: Vec<(usize, bool)> = Vec::new();
-        for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
             match event {
                 Event::Start(Tag::Heading { level, .. }) => {
                     heading =
@@ -160,7 +166,7 @@ impl<'a> Markdown<'a> {
                 }
                 // An HTML block's comments are found from its start; its `Html`
                 // line events add nothing. An inline comment is one event.
-                Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_) => self.scan_comments(range),
+                Event::Start(Tag::HtmlBlock) | Event::InlineHtml(_) => self.scan_comments(source, range),
                 Event::Start(Tag::List(_)) => {
                     // A nested list ends the own text of the item holding it.
                     if let Some((idx, cut)) = open_items.last_mut() {
@@ -202,8 +208,8 @@ impl<'a> Markdown<'a> {
     /// CommonMark reader sees it: an unterminated `<!--` in a list item hides
     /// the rest of that item, not the rest of the document. Searching only
     /// inside the event keeps the walk linear (the events do not overlap).
-    fn scan_comments(&mut self, range: Range<usize>) {
-        let text = self.text;
+    fn scan_comments(&mut self, source: &str, range: Range<usize>) {
+        let text = source;
         // Events come in document order; never record a comment twice.
         let mut pos = range.start.max(self.comments.last().map_or(0, |c| c.range.end));
         while pos < range.end {
@@ -413,6 +419,18 @@ fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// `text` with every CR that does not start a CRLF turned into an LF.
+fn lone_cr_as_lf(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return Cow::Borrowed(text);
+    }
+    let out: Vec<u8> = (0..bytes.len()).map(|i| if lone(i) { b'\n' } else { bytes[i] }).collect();
+    // One ASCII byte for another: still UTF-8.
+    Cow::Owned(String::from_utf8(out).expect("an ASCII byte replaced by an ASCII byte"))
+}
+
 /// `range.end` moved back over line endings.
 fn trim_trailing_newlines(text: &str, range: Range<usize>) -> usize {
     let bytes = text.as_bytes();
@@ -552,6 +570,13 @@ mod tests {
         let cr = Markdown::parse("a\rb\rc");
         assert_eq!(cr.line_count(), 3);
         assert_eq!(cr.line(2), "b");
+        // A fence and a heading ending in a lone CR are seen as such, at the
+        // lines a CommonMark reader (and Python) count.
+        let cr = Markdown::parse("# T\r\r```python\rx = (\r```\r\r<!-- a\rb -->\r");
+        assert_eq!(langs(&cr), [("python".into(), 4, "x = (\n".into())]);
+        assert_eq!(cr.headings[0].text, "T");
+        assert_eq!((cr.comments[0].line, cr.comments[0].body.as_str()), (7, " a\nb "));
+        assert_eq!(cr.text, "# T\r\r```python\rx = (\r```\r\r<!-- a\rb -->\r");
         // decode() drops a BOM; a BOM left in still parses.
         let bom = Markdown::parse("\u{feff}# Title\n");
         assert_eq!(bom.headings.len(), 1);
