@@ -104,13 +104,15 @@ impl Run {
     }
 }
 
-/// Run the built binary in `dir` with colour off and no GitHub annotations.
+/// Run the built binary in `dir` with colour off, no GitHub annotations and
+/// no step summary (a CI runner's own variables must not reach the tool).
 pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .stdin(Stdio::null())
         .output()
         .unwrap();
