@@ -1,8 +1,11 @@
 //! The pure core: documents and rules in, findings out. Nothing here starts a
 //! process or writes a file, so all of it is unit-tested without a repository.
+pub mod agent_hooks;
+pub mod agent_settings;
 pub mod checks;
 pub mod finding;
 pub mod glob;
+pub mod json_order;
 pub mod ledger;
 pub mod markdown;
 pub mod markers;
