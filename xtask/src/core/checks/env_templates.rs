@@ -8,8 +8,8 @@
 use regex_lite::Regex;
 use serde_json::Value;
 
-use crate::spec::diff::ChangedFile;
-use crate::spec::finding::Finding;
+use crate::core::diff::ChangedFile;
+use crate::core::finding::Finding;
 
 pub const ID: &str = "env-templates";
 
