@@ -571,7 +571,14 @@ mod tests {
         ws.archive_record = Some(ArchiveRecord { date: Some("2026-01-02".into()), forced: true, qa: None }.render("x"));
         let s = summarize(&ws);
         assert_eq!((s.title, s.created, s.phase, s.tasks), (None, None, None, None));
-        assert_eq!(s.problems, ["prd.md missing", "tasks.md:3: not UTF-8 text", "RECOVERY.md: a folder or special file, not a regular file"]);
+        assert_eq!(
+            s.problems,
+            [
+                "prd.md missing",
+                "tasks.md:3: not UTF-8 text",
+                "RECOVERY.md: a folder or special file, not a regular file"
+            ]
+        );
         let record = s.archive.unwrap();
         assert_eq!((record.date.as_deref(), record.forced), (Some("2026-01-02"), true));
     }
