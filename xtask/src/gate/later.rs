@@ -10,7 +10,7 @@ use crate::core::diff::ChangedFile;
 use crate::core::finding::Finding;
 use crate::core::glob;
 use crate::core::paths::is_test_code;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::gate::facts::Facts;
 use crate::gate::snippets;
 use crate::host::fs::read_text;
@@ -53,8 +53,7 @@ pub fn archived_snippets(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
 /// `rules`: the anti-pattern rules of the settings over the added lines of the
 /// modified files.
 pub fn rules(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
-    let cargo = "Cargo.toml [workspace.metadata.xtask]";
-    let rules = rule_check::from_settings(&ctx.settings.raw).map_err(|e| Error::usage(format!("{cargo} {e}")))?;
+    let rules = &ctx.settings.rules;
     if rules.is_empty() {
         return Ok(vec![Finding::skip(
             rule_check::ID,
@@ -67,15 +66,14 @@ pub fn rules(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
     else {
         return Ok(vec![Finding::skip(rule_check::ID, "changes", "not a git work tree: no added lines to check")]);
     };
-    Ok(rule_check::check(&rules, &files))
+    Ok(rule_check::check(rules, &files))
 }
 
 /// `env-templates`: environment variables read on added lines of modified
 /// Python files (tests left out: they set up, not configure) appear in the
 /// configured config templates.
 pub fn env_templates(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
-    let (globs, patterns) = env_templates::from_settings(&ctx.settings.raw)
-        .map_err(|e| Error::usage(format!("Cargo.toml [workspace.metadata.xtask] {e}")))?;
+    let (globs, patterns) = (&ctx.settings.env_templates, &ctx.settings.env_patterns);
     let Some(globs) = globs else {
         return Ok(vec![Finding::skip(
             env_templates::ID,
@@ -83,12 +81,7 @@ pub fn env_templates(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
             "no config templates configured (set `env-templates`, e.g. [\"templates/conf/*.template*\"])",
         )]);
     };
-    if globs.is_empty() {
-        return Err(Error::usage(
-            "Cargo.toml [workspace.metadata.xtask] env-templates is empty; list the config template globs or remove the setting",
-        ));
-    }
-    let templates = read_globbed(&ctx.root, &globs);
+    let templates = read_globbed(&ctx.root, globs);
     if templates.is_empty() {
         return Ok(vec![Finding::fail(
             env_templates::ID,
@@ -101,7 +94,7 @@ pub fn env_templates(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
     let Some(files) = changed_files(ctx, facts, code)? else {
         return Ok(vec![Finding::skip(env_templates::ID, "changes", "not a git work tree: no added lines to check")]);
     };
-    Ok(env_templates::check(&patterns, &files, &templates))
+    Ok(env_templates::check(patterns, &files, &templates))
 }
 
 /// The modified files `wanted` selects, with their added lines; None outside git.
