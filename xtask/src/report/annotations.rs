@@ -3,7 +3,7 @@
 //! the first 10 are annotated and one closing notice says how many more there
 //! are and where to read them.
 use super::Report;
-use crate::spec::finding::Finding;
+use crate::core::finding::Finding;
 
 /// Error annotations GitHub shows for one step; the rest would be dropped
 /// without a word.

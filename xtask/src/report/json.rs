@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::Report;
+use crate::core::finding::Finding;
 use crate::error::{Error, ErrorKind};
-use crate::spec::finding::Finding;
 
 /// Version of the JSON document; bumped only on incompatible changes.
 pub const JSON_VERSION: u64 = 1;

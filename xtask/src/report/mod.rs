@@ -6,7 +6,7 @@
 use std::io::IsTerminal;
 
 use crate::cli::ColorChoice;
-use crate::spec::finding::Finding;
+use crate::core::finding::Finding;
 
 pub mod annotations;
 pub mod catalog;

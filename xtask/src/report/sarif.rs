@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{catalog, Report, WorkspaceReport};
-use crate::spec::finding::Finding;
-use crate::spec::ledger;
+use crate::core::finding::Finding;
+use crate::core::ledger;
 
 pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 pub const TOOL_NAME: &str = "spec-gate";

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::text::location;
 use super::{catalog, Report};
-use crate::spec::finding::{Finding, Status};
+use crate::core::finding::{Finding, Status};
 
 /// The runner's limit for one step's summary, in bytes.
 pub const STEP_LIMIT: usize = 1024 * 1024;

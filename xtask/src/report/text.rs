@@ -1,7 +1,7 @@
 //! Compiler-style text for people: `error[words]: specs/active/x/prd.md:41: ...`
 //! for each failure and skip, then one line per workspace and a verdict.
 use super::{Report, Style};
-use crate::spec::finding::{Finding, Status};
+use crate::core::finding::{Finding, Status};
 
 pub fn render(report: &Report, style: &Style, title: &str) -> String {
     let mut out = String::new();

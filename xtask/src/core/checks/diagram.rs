@@ -1,10 +1,10 @@
 //! `diagram`: `diagram [under "SECTION"]` — a fenced block of 3+ lines with box
 //! or arrow characters (Unicode box drawing and arrows, or ASCII `+--+`, `|`,
 //! `-->`), not the template's own example left as it was, and not code.
-use crate::spec::checks::{scope_name, DocInput};
-use crate::spec::finding::Finding;
-use crate::spec::markdown::CodeBlock;
-use crate::spec::rules::Rule;
+use crate::core::checks::{scope_name, DocInput};
+use crate::core::finding::Finding;
+use crate::core::markdown::CodeBlock;
+use crate::core::rules::Rule;
 
 /// Info strings a diagram may carry; anything else (python, bash) is code.
 const DIAGRAM_LANGS: [&str; 9] = ["", "text", "txt", "ascii", "diagram", "plain", "plaintext", "svgbob", "ditaa"];
@@ -69,8 +69,8 @@ fn has_drawing(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
 
     const TEMPLATE: &str = "# PRD\n<!-- gate: diagram under \"Architecture\" -->\n\n## Architecture\n\n```\n[A] --> [B]\n  |\n [C]\n```\n\n## Other\n";
 

@@ -2,9 +2,9 @@
 //! `### Pattern` and `### Library` counts. PREFIX includes the `#`s and is
 //! compared case-insensitively with each heading written the ATX way; headings
 //! left as the template had them do not count.
-use crate::spec::checks::{scope_name, DocInput};
-use crate::spec::finding::Finding;
-use crate::spec::rules::Rule;
+use crate::core::checks::{scope_name, DocInput};
+use crate::core::finding::Finding;
+use crate::core::rules::Rule;
 
 pub fn check(d: &DocInput) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -50,8 +50,8 @@ fn normalize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
 
     const TEMPLATE: &str = "# Plan\n<!-- gate: headings \"### Pattern\" >= 2 under \"Internal Patterns\"; headings \"### Library\" >= 1 -->\n\n\
                             ## Internal Patterns\n\n### Pattern 1: [Pattern Name]\n\n## Libraries\n";

@@ -3,10 +3,10 @@
 //! template had them. An item is measurable when it states a number, a
 //! percentage, a comparison (`<` `<=` `>=` `>` `≤` `≥`) or a checkable
 //! quantifier (all, every, zero, no, none) with an object.
-use crate::spec::checks::{excerpt, DocInput, Section};
-use crate::spec::finding::Finding;
-use crate::spec::markdown::ListItem;
-use crate::spec::rules::Rule;
+use crate::core::checks::{excerpt, DocInput, Section};
+use crate::core::finding::Finding;
+use crate::core::markdown::ListItem;
+use crate::core::rules::Rule;
 
 pub fn check(d: &DocInput) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -179,8 +179,8 @@ fn has_comparison(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
 
     #[test]
     fn measurable_and_vague() {

@@ -1,12 +1,12 @@
 //! `words`: prose minimums of documents (`words >= N`) and sections (headings
 //! ending in `(N+ words)`). Prose leaves out code blocks, HTML comments and
 //! lines left as the template had them; the raw `wc -w` figure is reported too.
-use crate::spec::checks::DocInput;
-use crate::spec::finding::Finding;
+use crate::core::checks::DocInput;
+use crate::core::finding::Finding;
 use std::borrow::Cow;
 
-use crate::spec::markdown::{count_tokens, prose_words, raw_words};
-use crate::spec::rules::Rule;
+use crate::core::markdown::{count_tokens, prose_words, raw_words};
+use crate::core::rules::Rule;
 
 /// Counted and raw words per line, as prefix sums (index = 1-based line).
 pub struct WordCounts {
@@ -126,8 +126,8 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
 
     const TEMPLATE: &str = "# PRD: {{feature}}\n<!-- gate: words >= 12 -->\n\n## Overview (5+ words)\n\n\
                             [Describe the overview]\n\n### Detail (3+ words)\n\nTemplate sentence kept as is.\n\n\
