@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, slugs: &[String], phase: Option<&str>, base: Option<&str>,
         // repository checks of the phases up to the highest.
         named = workspaces::list(&ctx.root, Location::Active)?.into_iter().map(|w| w.name).collect();
         if named.is_empty() {
-            report::emit_as(&Report::default(), ctx.format, &ctx.style, "gate");
+            report::emit_ctx(ctx, &Report::default(), "gate");
             return Ok(Outcome::Success);
         }
         &named[..]
@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, slugs: &[String], phase: Option<&str>, base: Option<&str>,
         slugs
     };
     let report = gate::run(ctx, &Request { slugs, phase, base, record: true })?;
-    report::emit_as(&report, ctx.format, &ctx.style, "gate");
+    report::emit_ctx(ctx, &report, "gate");
     let ok = report.ok();
     // The process ends here: freeing thousands of findings one by one only
     // costs time.

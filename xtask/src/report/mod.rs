@@ -137,14 +137,26 @@ pub fn emit(report: &Report, json: bool, style: &Style, title: &str) {
     emit_as(report, if json { Format::Json } else { Format::Text }, style, title);
 }
 
+/// [`emit`] the way a command's context asks (`--format`, colour), SARIF
+/// results without a file shown at a file of this repository.
+pub fn emit_ctx(ctx: &crate::context::Ctx, report: &Report, title: &str) {
+    let anchor = ["Cargo.toml", "pyproject.toml", "README.md"].into_iter().find(|f| ctx.root.join(f).is_file());
+    let options = sarif::Options { repo_anchor: anchor.unwrap_or("Cargo.toml").to_string(), ..Default::default() };
+    emit_with(report, ctx.format, &ctx.style, title, &options);
+}
+
 /// [`emit`] with an explicit format.
 pub fn emit_as(report: &Report, format: Format, style: &Style, title: &str) {
+    emit_with(report, format, style, title, &sarif::Options::default());
+}
+
+fn emit_with(report: &Report, format: Format, style: &Style, title: &str, options: &sarif::Options) {
     match format {
         Format::Json => {
             crate::outln!("{}", serde_json::to_string_pretty(&report.to_json()).expect("JSON values always serialize"));
         }
         Format::Sarif => {
-            let log = sarif::render(report, &sarif::Options::default());
+            let log = sarif::render(report, options);
             crate::outln!("{}", serde_json::to_string_pretty(&log).expect("JSON values always serialize"));
         }
         Format::Text => {
