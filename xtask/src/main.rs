@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             eprintln!("error: {err}");
-            if json {
+            if json && !xtask::STDOUT_USED.load(std::sync::atomic::Ordering::Relaxed) {
                 // A reader of stdout gets one JSON document whatever happened.
                 let doc = xtask::report::json::error(&err);
                 xtask::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));

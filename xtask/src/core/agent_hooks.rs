@@ -243,10 +243,10 @@ pub fn edit_denial(path: &str, source_roots: &[String], active: &[(String, Phase
         r.is_empty() || *r == "." || path == *r || path.strip_prefix(*r).is_some_and(|rest| rest.starts_with('/'))
     })?;
     let names: Vec<String> = active.iter().map(|(slug, _)| format!("specs/active/{slug}")).collect();
-    let (them, are) = if names.len() == 1 { ("it", "is") } else { ("they", "are") };
+    let (they, are, move_on) = if names.len() == 1 { ("it", "is", "moves") } else { ("they", "are", "move") };
     Some(format!(
         "{path} is under the source root {root}/, and {} {are} at phase prd: planning is planning only, so source \
-         files stay unchanged until {them} move on to implementation. Put this in the plan instead (prd.md, \
+         files stay unchanged until {they} {move_on} on to implementation. Put this in the plan instead (prd.md, \
          research/plan.md, tasks.md), and make the PRD pass `cargo xtask gate`.",
         names.join(", ")
     ))
