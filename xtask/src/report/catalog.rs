@@ -63,7 +63,7 @@ const CHECKS: &[CheckInfo] = &[
     },
     CheckInfo {
         id: "snippets",
-        short: "Python blocks carry `# VERIFIED:` and compile; quoted code matches its source",
+        short: "Python blocks carry a VERIFIED line and compile; quoted code matches its source",
         full: "Every python block in the workspace documents is compiled (never run); a `# VERIFIED: path:a-b` \
                reference must name an existing file and range whose lines the block quotes, in order.",
         help: "Fix the syntax error, add the `# VERIFIED:` line, or update the block (or its range) to what the \
