@@ -109,7 +109,7 @@ pub fn measure(
     let modules = m.modules.clone();
     let changed_threshold = m.changed_threshold;
     let still_failing = |data: &CoverageData| {
-        let verdicts = judge::judge(&modules, data, &added, threshold, &absent);
+        let verdicts = judge::judge(&modules, data, added, threshold, &absent);
         let changed_fails = changed_threshold.is_some_and(|t| judge::changed_total(&verdicts).percent() < t);
         verdicts
             .iter()
@@ -119,7 +119,7 @@ pub fn measure(
     };
     let project = pytest::Project { root: &ctx.root, venv: &venv, settings: s };
     let run = pytest::measure(project, &m.modules, sink, &still_failing)?;
-    m.verdicts = judge::judge(&m.modules, &run.data, &added, threshold, &absent);
+    m.verdicts = judge::judge(&m.modules, &run.data, added, threshold, &absent);
     m.changed = judge::changed_total(&m.verdicts);
     m.run = Some(run);
     Ok(m)
