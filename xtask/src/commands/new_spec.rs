@@ -107,7 +107,7 @@ fn feature_name(words: &[String]) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The seeds' minimum number of analysis steps for each complexity.
+/// The workflow's minimum number of analysis steps for each complexity.
 pub fn analysis_steps(complexity: Complexity) -> u32 {
     match complexity {
         Complexity::Simple => 18,

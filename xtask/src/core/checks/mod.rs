@@ -2,7 +2,6 @@
 //! document and its template's rules, or facts the host gathered) and returns
 //! findings; none reads a file or starts a process.
 use crate::core::markdown::Markdown;
-use crate::core::phase::Phase;
 use crate::core::rules::{find_normalized, normalize_section, TemplateRules};
 use crate::core::tasks::TaskList;
 use crate::core::workspace::{Doc, DocFile};
@@ -24,8 +23,6 @@ pub mod words;
 pub struct WorkspaceInput<'a> {
     /// The workspace folder, relative to the repository root.
     pub dir: String,
-    /// The phase it is gated at.
-    pub phase: Phase,
     /// Neither `--phase` nor its documents named a phase (gated as prd).
     pub phase_unknown: bool,
     /// Its documents as read, in [`Doc::ALL`] order.
