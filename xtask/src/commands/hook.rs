@@ -16,7 +16,7 @@
 //! a template that does not parse) tells the person in a `systemMessage` and
 //! lets the agent go on, rather than blocking it on something it may not be
 //! able to fix.
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
@@ -39,6 +39,12 @@ const MAX_INPUT: u64 = 4 * 1024 * 1024;
 const MAX_REASON: usize = 4_000;
 
 pub fn run(global: &Global, event: HookEvent) -> Result<Outcome> {
+    if std::io::stdin().is_terminal() {
+        return Err(Error::usage(
+            "`cargo xtask hook` reads the JSON Claude Code sends on stdin; install it with `cargo xtask agents`, \
+             or check by hand with `cargo xtask gate --active`",
+        ));
+    }
     let mut text = String::new();
     let read = std::io::stdin().take(MAX_INPUT).read_to_string(&mut text);
     let answer = read

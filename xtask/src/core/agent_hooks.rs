@@ -224,6 +224,14 @@ fn finding_line(f: &Finding) -> String {
 
 /// The message shown to the person when the guard lets a failing stop through.
 pub fn release_message(count: u32, failing: usize) -> String {
+    if count == 0 {
+        return format!(
+            "spec gate: {failing} finding{} still fail{}; the stop hook does not block (hook-max-blocks is 0). \
+             Run `cargo xtask gate` to see them.",
+            if failing == 1 { "" } else { "s" },
+            if failing == 1 { "s" } else { "" }
+        );
+    }
     format!(
         "spec gate: {failing} finding{} still fail{}; the stop hook blocked {count} times in a row and now lets \
          the agent stop. Run `cargo xtask gate` to see them.",
@@ -373,5 +381,7 @@ mod tests {
     #[test]
     fn release_message_says_what_happened() {
         assert!(release_message(3, 2).contains("2 findings still fail; the stop hook blocked 3 times in a row"));
+        assert!(release_message(0, 1)
+            .contains("1 finding still fails; the stop hook does not block (hook-max-blocks is 0)"));
     }
 }
