@@ -48,9 +48,7 @@ pub struct HookInput {
 impl HookInput {
     pub fn parse(text: &str) -> Result<HookInput, String> {
         if text.trim().is_empty() {
-            return Err("no hook input on stdin: Claude Code sends one JSON object; to check by hand, \
-                        run `cargo xtask gate`"
-                .into());
+            return Err("no hook input on stdin (Claude Code sends one JSON object)".into());
         }
         let v: Value = serde_json::from_str(text).map_err(|e| format!("the hook input is not JSON ({e})"))?;
         if !v.is_object() {
