@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod markdown;
 pub mod markers;
 pub mod phase;
+pub mod phase_line;
 pub mod recover;
 pub mod rules;
 pub mod slug;
