@@ -63,21 +63,31 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
     let mut counts: Option<WordCounts> = None;
     for declared in &d.template.rules {
         match &declared.rule {
-            Rule::DocumentWords { min } => {
+            Rule::DocumentWords { min: own } => {
+                // One truth: the sections' minimums may add up to more.
+                let min = &d.template.document_minimum().unwrap_or(*own).max(*own);
+                let why = if min > own {
+                    format!(
+                        " (the sum of its sections' minimums; the template's own `words >= {own}` at {}:{} is lower)",
+                        d.template.source, declared.line
+                    )
+                } else {
+                    String::new()
+                };
                 let (counted, raw) = counts.get_or_insert_with(|| WordCounts::of(d)).total();
                 let f = if counted >= *min {
                     Finding::pass(
                         "words",
                         "document",
-                        format!("{} has {counted} words (needs {min})", d.doc.rel_path()),
+                        format!("{} has {counted} words (needs {min}{why})", d.doc.rel_path()),
                     )
                 } else {
                     Finding::fail(
                         "words",
                         "document",
                         format!(
-                            "{} has {counted} words of prose, needs {min} (raw wc -w: {raw}; code, comments and \
-                             template lines do not count)",
+                            "{} has {counted} words of prose, needs {min}{why} (raw wc -w: {raw}; code, comments \
+                             and template lines do not count)",
                             d.doc.rel_path()
                         ),
                     )
@@ -152,6 +162,17 @@ mod tests {
             ]
         );
         assert!(findings[0].message.contains("has 12 words (needs 12)"), "{}", findings[0].message);
+    }
+
+    #[test]
+    fn the_document_minimum_is_at_least_the_sum_of_its_sections() {
+        let template = "# A\n<!-- gate: words >= 3 -->\n## One (2+ words)\n## Two (4+ words)\n";
+        let filled = "# A\n## One (2+ words)\na b\n## Two (4+ words)\nc d\n";
+        let findings = with_doc(template, filled, check);
+        let doc = &findings[0];
+        assert_eq!((doc.status, doc.measured, doc.required), (Status::Fail, Some(4.0), Some(6.0)));
+        assert!(doc.message.contains("needs 6 (the sum of its sections' minimums"), "{}", doc.message);
+        assert!(doc.message.contains("`words >= 3` at templates/prd.md:2 is lower"), "{}", doc.message);
     }
 
     #[test]
