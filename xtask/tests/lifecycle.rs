@@ -529,7 +529,7 @@ fn interrupted_archives_are_finished_by_the_next_run() {
 
 #[test]
 fn list_shows_the_last_gate_and_whether_it_is_stale() {
-    use xtask::spec::{finding::Finding, ledger};
+    use xtask::core::{finding::Finding, ledger};
     let repo = repo_with_workspace();
     let ws = repo.path.join("specs/active").join(SLUG);
     let hashes = DOCS

@@ -1,8 +1,8 @@
 //! Repository checks ("tidy"): what must stay true of the kit itself.
 use std::path::Path;
 
-use xtask::spec::rules::TemplateRules;
-use xtask::spec::workspace::Doc;
+use xtask::core::rules::TemplateRules;
+use xtask::core::workspace::Doc;
 
 fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::coverage::{self as judge, CoverageData};
+use crate::core::diff::AddedLines;
+use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::pytest::{self, Project};
 use crate::host::settings::Settings;
 use crate::host::venv::{self, Venv};
-use crate::spec::coverage::{self as judge, CoverageData};
-use crate::spec::diff::AddedLines;
 
 const MODULES: usize = 50;
 const FUNCTIONS: usize = 8;

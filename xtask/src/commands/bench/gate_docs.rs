@@ -8,14 +8,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::commands::bench::snippets::{children_cpu, link_venv, load_average, real_interpreter, TempDir};
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::markdown::Markdown;
+use crate::core::rules::{placeholders_in, Rule, TemplateRules};
+use crate::core::workspace::Doc;
+use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::templates;
 use crate::rng::Rng;
-use crate::spec::markdown::Markdown;
-use crate::spec::rules::{placeholders_in, Rule, TemplateRules};
-use crate::spec::workspace::Doc;
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
@@ -178,7 +178,7 @@ fn generate(dir: &Path, python: &Path, n: usize) -> Result<Corpus> {
     {
         crate::host::git::stdout(dir, args)?;
     }
-    let rules = crate::commands::gate::load_rules(dir)?;
+    let rules = crate::gate::documents::load_rules(dir)?;
     let templates: Vec<(Doc, String, &TemplateRules)> = Doc::ALL
         .iter()
         .map(|&doc| {
@@ -337,12 +337,12 @@ fn fill(template: &str, rules: &TemplateRules, rng: &mut Rng, slug: &str, quotes
         }
         if let Some(&h) = headings.get(&line) {
             let heading = &md.headings[h];
-            let name = crate::spec::rules::normalize_section(&heading.text);
+            let name = crate::core::rules::normalize_section(&heading.text);
             stack.retain(|(level, _)| *level < heading.level);
             stack.push((heading.level, name.clone()));
             out.push_str(&replace_placeholders(raw, rng, None));
             out.push_str("\n\n");
-            if let (_, Some(Ok(min))) = crate::spec::rules::split_word_minimum(&heading.text) {
+            if let (_, Some(Ok(min))) = crate::core::rules::split_word_minimum(&heading.text) {
                 out.push_str(&prose(rng, min as usize + 20));
                 out.push('\n');
                 if verified && !wrote_example {
@@ -396,7 +396,7 @@ fn fill(template: &str, rules: &TemplateRules, rng: &mut Rng, slug: &str, quotes
 }
 
 fn section_names(rules: &TemplateRules, pick: impl Fn(&Rule) -> Option<&String>) -> Vec<String> {
-    rules.rules.iter().filter_map(|d| pick(&d.rule)).map(|s| crate::spec::rules::normalize_section(s)).collect()
+    rules.rules.iter().filter_map(|d| pick(&d.rule)).map(|s| crate::core::rules::normalize_section(s)).collect()
 }
 
 fn replace_placeholders(line: &str, rng: &mut Rng, criterion: Option<&str>) -> String {

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::python;
 use crate::rng::Rng;

@@ -5,15 +5,16 @@
 //! `Current Phase`, `Current Status` or `Current State` heading. The first of
 //! these that names a phase wins; when none does, the first one found is
 //! reported with the words the kit understands. The kit itself writes
-//! `**Current Phase**: <phase>`.
+//! `**Current Phase**: <phase>`, so that field is taken at its word: one that
+//! names no phase is reported, not passed over for a vaguer line.
 //!
 //! The words of a line map to phases (see [`phase_of`]): `Draft`, `Planning`,
 //! `PRD` are prd; `PRD Complete, Ready for Implementation` is implementation;
 //! `Implementation Complete (Testing Pending)` is testing; a bare `Complete`
 //! is qa.
-use crate::spec::phase::Phase;
-use crate::spec::tasks::hidden_lines;
-use crate::spec::workspace::Doc;
+use crate::core::markdown::Markdown;
+use crate::core::phase::Phase;
+use crate::core::workspace::Doc;
 
 /// One line read for the phase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,9 @@ pub fn read_phase(recovery: Option<&str>, prd: Option<&str>) -> Option<PhaseLine
             if found.phase.is_some() {
                 return Some(found);
             }
+            if field_value(value_text.0, "current phase").is_some() {
+                return Some(first_unmapped.unwrap_or(found));
+            }
             first_unmapped.get_or_insert(found);
         }
     }
@@ -54,7 +58,7 @@ pub fn read_phase(recovery: Option<&str>, prd: Option<&str>) -> Option<PhaseLine
 
 /// The phase one document names (the same order as [`read_phase`]) and its line.
 pub fn phase_in(text: &str) -> Option<(Phase, usize)> {
-    candidates(text).into_iter().find_map(|(line, (_, value))| Some((phase_of(value)?, line)))
+    read_phase(Some(text), None).and_then(|l| Some((l.phase?, l.line)))
 }
 
 /// Field labels, most specific first.
@@ -65,7 +69,8 @@ const HEADINGS: [&str; 3] = ["current phase", "current status", "current state"]
 /// The phase-like lines of a document in reading priority: (1-based line,
 /// (whole line, value)).
 fn candidates(text: &str) -> Vec<(usize, (&str, &str))> {
-    let hidden = hidden_lines(text);
+    let md = Markdown::parse(text);
+    let hidden = md.hidden_lines();
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let visible = |i: usize| !hidden.get(i).copied().unwrap_or(true);
     let mut out = Vec::new();
@@ -317,6 +322,10 @@ mod tests {
         assert_eq!((got.doc, got.line, got.phase), (Doc::Recovery, 3, Some(Phase::Implementation)));
         let kit = "**Status**: [where the work stands]\n\n**Current Phase**: testing\n";
         assert_eq!(read_phase(Some(kit), None).unwrap().phase, Some(Phase::Testing));
+        // The kit's own field is taken at its word.
+        let unknown =
+            read_phase(Some("**Current Phase**: somewhere\n**Status**: Draft\n"), Some("**Status**: Draft\n"));
+        assert_eq!(unknown.map(|l| (l.line, l.phase)), Some((1, None)));
         let prd_only =
             read_phase(Some("# Recovery\n\nNothing here.\n"), Some("# PRD\n\n- **Status**: Draft\n")).unwrap();
         assert_eq!((prd_only.doc, prd_only.line, prd_only.phase), (Doc::Prd, 3, Some(Phase::Prd)));

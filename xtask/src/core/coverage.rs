@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::spec::diff::AddedLines;
+use crate::core::diff::AddedLines;
 
 /// What coverage.py measured for one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

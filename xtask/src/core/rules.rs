@@ -16,7 +16,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::spec::markdown::Markdown;
+use crate::core::markdown::Markdown;
 
 /// One rule a template declares.
 #[derive(Debug, Clone, PartialEq, Eq)]

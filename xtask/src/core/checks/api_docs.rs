@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::spec::finding::Finding;
+use crate::core::finding::Finding;
 
 pub const ID: &str = "api-docs";
 
@@ -150,7 +150,7 @@ mod tests {
         let no_params = def("g", "function", 2);
         let found = check("a.py", &[with_params, no_params], &added);
         assert_eq!(found[0].rule, "args-section");
-        assert!(found[1].status == crate::spec::finding::Status::Pass);
+        assert!(found[1].status == crate::core::finding::Status::Pass);
     }
 
     #[test]

@@ -10,9 +10,9 @@
 //! A block right after `<!-- gate: skip-snippet REASON -->` is skipped.
 use std::collections::HashMap;
 
-use crate::spec::finding::Finding;
-use crate::spec::markdown::Markdown;
-use crate::spec::rules::gate_directives;
+use crate::core::finding::Finding;
+use crate::core::markdown::Markdown;
+use crate::core::rules::gate_directives;
 
 /// One python block, as the checks need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +70,9 @@ pub enum RefFile {
     /// The file's lines (without line endings).
     Lines(Vec<String>),
     Missing,
-    /// A symbolic link leading out of the root: not read.
-    OutsideRoot {
-        target: String,
-    },
+    /// A symbolic link leading out of the root: not read (where it leads is
+    /// not said, so a document cannot probe files outside).
+    OutsideRoot,
     NotAFile,
     NotText {
         line: usize,
@@ -355,8 +354,8 @@ fn check_references(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>
                 Some(RefFile::Missing) | None => {
                     Some(format!("{path} does not exist; fix the path (relative to the repository root)"))
                 }
-                Some(RefFile::OutsideRoot { target }) => {
-                    Some(format!("{path} is a symbolic link out of the repository (to {target}); not followed"))
+                Some(RefFile::OutsideRoot) => {
+                    Some(format!("{path} is a symbolic link out of the repository; not followed"))
                 }
                 Some(RefFile::NotAFile) => Some(format!("{path} is not a file")),
                 Some(RefFile::NotText { line }) => Some(format!("{path} is not UTF-8 text (line {line})")),
@@ -415,7 +414,7 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option
                 missing.len(),
                 code_lines.len(),
                 names.join(", "),
-                crate::spec::checks::excerpt(shown, 60)
+                crate::core::checks::excerpt(shown, 60)
             ),
         )
         .at(file, Some(*first_line))
@@ -426,7 +425,7 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::finding::Status;
+    use crate::core::finding::Status;
 
     fn blocks(text: &str) -> Vec<PyBlock> {
         extract(&Markdown::parse(text))

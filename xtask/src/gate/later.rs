@@ -1,19 +1,20 @@
 //! The gate's repository checks of the later phases: `guides` (docs), and
-//! `rules` and `env-templates` (qa). Each gathers facts from the repository
-//! (git's changes, files) and hands them to its pure check in `spec::checks`.
+//! `rules` and `env-templates` (qa), and the archive's snippets (main job).
+//! Each takes facts from the repository (the change, files) and hands them to
+//! its pure check in `core::checks`.
 use std::path::Path;
 
-use crate::commands::gate::RepoGate;
-use crate::commands::snippets;
 use crate::context::Ctx;
-use crate::error::{Error, Result};
-use crate::host::changes::Changes;
-use crate::host::fs::{decode, Text};
+use crate::core::checks::{env_templates, rules as rule_check};
+use crate::core::diff::ChangedFile;
+use crate::core::finding::Finding;
+use crate::core::glob;
+use crate::core::paths::is_test_code;
+use crate::error::Result;
+use crate::gate::facts::Facts;
+use crate::gate::snippets;
+use crate::host::fs::read_text;
 use crate::host::git;
-use crate::spec::checks::{env_templates, rules as rule_check};
-use crate::spec::diff::ChangedFile;
-use crate::spec::finding::Finding;
-use crate::spec::glob;
 
 /// Files larger than this are not read for added lines (generated data, not code).
 const MAX_CHANGED_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -21,7 +22,7 @@ const MAX_CHANGED_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// `guides`: the python blocks of `specs/guides/**.md` compile and their
 /// `# VERIFIED:` references resolve and match (a `# VERIFIED:` line is not
 /// required in guides).
-pub fn guides(ctx: &Ctx, _gate: &RepoGate) -> Result<Vec<Finding>> {
+pub fn guides(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
     guides_findings(ctx)
 }
 
@@ -41,9 +42,9 @@ pub fn guides_findings(ctx: &Ctx) -> Result<Vec<Finding>> {
 /// In the main job only (a bare `gate`): the python blocks of the archived
 /// workspaces still compile and their `# VERIFIED:` references resolve, so the
 /// examples newcomers read stay true. Reported as `snippets` findings.
-pub fn archived_snippets(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
+pub fn archived_snippets(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
     let dir = ctx.specs().join("archive");
-    if !gate.bare || !dir.is_dir() {
+    if !dir.is_dir() {
         return Ok(Vec::new());
     }
     snippets::check_paths(ctx, &[dir])
@@ -51,9 +52,8 @@ pub fn archived_snippets(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
 
 /// `rules`: the anti-pattern rules of the settings over the added lines of the
 /// modified files.
-pub fn rules(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
-    let cargo = "Cargo.toml [workspace.metadata.xtask]";
-    let rules = rule_check::from_settings(&ctx.settings.raw).map_err(|e| Error::usage(format!("{cargo} {e}")))?;
+pub fn rules(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let rules = &ctx.settings.rules;
     if rules.is_empty() {
         return Ok(vec![Finding::skip(
             rule_check::ID,
@@ -62,19 +62,18 @@ pub fn rules(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
         )]);
     }
     let Some(files) =
-        changed_files(ctx, gate.base, |path| rules.iter().any(|r| glob::selected(path, &r.include, &r.exclude)))?
+        changed_files(ctx, facts, |path| rules.iter().any(|r| glob::selected(path, &r.include, &r.exclude)))?
     else {
         return Ok(vec![Finding::skip(rule_check::ID, "changes", "not a git work tree: no added lines to check")]);
     };
-    Ok(rule_check::check(&rules, &files))
+    Ok(rule_check::check(rules, &files))
 }
 
 /// `env-templates`: environment variables read on added lines of modified
 /// Python files (tests left out: they set up, not configure) appear in the
 /// configured config templates.
-pub fn env_templates(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
-    let (globs, patterns) = env_templates::from_settings(&ctx.settings.raw)
-        .map_err(|e| Error::usage(format!("Cargo.toml [workspace.metadata.xtask] {e}")))?;
+pub fn env_templates(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let (globs, patterns) = (&ctx.settings.env_templates, &ctx.settings.env_patterns);
     let Some(globs) = globs else {
         return Ok(vec![Finding::skip(
             env_templates::ID,
@@ -82,12 +81,7 @@ pub fn env_templates(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
             "no config templates configured (set `env-templates`, e.g. [\"templates/conf/*.template*\"])",
         )]);
     };
-    if globs.is_empty() {
-        return Err(Error::usage(
-            "Cargo.toml [workspace.metadata.xtask] env-templates is empty; list the config template globs or remove the setting",
-        ));
-    }
-    let templates = read_globbed(&ctx.root, &globs);
+    let templates = read_globbed(&ctx.root, globs);
     if templates.is_empty() {
         return Ok(vec![Finding::fail(
             env_templates::ID,
@@ -95,21 +89,22 @@ pub fn env_templates(ctx: &Ctx, gate: &RepoGate) -> Result<Vec<Finding>> {
             format!("no file matches the config templates {}; fix `env-templates`", globs.join(", ")),
         )]);
     }
-    let code = |path: &str| path.ends_with(".py") && !crate::commands::gate_python::is_test(ctx, path);
-    let Some(files) = changed_files(ctx, gate.base, code)? else {
+    let s = &ctx.settings;
+    let code = |path: &str| path.ends_with(".py") && !is_test_code(path, &s.unit_tests, &s.integration_tests);
+    let Some(files) = changed_files(ctx, facts, code)? else {
         return Ok(vec![Finding::skip(env_templates::ID, "changes", "not a git work tree: no added lines to check")]);
     };
-    Ok(env_templates::check(&patterns, &files, &templates))
+    Ok(env_templates::check(patterns, &files, &templates))
 }
 
 /// The modified files `wanted` selects, with their added lines; None outside git.
-fn changed_files(ctx: &Ctx, base: Option<&str>, wanted: impl Fn(&str) -> bool) -> Result<Option<Vec<ChangedFile>>> {
+fn changed_files(ctx: &Ctx, facts: &Facts, wanted: impl Fn(&str) -> bool) -> Result<Option<Vec<ChangedFile>>> {
     if !git::is_repo(&ctx.root) {
         return Ok(None);
     }
-    let changes = Changes::collect(&ctx.root, base)?;
+    let changes = facts.changes()?;
     let paths: Vec<String> = changes.files.iter().filter(|p| wanted(p)).cloned().collect();
-    let added = changes.added_lines(&ctx.root, &paths)?;
+    let added = facts.added_lines()?;
     let mut out = Vec::new();
     for path in paths {
         let Some(numbers) = added.get(&path) else { continue };
@@ -122,13 +117,7 @@ fn changed_files(ctx: &Ctx, base: Option<&str>, wanted: impl Fn(&str) -> bool) -
 }
 
 fn read_small_text(path: &Path) -> Option<String> {
-    if std::fs::metadata(path).ok()?.len() > MAX_CHANGED_FILE_BYTES {
-        return None;
-    }
-    match decode(&std::fs::read(path).ok()?) {
-        Text::Ok(t) => Some(t),
-        Text::NotText { .. } => None,
-    }
+    read_text(path, MAX_CHANGED_FILE_BYTES).ok()
 }
 
 /// (relative path, text) of every file under `root` matching one of `globs`.

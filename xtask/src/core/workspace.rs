@@ -1,9 +1,11 @@
 //! A spec workspace: `specs/active/{slug}/` (or `specs/archive/{slug}/`) and its
 //! five documents.
 
-use crate::spec::ledger;
-use crate::spec::phase::Phase;
-use crate::spec::tasks::{self, TaskCounts};
+use crate::core::ledger;
+use crate::core::markdown::Markdown;
+use crate::core::phase::Phase;
+use crate::core::phase_line::{self, PhaseLine};
+use crate::core::tasks::{self, TaskCounts};
 
 /// The five documents of a workspace, in the order authors fill them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -41,14 +43,11 @@ impl Doc {
     }
 }
 
-/// The phase named on recovery.md's `**Current Phase**:` line, and that line
-/// (1-based). None when the line is missing or names no phase we know.
-pub fn current_phase(recovery: &str) -> Option<(crate::spec::phase::Phase, usize)> {
-    recovery.lines().enumerate().find_map(|(i, line)| {
-        let rest = line.trim_start().trim_start_matches(['-', '*', ' ']).trim_start();
-        let value = strip_prefix_ci(rest, "current phase")?.trim_start_matches(['*', ':', ' ']);
-        Some((crate::spec::phase::Phase::parse(value)?, i + 1))
-    })
+/// The phase one document names, and its 1-based line: its `Current Phase`,
+/// `Phase` or `Status` field or `## Current Phase` heading, read as
+/// [`phase_line`] reads them. None when it names no phase the kit knows.
+pub fn current_phase(recovery: &str) -> Option<(Phase, usize)> {
+    phase_line::phase_in(recovery)
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -56,7 +55,7 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
 }
 
-/// What reading one workspace document gave.
+/// What reading one workspace document gave: its text, or why there is none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocText {
     /// UTF-8 text (BOM removed).
@@ -65,9 +64,29 @@ pub enum DocText {
     Missing,
     /// Not UTF-8 or holds NUL bytes, from this 1-based line.
     NotText { line: usize },
-    /// Present but not readable as a document: a folder, a symlink out of
-    /// specs/, too large, no permission. The reason is one short phrase.
+    /// A symbolic link leading out of specs/: not followed.
+    LinksOut,
+    /// A folder, FIFO or device where the document should be.
+    NotAFile,
+    /// Larger than the kit reads.
+    TooLarge { bytes: u64, limit: u64 },
+    /// The system refused to read it (permissions, a link loop): its words.
     Unreadable(String),
+}
+
+impl DocText {
+    /// Why there is no text, as a short phrase; None for text.
+    pub fn problem(&self) -> Option<String> {
+        Some(match self {
+            DocText::Text(_) => return None,
+            DocText::Missing => "missing".into(),
+            DocText::NotText { line } => format!("not UTF-8 text from line {line}"),
+            DocText::LinksOut => "a symbolic link leading outside specs/; not followed".into(),
+            DocText::NotAFile => "a folder or special file, not a regular file".into(),
+            DocText::TooLarge { bytes, limit } => format!("{bytes} bytes, more than the kit reads ({limit})"),
+            DocText::Unreadable(why) => format!("cannot be read: {why}"),
+        })
+    }
 }
 
 /// One document of a workspace as found on disk.
@@ -108,6 +127,12 @@ impl WorkspaceTexts {
     /// what the gate ledger records and compares.
     pub fn hashes(&self) -> Vec<(String, String)> {
         self.files.iter().filter_map(|f| Some((f.rel_path.clone(), f.hash.clone()?))).collect()
+    }
+
+    /// Where the workspace says it stands: recovery.md first, then prd.md
+    /// (see [`phase_line::read_phase`]).
+    pub fn phase_line(&self) -> Option<PhaseLine> {
+        phase_line::read_phase(self.text(Doc::Recovery), self.text(Doc::Prd))
     }
 
     /// The document's text when it was read as text.
@@ -192,23 +217,22 @@ pub struct GateSummary {
 
 /// Summarize a workspace from its texts.
 pub fn summarize(ws: &WorkspaceTexts) -> Summary {
-    let prd = ws.text(Doc::Prd);
+    let prd = ws.text(Doc::Prd).map(Markdown::parse);
     let problems = ws
         .files
         .iter()
         .filter_map(|f| match &f.text {
-            DocText::Text(_) => None,
             DocText::Missing => Some(format!("{} missing", f.rel_path)),
             DocText::NotText { line } => Some(format!("{}:{line}: not UTF-8 text", f.rel_path)),
-            DocText::Unreadable(why) => Some(format!("{}: {why}", f.rel_path)),
+            other => Some(format!("{}: {}", f.rel_path, other.problem()?)),
         })
         .collect();
     Summary {
         name: ws.name.clone(),
-        title: prd.and_then(title),
-        created: prd.and_then(|t| field(t, "Created")).map(|(v, _)| v).filter(|v| !v.is_empty()),
-        status: prd.and_then(|t| field(t, "Status")).map(|(v, _)| v).filter(|v| !v.is_empty()),
-        phase: ws.text(Doc::Recovery).and_then(current_phase).map(|(p, _)| p),
+        title: prd.as_ref().and_then(title_in),
+        created: prd.as_ref().and_then(|md| field_in(md, "Created")).map(|(v, _)| v).filter(|v| !v.is_empty()),
+        status: prd.as_ref().and_then(|md| field_in(md, "Status")).map(|(v, _)| v).filter(|v| !v.is_empty()),
+        phase: ws.phase_line().and_then(|l| l.phase),
         tasks: ws.text(Doc::Tasks).map(|t| tasks::parse(t).counts()),
         archive: ws.archive_record.as_deref().map(ArchiveRecord::parse),
         gate: ws.ledger.as_deref().and_then(ledger::Entry::from_json).map(|entry| GateSummary {
@@ -263,79 +287,60 @@ fn table_cell(text: &str) -> String {
 /// The feature name of a PRD: the text of `# PRD: ...`, else of its first
 /// level-1 heading (outside code).
 pub fn title(prd: &str) -> Option<String> {
-    let hidden = tasks::hidden_lines(prd);
-    let mut first = None;
-    for (i, line) in prd.lines().enumerate() {
-        if hidden[i] {
-            continue;
-        }
-        let Some(h1) = line.trim_end_matches('\r').strip_prefix("# ") else { continue };
-        let h1 = h1.trim().trim_end_matches('#').trim();
-        if let Some(rest) = strip_prefix_ci(h1, "prd:") {
-            return Some(rest.trim().to_string()).filter(|t| !t.is_empty());
-        }
-        if first.is_none() && !h1.is_empty() {
-            first = Some(h1.to_string());
-        }
+    title_in(&Markdown::parse(prd))
+}
+
+/// [`title`] of a parsed document.
+pub fn title_in(md: &Markdown) -> Option<String> {
+    let mut h1s = md.headings.iter().filter(|h| h.level == 1).map(|h| h.text.trim());
+    let first = h1s.clone().find(|t| !t.is_empty()).map(str::to_string);
+    match h1s.find_map(|t| strip_prefix_ci(t, "prd:")) {
+        Some(rest) => Some(rest.trim().to_string()).filter(|t| !t.is_empty()),
+        None => first,
     }
-    first
 }
 
 /// The value of the first `**Label**: value` line outside code (also
 /// `**Label:** value`, `Label: value`, as a list item or not), and its 1-based line.
 pub fn field(text: &str, label: &str) -> Option<(String, usize)> {
-    let hidden = tasks::hidden_lines(text);
-    text.lines().enumerate().filter(|(i, _)| !hidden[*i]).find_map(|(i, line)| {
-        let at = value_offset(line.trim_end_matches('\r'), label)?;
-        Some((line.trim_end_matches('\r')[at..].trim().to_string(), i + 1))
-    })
+    field_in(&Markdown::parse(text), label)
+}
+
+/// [`field`] in a parsed document.
+pub fn field_in(md: &Markdown, label: &str) -> Option<(String, usize)> {
+    field_at(md, label).map(|(line, at)| (md.line(line)[at..].trim().to_string(), line))
+}
+
+/// The line of the first `label` field outside code and the byte offset of
+/// its value in that line.
+fn field_at(md: &Markdown, label: &str) -> Option<(usize, usize)> {
+    let hidden = md.hidden_lines();
+    (1..=md.line_count()).filter(|&n| !hidden[n - 1]).find_map(|n| Some((n, value_offset(md.line(n), label)?)))
 }
 
 /// `text` with the first `label` field's value replaced by `value`; when there is
 /// no such field, a `**Label**: value` line is inserted after the first `# `
 /// heading (or at the top). Line endings follow the text's own.
 pub fn set_field(text: &str, label: &str, value: &str) -> String {
-    let hidden = tasks::hidden_lines(text);
-    let mut out = String::with_capacity(text.len() + value.len() + label.len() + 8);
-    let mut done = false;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let body = line.trim_end_matches(['\n', '\r']);
-        if !done && !hidden.get(i).copied().unwrap_or(true) {
-            if let Some(at) = value_offset(body, label) {
-                out.push_str(&body[..at]);
-                if !body[..at].ends_with(' ') {
-                    out.push(' ');
-                }
-                out.push_str(value);
-                out.push_str(&line[body.len()..]);
-                done = true;
-                continue;
-            }
-        }
-        out.push_str(line);
-    }
-    if done {
-        return out;
+    let md = Markdown::parse(text);
+    if let Some((line, at)) = field_at(&md, label) {
+        let range = md.line_range(line);
+        let before = &text[..range.start + at];
+        let space = if before.ends_with(' ') { "" } else { " " };
+        return format!("{before}{space}{value}{}", &text[range.end..]);
     }
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let new_line = format!("**{label}**: {value}{eol}");
-    let mut out = String::with_capacity(text.len() + new_line.len() + 2);
-    let mut inserted = false;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        out.push_str(line);
-        if !inserted && !hidden.get(i).copied().unwrap_or(true) && line.starts_with("# ") {
-            if !line.ends_with('\n') {
-                out.push_str(eol);
-            }
-            out.push_str(eol);
-            out.push_str(&new_line);
-            inserted = true;
+    match md.headings.iter().find(|h| h.level == 1 && md.line(h.line).starts_with("# ")) {
+        Some(h) => {
+            let end = md.line_range(h.line).end;
+            // The heading's own line ending, then a blank line and the field.
+            let ending_len = text[end..].find('\n').map_or(text.len() - end, |i| i + 1);
+            let (head, tail) = text.split_at(end + ending_len);
+            let head_eol = if head.ends_with('\n') || head.ends_with('\r') { "" } else { eol };
+            format!("{head}{head_eol}{eol}{new_line}{tail}")
         }
-    }
-    if inserted {
-        out
-    } else {
-        format!("{new_line}{eol}{text}")
+        None => format!("{new_line}{eol}{text}"),
     }
 }
 
@@ -393,12 +398,17 @@ pub fn fill(template: &str, values: &Fill) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::phase::Phase;
+    use crate::core::phase::Phase;
 
     #[test]
     fn reads_the_current_phase_line() {
         assert_eq!(current_phase("# R\n\n**Current Phase**: implementation\n"), Some((Phase::Implementation, 3)));
-        assert_eq!(current_phase("**current phase**: Planning Complete -> Ready"), Some((Phase::Prd, 1)));
+        // Planning done hands over to implementation (core/phase_line.rs).
+        assert_eq!(current_phase("**current phase**: Planning Complete -> Ready"), Some((Phase::Implementation, 1)));
+        assert_eq!(
+            current_phase("**Status**: PRD Complete, Ready for Implementation"),
+            Some((Phase::Implementation, 1))
+        );
         assert_eq!(current_phase("- **Current Phase:** QA"), Some((Phase::Qa, 1)));
         assert_eq!(current_phase("no phase here"), None);
         assert_eq!(current_phase("**Current Phase**: [Planning | Research]"), Some((Phase::Prd, 1)));
@@ -563,12 +573,19 @@ mod tests {
 
     #[test]
     fn summary_of_a_broken_workspace() {
-        let mut ws = texts(DocText::Missing, DocText::NotText { line: 3 }, DocText::Unreadable("is a folder".into()));
+        let mut ws = texts(DocText::Missing, DocText::NotText { line: 3 }, DocText::NotAFile);
         ws.files[4].rel_path = "RECOVERY.md".into();
         ws.archive_record = Some(ArchiveRecord { date: Some("2026-01-02".into()), forced: true, qa: None }.render("x"));
         let s = summarize(&ws);
         assert_eq!((s.title, s.created, s.phase, s.tasks), (None, None, None, None));
-        assert_eq!(s.problems, ["prd.md missing", "tasks.md:3: not UTF-8 text", "RECOVERY.md: is a folder"]);
+        assert_eq!(
+            s.problems,
+            [
+                "prd.md missing",
+                "tasks.md:3: not UTF-8 text",
+                "RECOVERY.md: a folder or special file, not a regular file"
+            ]
+        );
         let record = s.archive.unwrap();
         assert_eq!((record.date.as_deref(), record.forced), (Some("2026-01-02"), true));
     }
@@ -613,7 +630,7 @@ mod tests {
     fn the_progress_block_is_regenerated_in_place() {
         let tasks = Doc::Tasks.builtin_template();
         let list = tasks::parse(tasks);
-        let new = crate::spec::markers::replace(tasks, "progress", &list.progress_block());
+        let new = crate::core::markers::replace(tasks, "progress", &list.progress_block());
         assert!(new.contains(&format!("- Total Tasks: {}\n", list.tasks.len())));
         assert_eq!(tasks::parse(&new), list);
         assert_eq!(new.lines().count(), tasks.lines().count(), "the block keeps its shape");
@@ -665,7 +682,7 @@ mod tests {
             time: "2026-11-23T10:00:00Z".into(),
             phase: "prd".into(),
             ok: false,
-            findings: vec![crate::spec::finding::Finding::fail("words", "document", "short")],
+            findings: vec![crate::core::finding::Finding::fail("words", "document", "short")],
             hashes,
         };
         ws.ledger = Some(entry(hashes.clone()).to_json().to_string());

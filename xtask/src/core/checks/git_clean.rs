@@ -1,6 +1,6 @@
 //! `git-clean`: during the prd phase no tracked file under the source roots is
 //! changed (planning writes no code). Untracked and ignored files are allowed.
-use crate::spec::finding::Finding;
+use crate::core::finding::Finding;
 
 /// One entry of `git status --porcelain`: the two status letters, the path and,
 /// for renames and copies, the original path.
@@ -65,7 +65,7 @@ pub fn check(entries: &[StatusEntry], roots: &[String]) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::finding::Status;
+    use crate::core::finding::Status;
 
     fn entry(index: char, worktree: char, path: &str) -> StatusEntry {
         StatusEntry { index, worktree, path: path.into(), orig: None }

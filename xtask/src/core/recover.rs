@@ -1,9 +1,9 @@
 //! `recover`: the generated parts of recovery.md and tasks.md, computed from
 //! facts (clock, git, the last gate, the task list), never typed by hand.
-use crate::spec::finding::{Finding, Status};
-use crate::spec::ledger::Entry;
-use crate::spec::markers;
-use crate::spec::tasks::TaskList;
+use crate::core::finding::{Finding, Status};
+use crate::core::ledger::Entry;
+use crate::core::markers;
+use crate::core::tasks::TaskList;
 
 /// Facts `recover` writes down.
 #[derive(Debug, Clone, Default)]
@@ -119,7 +119,7 @@ pub fn summary(slug: &str, phase: &str, tasks: &TaskList, facts: &Facts) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::tasks::parse;
+    use crate::core::tasks::parse;
 
     const RECOVERY: &str = "# R\n<!-- xtask:begin last-updated -->\n**Last Updated**: 2026-01-01\n<!-- xtask:end last-updated -->\n**Current Phase**: testing\n\nMy own notes  stay.\n\n<!-- xtask:begin files-modified -->\n- none yet\n<!-- xtask:end files-modified -->\n<!-- xtask:begin test-status -->\nold\n<!-- xtask:end test-status -->\ntail\n";
 

@@ -1,9 +1,12 @@
 //! The document checks, one module per check id. Each takes parsed data (a
 //! document and its template's rules, or facts the host gathered) and returns
 //! findings; none reads a file or starts a process.
-use crate::spec::markdown::Markdown;
-use crate::spec::rules::{find_normalized, normalize_section, TemplateRules};
-use crate::spec::workspace::Doc;
+use crate::core::markdown::Markdown;
+use crate::core::phase::Phase;
+use crate::core::phase_line::PhaseLine;
+use crate::core::rules::{find_normalized, normalize_section, TemplateRules};
+use crate::core::tasks::TaskList;
+use crate::core::workspace::{Doc, DocFile};
 
 pub mod api_docs;
 pub mod criteria;
@@ -17,6 +20,22 @@ pub mod snippets;
 pub mod structure;
 pub mod tasks;
 pub mod words;
+
+/// One workspace as the workspace checks see it.
+pub struct WorkspaceInput<'a> {
+    /// The workspace folder, relative to the repository root.
+    pub dir: String,
+    /// The phase it is gated at.
+    pub phase: Phase,
+    /// Neither `--phase` nor its documents named a phase (gated as prd).
+    pub phase_unknown: bool,
+    /// The line its phase was read from, when one was found.
+    pub phase_read: Option<PhaseLine>,
+    /// Its documents as read, in [`Doc::ALL`] order.
+    pub files: &'a [DocFile],
+    /// tasks.md (root-relative path) and its task list, when it is text.
+    pub tasks: Option<(String, TaskList)>,
+}
 
 /// One filled document of a workspace, with the rules of its template.
 pub struct DocInput<'a> {
@@ -106,8 +125,8 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod fuzz {
     use super::*;
+    use crate::core::checks::snippets::{self, Compiled, RefFile};
     use crate::rng::Rng;
-    use crate::spec::checks::snippets::{self, Compiled, RefFile};
     use std::collections::HashMap;
 
     const FRAGMENTS: &[&str] = &[

@@ -15,9 +15,9 @@
 use regex_lite::Regex;
 use serde_json::Value;
 
-use crate::spec::diff::ChangedFile;
-use crate::spec::finding::Finding;
-use crate::spec::glob;
+use crate::core::diff::ChangedFile;
+use crate::core::finding::Finding;
+use crate::core::glob;
 
 pub const ID: &str = "rules";
 

@@ -2,30 +2,17 @@
 //! `### Pattern` and `### Library` counts. PREFIX includes the `#`s and is
 //! compared case-insensitively with each heading written the ATX way; headings
 //! left as the template had them do not count.
-use crate::spec::checks::{scope_name, DocInput};
-use crate::spec::finding::Finding;
-use crate::spec::rules::Rule;
+use crate::core::checks::{scope_name, DocInput};
+use crate::core::finding::Finding;
+use crate::core::rules::Rule;
 
 pub fn check(d: &DocInput) -> Vec<Finding> {
     let mut out = Vec::new();
     for declared in &d.template.rules {
         let Rule::Headings { prefix, min, section } = &declared.rule else { continue };
         let where_ = scope_name(section.as_deref());
-        let Some(s) = d.scope(section.as_deref()) else {
-            out.push(
-                Finding::fail(
-                    "research",
-                    "headings",
-                    format!(
-                        "{where_} is missing; the template ({}:{}) asks for {min} headings \"{prefix}\" in it",
-                        d.template.source, declared.line
-                    ),
-                )
-                .at(&d.file, Some(1))
-                .measure(0.0, *min as f64),
-            );
-            continue;
-        };
+        // A missing section is reported once by `structure`.
+        let Some(s) = d.scope(section.as_deref()) else { continue };
         let want = normalize(prefix);
         let n =
             d.md.headings
@@ -50,8 +37,8 @@ fn normalize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
 
     const TEMPLATE: &str = "# Plan\n<!-- gate: headings \"### Pattern\" >= 2 under \"Internal Patterns\"; headings \"### Library\" >= 1 -->\n\n\
                             ## Internal Patterns\n\n### Pattern 1: [Pattern Name]\n\n## Libraries\n";

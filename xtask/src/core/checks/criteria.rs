@@ -3,20 +3,18 @@
 //! template had them. An item is measurable when it states a number or a
 //! threshold, names an observable (a test, a file, a code name, a command, an
 //! error) or uses a checkable quantifier; see [`is_measurable`].
-use crate::spec::checks::{excerpt, DocInput, Section};
-use crate::spec::finding::Finding;
-use crate::spec::markdown::ListItem;
-use crate::spec::rules::Rule;
+use crate::core::checks::{excerpt, DocInput, Section};
+use crate::core::finding::Finding;
+use crate::core::markdown::ListItem;
+use crate::core::rules::Rule;
 
 pub fn check(d: &DocInput) -> Vec<Finding> {
     let mut out = Vec::new();
     for declared in &d.template.rules {
         match &declared.rule {
             Rule::Items { min, section } => {
-                let Some(s) = d.section(section, 0) else {
-                    out.push(missing(d, section, declared.line).measure(0.0, *min as f64));
-                    continue;
-                };
+                // A missing section is reported once by `structure`.
+                let Some(s) = d.section(section, 0) else { continue };
                 let n = items(d, s).len() as u64;
                 let f = if n >= *min {
                     Finding::pass("criteria", "count", format!("section \"{section}\" has {n} items (needs {min})"))
@@ -26,10 +24,7 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
                 out.push(f.at(&d.file, Some(s.heading_line)).measure(n as f64, *min as f64));
             }
             Rule::Measurable { section } => {
-                let Some(s) = d.section(section, 0) else {
-                    out.push(missing(d, section, declared.line));
-                    continue;
-                };
+                let Some(s) = d.section(section, 0) else { continue };
                 let all = items(d, s);
                 let vague: Vec<&&ListItem> = all.iter().filter(|i| !is_measurable(item_claim(&i.text))).collect();
                 for item in &vague {
@@ -61,15 +56,6 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
         }
     }
     out
-}
-
-fn missing(d: &DocInput, section: &str, template_line: usize) -> Finding {
-    Finding::fail(
-        "criteria",
-        "count",
-        format!("section \"{section}\" is missing; the template ({}:{template_line}) asks for it", d.template.source),
-    )
-    .at(&d.file, Some(1))
 }
 
 /// The outermost list items of section `s`, template leftovers excluded.
@@ -377,8 +363,8 @@ fn has_comparison(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
 
     #[test]
     fn measurable_and_vague() {
@@ -468,9 +454,10 @@ mod tests {
     }
 
     #[test]
-    fn missing_section_fails() {
-        let findings = with_doc(TEMPLATE, "# PRD\n\nnothing\n", check);
-        assert!(findings.iter().all(|f| f.status == Status::Fail && f.line == Some(1)));
-        assert_eq!(findings.len(), 2);
+    fn a_missing_section_is_left_to_structure() {
+        assert!(with_doc(TEMPLATE, "# PRD\n\nnothing\n", check).is_empty());
+        let numbered = "# PRD\n\n## 6. Acceptance Criteria:\n\n- [ ] Loads in < 5 s\n";
+        let findings = with_doc(TEMPLATE, numbered, check);
+        assert_eq!(findings[0].message, "section \"Acceptance Criteria\" has 1 items, needs 3");
     }
 }

@@ -1,92 +1,66 @@
 //! `structure`: every workspace document exists and is UTF-8 text, and
-//! recovery.md names the phase. The host reports what it found on disk as
-//! [`DocState`]s; this module turns them into findings.
-use crate::spec::checks::DocInput;
-use crate::spec::finding::Finding;
-use crate::spec::phase_line::{PhaseLine, UNDERSTOOD};
-use crate::spec::rules::normalize_section;
-use crate::spec::workspace::Doc;
+//! recovery.md names the phase. The host's workspace reader says what it
+//! found on disk ([`DocText`]); this module turns that into findings.
+use crate::core::checks::{DocInput, WorkspaceInput};
+use crate::core::finding::Finding;
+use crate::core::phase_line::{PhaseLine, UNDERSTOOD};
+use crate::core::rules::normalize_section;
+use crate::core::workspace::{DocFile, DocText};
 
-/// What the host found where a document should be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DocState {
-    /// Read as text.
-    Text,
-    Missing,
-    /// Not UTF-8, or holds NUL bytes: the line of the first bad byte.
-    NotText {
-        line: usize,
-    },
-    /// A symbolic link leading outside the workspace (not followed).
-    LinksOut {
-        target: String,
-    },
-    /// A folder or other non-file where the document should be.
-    NotAFile,
-    /// Could not be read (permissions, a symlink loop, ...).
-    Unreadable {
-        reason: String,
-    },
-    /// Larger than the gate reads.
-    TooLarge {
-        bytes: u64,
-        limit: u64,
-    },
+/// The `structure` check of a workspace: its documents, and its phase.
+pub fn check_workspace(ws: &WorkspaceInput) -> Vec<Finding> {
+    let mut out = check(&ws.dir, ws.files);
+    if ws.phase_unknown {
+        out.push(phase_unread(&ws.dir, ws.phase_read.as_ref()));
+    }
+    out
 }
 
-/// One document slot of a workspace: which document, its path relative to the
-/// root (the expected path when missing), and its state.
-#[derive(Debug, Clone)]
-pub struct DocSlot {
-    pub doc: Doc,
-    pub file: String,
-    pub state: DocState,
-}
-
-pub fn check(slots: &[DocSlot]) -> Vec<Finding> {
+/// Findings for the documents of the workspace at `dir` (root-relative).
+pub fn check(dir: &str, files: &[DocFile]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for slot in slots {
-        let f = match &slot.state {
-            DocState::Text => continue,
-            DocState::Missing => Finding::fail(
-                "structure",
-                "missing",
-                format!("{} is missing; create it from templates/{}", slot.doc.rel_path(), slot.doc.rel_path()),
-            )
-            .at(&slot.file, None),
-            DocState::NotText { line } => Finding::fail(
+    for f in files {
+        let name = f.doc.rel_path();
+        let file = format!("{dir}/{}", f.rel_path);
+        let finding = match &f.text {
+            DocText::Text(_) => continue,
+            DocText::Missing => {
+                Finding::fail("structure", "missing", format!("{name} is missing; create it from templates/{name}"))
+                    .at(file, None)
+            }
+            DocText::NotText { line } => Finding::fail(
                 "structure",
                 "not-text",
-                format!("{} is not UTF-8 text (binary data or another encoding); save it as UTF-8", slot.doc.rel_path()),
+                format!("{name} is not UTF-8 text (binary data or another encoding); save it as UTF-8"),
             )
-            .at(&slot.file, Some(*line)),
-            DocState::LinksOut { target } => Finding::fail(
+            .at(file, Some(*line)),
+            DocText::LinksOut => Finding::fail(
                 "structure",
                 "symlink",
-                format!("{} is a symbolic link out of the workspace (to {target}); not followed, put the document itself here", slot.doc.rel_path()),
+                format!("{name} is a symbolic link out of specs/; not followed, put the document itself here"),
             )
-            .at(&slot.file, None),
-            DocState::NotAFile => Finding::fail(
+            .at(file, None),
+            DocText::NotAFile => Finding::fail(
                 "structure",
                 "not-a-file",
-                format!("{} is not a regular file; replace it with the document", slot.doc.rel_path()),
+                format!("{name} is not a regular file; replace it with the document"),
             )
-            .at(&slot.file, None),
-            DocState::Unreadable { reason } => Finding::fail(
+            .at(file, None),
+            DocText::Unreadable(reason) => Finding::fail(
                 "structure",
                 "unreadable",
-                format!("{} cannot be read: {reason}; fix its permissions or replace it", slot.doc.rel_path()),
+                format!("{name} cannot be read: {reason}; fix its permissions or replace it"),
             )
-            .at(&slot.file, None),
-            DocState::TooLarge { bytes, limit } => Finding::fail(
+            .at(file, None),
+            DocText::TooLarge { bytes, limit } => Finding::fail(
                 "structure",
                 "too-large",
-                format!("{} is {bytes} bytes, more than the gate reads ({limit}); split or shorten it", slot.doc.rel_path()),
+                format!("{name} is {bytes} bytes, more than the gate reads ({limit}); split or shorten it"),
             )
-            .at(&slot.file, None)
+            .at(file, None)
             .measure(*bytes as f64, *limit as f64),
         };
-        out.push(f);
+        out.push(finding);
     }
     if out.is_empty() {
         out.push(Finding::pass("structure", "files", "every workspace document exists and is UTF-8 text"));
@@ -134,17 +108,6 @@ pub fn missing_sections(d: &DocInput) -> Vec<Finding> {
         .collect()
 }
 
-/// A finding when recovery.md names no phase and none was given with --phase.
-pub fn unknown_phase(recovery_file: &str) -> Finding {
-    Finding::fail(
-        "structure",
-        "phase",
-        "recovery.md has no `**Current Phase**:` line naming a phase (prd, research, implementation, testing, docs, \
-         qa); add one, or pass --phase; gated as prd",
-    )
-    .at(recovery_file, Some(1))
-}
-
 /// The finding when a workspace's phase cannot be read: the line read and
 /// the words understood, or where to write one. `folder` is the workspace
 /// folder relative to the root (`specs/active/x`).
@@ -176,26 +139,25 @@ pub fn phase_unread(folder: &str, read: Option<&PhaseLine>) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
+    use crate::core::workspace::Doc;
 
     #[test]
     fn each_state_is_one_finding() {
-        let slots = [
-            DocSlot { doc: Doc::Prd, file: "s/prd.md".into(), state: DocState::Text },
-            DocSlot { doc: Doc::Tasks, file: "s/tasks.md".into(), state: DocState::Missing },
-            DocSlot { doc: Doc::Plan, file: "s/research/plan.md".into(), state: DocState::NotText { line: 3 } },
-            DocSlot {
-                doc: Doc::Recovery,
-                file: "s/recovery.md".into(),
-                state: DocState::LinksOut { target: "/etc/passwd".into() },
-            },
+        let file = |doc: Doc, text: DocText| DocFile { doc, rel_path: doc.rel_path().into(), text, hash: None };
+        let files = [
+            file(Doc::Prd, DocText::Text(String::new())),
+            file(Doc::Tasks, DocText::Missing),
+            file(Doc::Plan, DocText::NotText { line: 3 }),
+            file(Doc::Recovery, DocText::LinksOut),
         ];
-        let f = check(&slots);
+        let f = check("s", &files);
         let rules: Vec<(&str, Option<usize>)> = f.iter().map(|f| (f.rule.as_str(), f.line)).collect();
         assert_eq!(rules, [("missing", None), ("not-text", Some(3)), ("symlink", None)]);
+        assert_eq!(f[1].file.as_deref(), Some("s/research/plan.md"));
         assert!(f.iter().all(|f| f.status == Status::Fail));
-        assert_eq!(check(&slots[..1])[0].status, Status::Pass);
+        assert_eq!(check("s", &files[..1])[0].status, Status::Pass);
     }
 
     #[test]

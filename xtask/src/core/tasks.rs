@@ -4,7 +4,9 @@
 //! `- [X]` done, `- [-] reason` not applicable. An id is the bold word that opens
 //! the text (`**A1**:`). A task is blocked when it is open and it, or a line
 //! indented under it, carries a `Blocker:` note. Items inside fenced code or
-//! HTML comments are examples, not tasks.
+//! HTML comments are examples, not tasks: the document is read by the same
+//! markdown reader as every check ([`crate::core::markdown`]).
+use crate::core::markdown::Markdown;
 
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,33 +133,38 @@ impl TaskList {
 
 /// Read the tasks of a markdown document.
 pub fn parse(text: &str) -> TaskList {
-    let lines: Vec<&str> = text.lines().collect();
-    let hidden = hidden_lines(text);
+    from_markdown(&Markdown::parse(text))
+}
+
+/// The tasks of a parsed document: its list items (as the CommonMark reader
+/// sees them, so fences, indented code and comments hold none) that open with
+/// a checkbox. Lines indented under a task, and the non-task items nested in
+/// it, may carry its `Blocker:` note.
+pub fn from_markdown(md: &Markdown) -> TaskList {
     let mut tasks: Vec<Task> = Vec::new();
-    // Indentation of the last task's marker: deeper non-task lines belong to it.
-    let mut owner_indent: Option<usize> = None;
-    for (i, raw) in lines.iter().enumerate() {
-        let line = raw.trim_end_matches('\r');
-        if hidden[i] {
-            continue;
-        }
-        let indent = line.len() - line.trim_start().len();
-        if let Some((state, rest)) = checkbox(line.trim_start()) {
+    // The depth of the last task's item: deeper items belong to it.
+    let mut owner_depth: Option<usize> = None;
+    for item in &md.items {
+        let mut lines = item.text.lines();
+        let first = lines.next().unwrap_or("");
+        if let Some((state, rest)) = checkbox(first.trim_start()) {
             let text = rest.trim().to_string();
-            tasks.push(Task { line: i + 1, id: task_id(&text), blocker: blocker_note(&text), text, state });
-            owner_indent = Some(indent);
+            let marker_indent = first.len() - first.trim_start().len();
+            // Lazy continuation lines (not indented past the marker) are not
+            // under the task.
+            let blocker = blocker_note(&text)
+                .or_else(|| lines.filter(|l| l.len() - l.trim_start().len() > marker_indent).find_map(blocker_note));
+            tasks.push(Task { line: item.line, id: task_id(&text), blocker, text, state });
+            owner_depth = Some(item.depth);
             continue;
         }
-        if line.trim().is_empty() {
-            continue;
-        }
-        match (owner_indent, tasks.last_mut()) {
-            (Some(owner), Some(task)) if indent > owner => {
+        match (owner_depth, tasks.last_mut()) {
+            (Some(owner), Some(task)) if item.depth > owner => {
                 if task.blocker.is_none() {
-                    task.blocker = blocker_note(line);
+                    task.blocker = item.text.lines().find_map(blocker_note);
                 }
             }
-            _ => owner_indent = None,
+            _ => owner_depth = None,
         }
     }
     TaskList { tasks }
@@ -217,55 +224,6 @@ fn blocker_note(text: &str) -> Option<String> {
         from = start + "blocker".len();
     }
     None
-}
-
-/// For each line: whether it is inside fenced code or an HTML comment block
-/// (fence and comment delimiters included). An unterminated fence or comment
-/// runs to the end, as in CommonMark.
-pub fn hidden_lines(text: &str) -> Vec<bool> {
-    let mut hidden = Vec::new();
-    let mut fence: Option<(u8, usize)> = None;
-    let mut in_comment = false;
-    for raw in text.lines() {
-        let line = raw.trim_end_matches('\r');
-        let t = line.trim_start();
-        if let Some((ch, len)) = fence {
-            hidden.push(true);
-            let run = t.bytes().take_while(|&b| b == ch).count();
-            if run >= len && t[run..].trim().is_empty() {
-                fence = None;
-            }
-            continue;
-        }
-        if in_comment {
-            hidden.push(true);
-            in_comment = !line.contains("-->");
-            continue;
-        }
-        if let Some(open) = fence_open(t) {
-            fence = Some(open);
-            hidden.push(true);
-            continue;
-        }
-        if let Some(rest) = t.strip_prefix("<!--") {
-            hidden.push(true);
-            in_comment = !rest.contains("-->");
-            continue;
-        }
-        hidden.push(false);
-    }
-    hidden
-}
-
-/// ```` ``` ```` or `~~~` (three or more) opening a fenced block.
-fn fence_open(t: &str) -> Option<(u8, usize)> {
-    let ch = *t.as_bytes().first()?;
-    if ch != b'`' && ch != b'~' {
-        return None;
-    }
-    let run = t.bytes().take_while(|&b| b == ch).count();
-    // A backtick fence's info string may not hold a backtick.
-    (run >= 3 && !(ch == b'`' && t[run..].contains('`'))).then_some((ch, run))
 }
 
 #[cfg(test)]
@@ -350,7 +308,7 @@ mod tests {
 
     #[test]
     fn the_template_is_a_list_of_open_tasks() {
-        let list = parse(crate::spec::workspace::Doc::Tasks.builtin_template());
+        let list = parse(crate::core::workspace::Doc::Tasks.builtin_template());
         let c = list.counts();
         assert!(c.total >= 50, "{c:?}");
         assert_eq!(c.open, c.total);
@@ -375,7 +333,6 @@ mod tests {
             }
             let list = parse(&s);
             let _ = list.progress_block();
-            assert_eq!(hidden_lines(&s).len(), s.lines().count());
         }
     }
 }

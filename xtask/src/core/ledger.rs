@@ -3,7 +3,7 @@
 //! can show the last result and whether a document changed since ("stale").
 use serde_json::{json, Map, Value};
 
-use crate::spec::finding::Finding;
+use crate::core::finding::Finding;
 
 pub const FILE: &str = "tmp/gate.json";
 
@@ -24,7 +24,7 @@ pub fn document_hash(bytes: &[u8]) -> String {
     // A BOM is not content: the gate hashes decoded text, `list` raw bytes.
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) if text.contains("<!-- xtask:begin ") => hash(crate::spec::markers::without_regions(text).as_bytes()),
+        Ok(text) if text.contains("<!-- xtask:begin ") => hash(crate::core::markers::without_regions(text).as_bytes()),
         _ => hash(bytes),
     }
 }

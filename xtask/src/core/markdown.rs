@@ -309,6 +309,26 @@ impl<'a> Markdown<'a> {
         )
     }
 
+    /// For each line (index 0 is line 1): whether it is code or comment
+    /// (fences and comment delimiters included), judged by its first
+    /// non-blank byte. Lines of metadata (`**Status**: ...`) are read only
+    /// where this is false.
+    pub fn hidden_lines(&self) -> Vec<bool> {
+        let mask = self.non_prose_mask();
+        let mut at = 0;
+        (1..=self.line_count())
+            .map(|line| {
+                let range = self.line_range(line);
+                let text = &self.text[range.clone()];
+                let first = range.start + (text.len() - text.trim_start().len());
+                while at < mask.len() && mask[at].end <= first {
+                    at += 1;
+                }
+                at < mask.len() && mask[at].start <= first
+            })
+            .collect()
+    }
+
     /// Index of the heading ending the section that starts at heading `idx`:
     /// the next heading of the same or a higher level (None: end of document).
     pub fn section_end(&self, idx: usize) -> Option<usize> {

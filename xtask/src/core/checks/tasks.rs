@@ -1,9 +1,9 @@
 //! `tasks` (research onward): tasks.md holds task items; at qa every item is
 //! done (`- [x]`) or marked not applicable (`- [-] reason`), and a not-applicable
 //! item says why.
-use crate::spec::finding::Finding;
-use crate::spec::phase::Phase;
-use crate::spec::tasks::{TaskList, TaskState};
+use crate::core::checks::WorkspaceInput;
+use crate::core::finding::Finding;
+use crate::core::tasks::{TaskList, TaskState};
 
 pub const ID: &str = "tasks";
 
@@ -17,13 +17,21 @@ fn reason<'a>(text: &'a str, id: Option<&str>) -> &'a str {
     rest.trim()
 }
 
-/// Findings for the task list of `file` (tasks.md) at `phase`.
-pub fn check(file: &str, tasks: &TaskList, phase: Phase) -> Vec<Finding> {
+/// From research on: tasks.md has task items, and each not-applicable one
+/// says why.
+pub fn check_items(ws: &WorkspaceInput) -> Vec<Finding> {
+    ws.tasks.as_ref().map_or_else(Vec::new, |(file, list)| items(file, list))
+}
+
+/// At qa: every task is done or not applicable.
+pub fn check_closed(ws: &WorkspaceInput) -> Vec<Finding> {
+    ws.tasks.as_ref().map_or_else(Vec::new, |(file, list)| closed(file, list))
+}
+
+/// The `items` and `not-applicable` findings of the task list of `file`.
+pub fn items(file: &str, tasks: &TaskList) -> Vec<Finding> {
     let mut out = Vec::new();
     let c = tasks.counts();
-    if phase < Phase::Research {
-        return out;
-    }
     if c.total == 0 {
         out.push(
             Finding::fail(ID, "items", "tasks.md has no task items (`- [ ] **ID**: ...`); break the plan into tasks")
@@ -45,7 +53,18 @@ pub fn check(file: &str, tasks: &TaskList, phase: Phase) -> Vec<Finding> {
             );
         }
     }
-    if phase >= Phase::Qa {
+    out
+}
+
+/// The `open` findings: every task closed (none when there is no task: that
+/// is already an `items` failure).
+pub fn closed(file: &str, tasks: &TaskList) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let c = tasks.counts();
+    if c.total == 0 {
+        return out;
+    }
+    {
         let open: Vec<_> = tasks.tasks.iter().filter(|t| !t.is_closed()).collect();
         for t in &open {
             let why = match &t.blocker {
@@ -75,25 +94,22 @@ pub fn check(file: &str, tasks: &TaskList, phase: Phase) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::tasks::parse;
-
-    #[test]
-    fn prd_phase_asks_nothing() {
-        assert!(check("t.md", &parse("no tasks"), Phase::Prd).is_empty());
-    }
+    use crate::core::tasks::parse;
 
     #[test]
     fn research_needs_items() {
-        let f = check("t.md", &parse("# Tasks\n"), Phase::Research);
+        let f = items("t.md", &parse("# Tasks\n"));
         assert!(f[0].is_fail() && f[0].rule == "items");
-        let ok = check("t.md", &parse("- [ ] **R1**: read\n"), Phase::Implementation);
+        assert!(closed("t.md", &parse("# Tasks\n")).is_empty());
+        let ok = items("t.md", &parse("- [ ] **R1**: read\n"));
         assert!(ok.iter().all(|f| !f.is_fail()));
     }
 
     #[test]
     fn qa_needs_every_item_closed() {
         let text = "- [x] **A1**: done\n- [-] **A2**: not needed, no adapter change\n- [ ] **A3**: open\n  - Blocker: waiting on creds\n- [-] **A4**:\n";
-        let f = check("t.md", &parse(text), Phase::Qa);
+        let list = parse(text);
+        let f: Vec<Finding> = items("t.md", &list).into_iter().chain(closed("t.md", &list)).collect();
         let fails: Vec<_> = f.iter().filter(|f| f.is_fail()).map(|f| (f.rule.as_str(), f.line)).collect();
         assert_eq!(fails, [("not-applicable", Some(5)), ("open", Some(3))], "{f:#?}");
         assert!(f.iter().any(|f| f.message.contains("blocked: waiting on creds")));

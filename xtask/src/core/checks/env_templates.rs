@@ -8,8 +8,8 @@
 use regex_lite::Regex;
 use serde_json::Value;
 
-use crate::spec::diff::ChangedFile;
-use crate::spec::finding::Finding;
+use crate::core::diff::ChangedFile;
+use crate::core::finding::Finding;
 
 pub const ID: &str = "env-templates";
 
@@ -33,7 +33,7 @@ pub fn from_settings(settings: &Value) -> Result<(Option<Vec<String>>, Vec<Regex
         }
     };
     let globs = strings("env-templates")?;
-    let mut patterns: Vec<Regex> = BUILTIN_PATTERNS.iter().map(|p| Regex::new(p).expect("built-in pattern")).collect();
+    let mut patterns = builtin_patterns();
     for p in strings("env-call-patterns")?.unwrap_or_default() {
         let re = Regex::new(&p).map_err(|e| format!("env-call-patterns: bad regex `{p}`: {e}"))?;
         if re.captures_len() < 2 {
@@ -42,6 +42,11 @@ pub fn from_settings(settings: &Value) -> Result<(Option<Vec<String>>, Vec<Regex
         patterns.push(re);
     }
     Ok((globs, patterns))
+}
+
+/// The built-in patterns (`os.environ[...]`, `os.getenv(...)`, ...).
+pub fn builtin_patterns() -> Vec<Regex> {
+    BUILTIN_PATTERNS.iter().map(|p| Regex::new(p).expect("built-in pattern")).collect()
 }
 
 /// Variables read on added lines: (file, line, name), in file order.

@@ -2,9 +2,9 @@
 //! template (`[Feature Name]`, `[What problem does this solve?]`) anywhere in
 //! the prose, a `{name}` or `{{name}}` placeholder, or a `[TODO]`-style marker,
 //! each reported at its line. Code, inline code and comments are not prose.
-use crate::spec::checks::{excerpt, DocInput};
-use crate::spec::finding::Finding;
-use crate::spec::rules::placeholders_in;
+use crate::core::checks::{excerpt, DocInput};
+use crate::core::finding::Finding;
+use crate::core::rules::placeholders_in;
 
 pub fn check(d: &DocInput) -> Vec<Finding> {
     let mask = d.md.non_text_mask();
@@ -73,8 +73,8 @@ fn is_marker(p: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
 
     const TEMPLATE: &str = "# PRD: {{feature}}\n\n**Workspace**: specs/active/{{slug}}/\n\n## Overview\n\n\
                             [What problem does this solve?]\n\n| Risk | Impact |\n|---|---|\n| [Risk] | [High/Low] |\n";

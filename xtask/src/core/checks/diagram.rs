@@ -1,10 +1,10 @@
 //! `diagram`: `diagram [under "SECTION"]` — a fenced block of 3+ lines with box
 //! or arrow characters (Unicode box drawing and arrows, or ASCII `+--+`, `|`,
 //! `-->`), not the template's own example left as it was, and not code.
-use crate::spec::checks::{scope_name, DocInput};
-use crate::spec::finding::Finding;
-use crate::spec::markdown::CodeBlock;
-use crate::spec::rules::Rule;
+use crate::core::checks::{scope_name, DocInput};
+use crate::core::finding::Finding;
+use crate::core::markdown::CodeBlock;
+use crate::core::rules::Rule;
 
 /// Info strings a diagram may carry; anything else (python, bash) is code.
 const DIAGRAM_LANGS: [&str; 9] = ["", "text", "txt", "ascii", "diagram", "plain", "plaintext", "svgbob", "ditaa"];
@@ -14,20 +14,8 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
     for declared in &d.template.rules {
         let Rule::Diagram { section } = &declared.rule else { continue };
         let where_ = scope_name(section.as_deref());
-        let Some(s) = d.scope(section.as_deref()) else {
-            out.push(
-                Finding::fail(
-                    "diagram",
-                    "diagram",
-                    format!(
-                        "{where_} is missing; the template ({}:{}) asks for a diagram in it",
-                        d.template.source, declared.line
-                    ),
-                )
-                .at(&d.file, Some(1)),
-            );
-            continue;
-        };
+        // A missing section is reported once by `structure`.
+        let Some(s) = d.scope(section.as_deref()) else { continue };
         let found =
             d.md.blocks
                 .iter()
@@ -69,8 +57,8 @@ fn has_drawing(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::checks::testing::with_doc;
-    use crate::spec::finding::Status;
+    use crate::core::checks::testing::with_doc;
+    use crate::core::finding::Status;
 
     const TEMPLATE: &str = "# PRD\n<!-- gate: diagram under \"Architecture\" -->\n\n## Architecture\n\n```\n[A] --> [B]\n  |\n [C]\n```\n\n## Other\n";
 
@@ -98,6 +86,7 @@ mod tests {
         assert_eq!(status(elsewhere), (Status::Fail, Some(3)));
         let untouched = "# PRD\n\n## Architecture\n\n```\n[A] --> [B]\n  |\n [C]\n```\n";
         assert_eq!(status(untouched), (Status::Fail, Some(3)));
-        assert_eq!(status("# PRD\n"), (Status::Fail, Some(1)));
+        // A missing section is structure's finding, not this check's.
+        assert!(with_doc(TEMPLATE, "# PRD\n", check).is_empty());
     }
 }
