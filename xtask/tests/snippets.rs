@@ -70,7 +70,7 @@ fn blocks_as_commonmark_finds_them() {
     run.assert_code(1);
     assert_eq!(
         failures(&run),
-        [f("compile", "specs/a.md", 11), f("compile", "specs/a.md", 29), f("compile", "specs/a.md", 33)]
+        [f("compile", "specs/a.md", 11), f("compile", "specs/a.md", 29), f("unclosed", "specs/a.md", 32)]
     );
 }
 
@@ -135,12 +135,14 @@ fn odd_files_and_paths() {
     let run = repo.xtask(&["snippets", "--json"]);
     run.assert_code(1);
     let got = failures(&run);
+    // Hidden folders are walked too (this workflow keeps guides in .claude/).
     assert_eq!(
         got,
         [
             ("symlink".into(), "specs/out.md".into(), None),
             f("not-text", "specs/bin.md", 2),
-            f("not-text", "specs/latin1.md", 1)
+            f("not-text", "specs/latin1.md", 1),
+            f("compile", "specs/.hidden/x.md", 2)
         ]
     );
     for args in [vec!["snippets", "nope.md"], vec!["snippets", "/etc"], vec!["snippets", ".."]] {
@@ -151,4 +153,26 @@ fn odd_files_and_paths() {
     // No specs/ folder: nothing to check, not an error.
     let empty = TempRepo::new();
     empty.xtask(&["snippets"]).assert_code(0);
+}
+
+#[test]
+fn a_folder_is_walked_as_git_sees_it_and_an_unclosed_fence_is_named_where_it_opens() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", "build/\n");
+    repo.write(".claude/agents/expert.md", "# Expert\n\n```python\nreturn 1\n```\n");
+    repo.write(".agents/guide.md", "# Guide\n\n```python\nx = 1\n\nThe author's prose goes on here.\n");
+    repo.write("build/generated.md", "```python\nreturn 1\n```\n");
+    repo.write("docs/ok.md", "```python\nx = 1\n```\n");
+    repo.commit_all("docs");
+    repo.write("docs/new.md", "```python\nreturn 2\n```\n");
+    let run = repo.xtask(&["snippets", ".", "--json"]);
+    run.assert_code(1);
+    assert_eq!(
+        failures(&run),
+        [
+            f("unclosed", ".agents/guide.md", 3),
+            f("compile", ".claude/agents/expert.md", 4),
+            f("compile", "docs/new.md", 2)
+        ]
+    );
 }

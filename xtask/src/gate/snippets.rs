@@ -12,6 +12,7 @@ use crate::core::markdown::Markdown;
 use crate::error::{Error, Result};
 use crate::gate::par_map;
 use crate::host::fs::{read_text, ReadError, MAX_TEXT_BYTES};
+use crate::host::git;
 use crate::host::python::{self, CodeRef, Pool};
 
 /// The python blocks of one markdown file.
@@ -83,35 +84,51 @@ pub fn check_paths(ctx: &Ctx, paths: &[PathBuf]) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
-/// Markdown files under `dir`: symbolic links are not followed (one leading
-/// out of the repository is reported), hidden folders and `target/` skipped.
+/// Markdown files under `dir`, as git sees the tree when `dir` is in a work
+/// tree (tracked files and untracked ones not ignored, hidden folders such as
+/// `.claude/` included); elsewhere every folder but `.git` and environments.
+/// Symbolic links are not followed (one leading out of the repository is
+/// reported).
 fn markdown_files(ctx: &Ctx, dir: &Path, findings: &mut Vec<Finding>) -> Vec<PathBuf> {
+    let candidates = match git::files_under(dir) {
+        Some(files) => files,
+        None => walk(dir),
+    };
     let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
-        e.depth() == 0 || {
-            let name = e.file_name().to_string_lossy();
-            !(e.file_type().is_dir() && (name.starts_with('.') || name == "target" || name == "node_modules"))
-        }
-    });
-    for entry in walker {
-        let Ok(entry) = entry else { continue };
-        if !is_markdown(entry.path()) {
-            continue;
-        }
-        if entry.file_type().is_symlink() {
-            match entry.path().canonicalize() {
-                Ok(target) if target.starts_with(&ctx.root) && target.is_file() => out.push(entry.path().to_path_buf()),
+    for path in candidates.into_iter().filter(|p| is_markdown(p)) {
+        let Ok(meta) = path.symlink_metadata() else { continue };
+        if meta.file_type().is_symlink() {
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&ctx.root) && target.is_file() => out.push(path),
                 Ok(target) if !target.starts_with(&ctx.root) => findings.push(
                     Finding::fail("snippets", "symlink", "symbolic link out of the repository; not followed")
-                        .at(ctx.rel(entry.path()), None),
+                        .at(ctx.rel(&path), None),
                 ),
                 _ => {}
             }
-        } else if entry.file_type().is_file() {
-            out.push(entry.path().to_path_buf());
+        } else if meta.is_file() {
+            out.push(path);
         }
     }
+    out.sort();
     out
+}
+
+/// Folders a walk outside git skips: git's own and environments.
+const NOT_WALKED: [&str; 7] = [".git", ".venv", "venv", "node_modules", ".tox", "__pycache__", "target"];
+
+/// Every file under `dir` but those in [`NOT_WALKED`] folders, links not followed.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !(e.file_type().is_dir() && NOT_WALKED.contains(&&*e.file_name().to_string_lossy()))
+        })
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| e.into_path())
+        .collect()
 }
 
 fn is_markdown(path: &Path) -> bool {
@@ -205,5 +222,26 @@ pub fn resolve_ref(root: &Path, rel: &str) -> RefFile {
         Err(ReadError::NotAFile) => RefFile::NotAFile,
         Err(ReadError::NotText { line }) => RefFile::NotText { line },
         Err(e) => RefFile::Unreadable { reason: e.describe() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_git_every_folder_but_git_and_environments_is_walked() {
+        let dir = std::env::temp_dir().join(format!("xtask-walk-{}", std::process::id()));
+        for rel in [".claude/a.md", ".git/b.md", ".venv/c.md", "venv/d.md", "node_modules/e.md", "x/.tox/f.md", "g.md"]
+        {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let mut got: Vec<String> =
+            walk(&dir).iter().map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned()).collect();
+        got.sort();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(got, [".claude/a.md", "g.md"]);
     }
 }

@@ -34,3 +34,23 @@ pub fn stdout(root: &Path, args: &[&str]) -> Result<String> {
 pub fn is_repo(root: &Path) -> bool {
     run(root, &["rev-parse", "--is-inside-work-tree"]).is_ok_and(|o| o.status.success())
 }
+
+/// The files git sees under `dir` (tracked, and untracked but not ignored),
+/// as paths under `dir`; None when `dir` is not in a git work tree.
+pub fn files_under(dir: &Path) -> Option<Vec<PathBuf>> {
+    // Paths come relative to `dir` (git's default for a run inside it).
+    let out = run(dir, &["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."]).ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let mut files: Vec<PathBuf> = out
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| dir.join(String::from_utf8_lossy(p).as_ref()))
+        .collect();
+    // A file both staged and changed is listed once per state.
+    files.sort();
+    files.dedup();
+    Some(files)
+}

@@ -27,6 +27,9 @@ pub struct PyBlock {
     pub session: bool,
     pub skip: Option<Skip>,
     pub verified: Vec<Verified>,
+    /// A fence never closed: the block runs to the end of its container, so
+    /// prose after it is read as code.
+    pub unclosed: bool,
 }
 
 impl PyBlock {
@@ -136,9 +139,31 @@ pub fn extract(md: &Markdown) -> Vec<PyBlock> {
             .enumerate()
             .filter_map(|(i, l)| verified_line(l).map(|rest| parse_verified(rest, block.first_line + i)))
             .collect();
-        out.push(PyBlock { open_line: block.open_line, first_line: block.first_line, code, session, skip, verified });
+        let unclosed = block.fenced && !closes(&md.text[block.range.clone()]);
+        out.push(PyBlock {
+            open_line: block.open_line,
+            first_line: block.first_line,
+            code,
+            session,
+            skip,
+            verified,
+            unclosed,
+        });
     }
     out
+}
+
+/// Whether a fenced block's source (fences included) ends with a closing
+/// fence: a run of the opening fence's character, at least as long, alone on
+/// the last line (quote markers before it allowed).
+fn closes(source: &str) -> bool {
+    let strip = |l: &str| l.trim_start_matches(|c: char| c == '>' || c.is_whitespace()).trim_end().to_string();
+    let mut lines = source.lines();
+    let open = strip(lines.next().unwrap_or(""));
+    let Some(ch) = open.chars().next().filter(|c| matches!(c, '`' | '~')) else { return true };
+    let len = open.chars().take_while(|&c| c == ch).count();
+    let Some(last) = lines.last().map(strip) else { return false };
+    last.chars().all(|c| c == ch) && last.chars().count() >= len
 }
 
 /// Code of an interpreter session: `>>> ` and `... ` lines without the prompt,
@@ -306,7 +331,23 @@ pub fn check(
                 .at(file, Some(block.open_line)),
             );
         }
-        if let Some(Compiled::Error { line, message }) = compiled.get(i) {
+        if block.unclosed {
+            let then = match compiled.get(i) {
+                Some(Compiled::Error { message, .. }) => format!(", and reading it as code gives: {message}"),
+                _ => String::new(),
+            };
+            out.push(
+                Finding::fail(
+                    "snippets",
+                    "unclosed",
+                    format!(
+                        "the code block opened here is never closed, so everything after it is read as code{then}; \
+                         close it with a fence line like the opening one"
+                    ),
+                )
+                .at(file, Some(block.open_line)),
+            );
+        } else if let Some(Compiled::Error { line, message }) = compiled.get(i) {
             let at = line.unwrap_or(block.first_line).clamp(block.first_line, block.last_line() + 1);
             out.push(
                 Finding::fail("snippets", "compile", format!("python block does not compile: {message}"))
@@ -444,6 +485,22 @@ mod tests {
         assert_eq!(b[2].code, "for i in y:\n    pass\n\n");
         assert_eq!(b[3].skip, Some(Skip { line: 22, reason: "pseudo-code".into() }));
         assert_eq!(b[4].skip, Some(Skip { line: 27, reason: String::new() }));
+    }
+
+    #[test]
+    fn an_unclosed_fence_is_reported_at_its_opening_line() {
+        let text = "# Doc\n\n```python\nx = 1\n\nSome prose that isn't code.\n";
+        let b = blocks(text);
+        assert!(b[0].unclosed);
+        let compiled = [Compiled::Error { line: Some(6), message: "SyntaxError: unterminated string literal".into() }];
+        let f = check("d.md", &b, &compiled, &HashMap::new(), false);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].rule.as_str(), f[0].line), ("unclosed", Some(3)));
+        assert!(f[0].message.contains("unterminated string literal"), "{}", f[0].message);
+        for closed in ["```python\nx\n```\n", "~~~~py\nx\n~~~~~\n", "> ```python\n> x\n> ```\n", "```python\n```\n"] {
+            assert!(!blocks(closed)[0].unclosed, "{closed}");
+        }
+        assert!(blocks("````python\nx\n```\n")[0].unclosed);
     }
 
     #[test]
