@@ -153,6 +153,9 @@ pub struct ArchiveRecord {
     pub forced: bool,
     /// What the qa check said, in one line.
     pub qa: Option<String>,
+    /// The commit HEAD pointed at when it was archived: its `# VERIFIED:`
+    /// references are read at this commit, never against later code.
+    pub commit: Option<String>,
 }
 
 impl ArchiveRecord {
@@ -163,10 +166,12 @@ impl ArchiveRecord {
              <!-- Written by `cargo xtask archive`; specs/archive/INDEX.md is rebuilt from these records. -->\n\n\
              **Archived**: {}\n\
              **Forced**: {}\n\
-             **QA Check**: {}\n",
+             **QA Check**: {}\n\
+             **Commit**: {}\n",
             self.date.as_deref().unwrap_or("unknown"),
             if self.forced { "yes" } else { "no" },
             self.qa.as_deref().unwrap_or("not recorded"),
+            self.commit.as_deref().unwrap_or("not recorded"),
         )
     }
 
@@ -179,6 +184,7 @@ impl ArchiveRecord {
                 v.starts_with("yes") || v.starts_with("true")
             }),
             qa: value("QA Check"),
+            commit: value("Commit").filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_hexdigit())),
         }
     }
 }
@@ -575,7 +581,8 @@ mod tests {
     fn summary_of_a_broken_workspace() {
         let mut ws = texts(DocText::Missing, DocText::NotText { line: 3 }, DocText::NotAFile);
         ws.files[4].rel_path = "RECOVERY.md".into();
-        ws.archive_record = Some(ArchiveRecord { date: Some("2026-01-02".into()), forced: true, qa: None }.render("x"));
+        ws.archive_record =
+            Some(ArchiveRecord { date: Some("2026-01-02".into()), forced: true, qa: None, commit: None }.render("x"));
         let s = summarize(&ws);
         assert_eq!((s.title, s.created, s.phase, s.tasks), (None, None, None, None));
         assert_eq!(
@@ -592,7 +599,12 @@ mod tests {
 
     #[test]
     fn archive_record_round_trips() {
-        let r = ArchiveRecord { date: Some("2026-11-22".into()), forced: false, qa: Some("all 3 tasks closed".into()) };
+        let r = ArchiveRecord {
+            date: Some("2026-11-22".into()),
+            forced: false,
+            qa: Some("all 3 tasks closed".into()),
+            commit: Some("0123abcd".into()),
+        };
         assert_eq!(ArchiveRecord::parse(&r.render("s")), r);
         assert_eq!(ArchiveRecord::parse("nothing"), ArchiveRecord::default());
     }
@@ -663,7 +675,7 @@ mod tests {
             summary(
                 "b",
                 Some("B | pipe"),
-                Some(ArchiveRecord { date: Some("2026-02-02".into()), forced: true, qa: None }),
+                Some(ArchiveRecord { date: Some("2026-02-02".into()), forced: true, qa: None, commit: None }),
             ),
             summary("a", None, None),
         ]);

@@ -9,6 +9,7 @@ use crate::context::Ctx;
 use crate::core::checks::snippets::{self as snip, Compiled, PyBlock, RefFile};
 use crate::core::finding::Finding;
 use crate::core::markdown::Markdown;
+use crate::core::workspace::{ArchiveRecord, ARCHIVE_RECORD};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
 use crate::host::fs::{read_text, ReadError, MAX_TEXT_BYTES};
@@ -150,7 +151,25 @@ fn read_doc(ctx: &Ctx, path: &Path) -> std::result::Result<SnippetDoc, Box<Findi
         Box::new(Finding::fail("snippets", rule, message).at(&file, line))
     })?;
     let md = Markdown::parse(&text);
-    Ok(SnippetDoc { file, blocks: snip::extract(&md), require_verified: false })
+    let mut blocks = snip::extract(&md);
+    if let Some(at) = archived_at(ctx, path) {
+        snip::pin_references(&mut blocks, at.as_deref());
+    }
+    Ok(SnippetDoc { file, blocks, require_verified: false })
+}
+
+/// For a document of an archived workspace (`specs/archive/<slug>/...`): the
+/// commit its archive record names (None when it names none: its references
+/// are then only compiled). None for any other document.
+fn archived_at(ctx: &Ctx, path: &Path) -> Option<Option<String>> {
+    let rel = path.strip_prefix(ctx.specs().join("archive")).ok()?;
+    let slug = rel.components().next()?;
+    if rel.components().count() < 2 {
+        return None;
+    }
+    let record = ctx.specs().join("archive").join(slug).join(ARCHIVE_RECORD);
+    let text = read_text(&record, MAX_TEXT_BYTES).ok();
+    Some(text.and_then(|t| ArchiveRecord::parse(&t).commit))
 }
 
 /// Compile the blocks of every document in one helper run, read each
@@ -178,25 +197,110 @@ pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>
         (false, Some(pool)) => pool?.compile_code(&jobs, ctx.settings.python_min)?,
         (false, None) => python::compile_code(&python::interpreter(&ctx.root)?, &jobs, ctx.settings.python_min)?,
     };
-    let paths: HashSet<&str> = docs.iter().flat_map(|d| snip::referenced_paths(&d.blocks)).collect();
-    let paths: Vec<&str> = paths.into_iter().collect();
-    let refs: HashMap<String, RefFile> =
-        paths.iter().zip(par_map(&paths, |p| resolve_ref(&ctx.root, p))).map(|(p, r)| (p.to_string(), r)).collect();
-    let mut next = results.into_iter();
-    let mut out = Vec::with_capacity(docs.len());
-    for doc in docs {
-        let compiled: Vec<Compiled> = doc
-            .blocks
-            .iter()
-            .map(|b| match (&b.skip, b.skip.is_none().then(|| next.next()).flatten()) {
-                (None, Some(r)) if r.ok => Compiled::Ok,
-                (None, Some(r)) => Compiled::Error { line: r.line, message: r.message },
-                _ => Compiled::NotRun,
+    let refs = read_refs(ctx, docs);
+    let compiled: Vec<Vec<Compiled>> = {
+        let mut next = results.into_iter();
+        docs.iter()
+            .map(|doc| {
+                doc.blocks
+                    .iter()
+                    .map(|b| match (&b.skip, b.skip.is_none().then(|| next.next()).flatten()) {
+                        (None, Some(r)) if r.ok => Compiled::Ok,
+                        (None, Some(r)) => Compiled::Error { line: r.line, message: r.message },
+                        _ => Compiled::NotRun,
+                    })
+                    .collect()
             })
-            .collect();
-        out.push(snip::check(&doc.file, &doc.blocks, &compiled, &refs, doc.require_verified));
+            .collect()
+    };
+    let mut out: Vec<Vec<Finding>> = docs
+        .iter()
+        .zip(&compiled)
+        .map(|(doc, c)| snip::check(&doc.file, &doc.blocks, c, &refs, doc.require_verified))
+        .collect();
+    // A quote that drifted may be one the change itself rewrote: read the
+    // base only then, and say so.
+    let drifted = |f: &Vec<Finding>| f.iter().any(|f| f.rule == "drift");
+    if out.iter().any(drifted) {
+        if let Some(base) = base_refs(ctx, docs) {
+            let redo: Vec<usize> = (0..docs.len()).filter(|&i| drifted(&out[i])).collect();
+            for i in redo {
+                let doc = &docs[i];
+                out[i] = snip::check_with_base(
+                    &doc.file,
+                    &doc.blocks,
+                    &compiled[i],
+                    &refs,
+                    Some(&base),
+                    doc.require_verified,
+                );
+            }
+        }
     }
     Ok(out)
+}
+
+/// Every file the documents reference, read once: working-tree files from
+/// disk, files at a revision through git (`base` is the merge base).
+fn read_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> HashMap<String, RefFile> {
+    let wanted: HashSet<(&str, Option<&str>)> = docs.iter().flat_map(|d| snip::referenced_paths(&d.blocks)).collect();
+    let (at_rev, on_disk): (Vec<_>, Vec<_>) = wanted.into_iter().partition(|(_, rev)| rev.is_some());
+    let paths: Vec<&str> = on_disk.iter().map(|(p, _)| *p).collect();
+    let mut refs: HashMap<String, RefFile> =
+        paths.iter().zip(par_map(&paths, |p| resolve_ref(&ctx.root, p))).map(|(p, r)| (p.to_string(), r)).collect();
+    if at_rev.is_empty() {
+        return refs;
+    }
+    let base = at_rev.iter().any(|(_, r)| *r == Some("base")).then(|| base_commit(ctx)).flatten();
+    let specs: Vec<String> = at_rev
+        .iter()
+        .map(|(path, rev)| {
+            let rev = rev.expect("partitioned on rev");
+            let rev = if rev == "base" { base.as_deref().unwrap_or("base") } else { rev };
+            format!("{rev}:{path}")
+        })
+        .collect();
+    let objects = git::cat_files(&ctx.root, &specs).unwrap_or_default();
+    for (i, (path, rev)) in at_rev.iter().enumerate() {
+        let found = objects.get(i).cloned().unwrap_or(git::Object::Missing);
+        refs.insert(snip::ref_key(path, *rev), ref_file(found));
+    }
+    refs
+}
+
+/// The merge base the change is measured against, None outside git or
+/// without a base branch.
+fn base_commit(ctx: &Ctx) -> Option<String> {
+    crate::host::changes::resolve_base(&ctx.root, None).ok().flatten().map(|b| b.commit)
+}
+
+/// The unpinned referenced files of `docs` at the base.
+fn base_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> Option<snip::BaseRefs> {
+    let commit = base_commit(ctx)?;
+    let paths: HashSet<&str> = docs
+        .iter()
+        .flat_map(|d| snip::referenced_paths(&d.blocks))
+        .filter(|(_, r)| r.is_none())
+        .map(|(p, _)| p)
+        .collect();
+    let paths: Vec<&str> = paths.into_iter().collect();
+    let specs: Vec<String> = paths.iter().map(|p| format!("{commit}:{p}")).collect();
+    let objects = git::cat_files(&ctx.root, &specs).ok()?;
+    let refs = paths.iter().zip(objects).map(|(p, o)| (p.to_string(), ref_file(o))).collect();
+    Some(snip::BaseRefs { commit: commit.chars().take(12).collect(), refs })
+}
+
+/// A git object as the snippet check reads a referenced file.
+fn ref_file(object: git::Object) -> RefFile {
+    match object {
+        git::Object::Missing => RefFile::Missing,
+        git::Object::NotAFile => RefFile::NotAFile,
+        git::Object::Blob(bytes) => match crate::host::fs::decode(bytes) {
+            Ok(text) => RefFile::Lines(text.lines().map(str::to_string).collect()),
+            Err(ReadError::NotText { line }) => RefFile::NotText { line },
+            Err(e) => RefFile::Unreadable { reason: e.describe() },
+        },
+    }
 }
 
 /// What is at `rel` (normalized, relative, no `..`) under the canonical `root`.

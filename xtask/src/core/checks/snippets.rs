@@ -51,8 +51,11 @@ pub struct Skip {
 /// A `# VERIFIED:` line of a block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verified {
-    /// `# VERIFIED: path:A-B` (or `path:N`), path normalized and inside the root.
-    Ref { line: usize, path: String, start: usize, end: usize },
+    /// `# VERIFIED: path:A-B` (or `path:N`), path normalized and inside the
+    /// root; `path:A-B@REV` quotes the file at a revision (a commit, tag,
+    /// branch, or `base` for the merge base), so the quote survives the change
+    /// it plans.
+    Ref { line: usize, path: String, start: usize, end: usize, rev: Option<String> },
     /// A reference that cannot be right whatever the files say.
     BadRef { line: usize, message: String },
     /// Free text (`# VERIFIED: syntax checked`): the gate compiles the block itself.
@@ -202,6 +205,11 @@ pub fn parse_verified(rest: &str, line: usize) -> Verified {
     if token.contains("://") {
         return Verified::Note { line };
     }
+    // `path:A-B@REV`: the revision after the range.
+    let (token, rev) = match token.rsplit_once('@') {
+        Some((head, rev)) if head.contains(':') && !rev.is_empty() => (head, Some(rev)),
+        _ => (token, None),
+    };
     let Some(colon) = token.rfind(':') else { return Verified::Note { line } };
     let (path, spec) = (&token[..colon], &token[colon + 1..]);
     let (a, b) = match spec.split_once('-') {
@@ -222,9 +230,59 @@ pub fn parse_verified(rest: &str, line: usize) -> Verified {
     if start == 0 || end < start {
         return bad(format!("{spec} in `{token}` is not a line range (lines count from 1, start <= end)"));
     }
+    if let Some(rev) = rev {
+        if !is_revision(rev) {
+            return bad(format!(
+                "`@{rev}` is not a revision the gate reads; name a commit, tag or branch (letters, digits, \
+                 `.` `_` `/` `-` `~` `^`), or `@base`"
+            ));
+        }
+    }
     match normalize_ref_path(path) {
-        Ok(path) => Verified::Ref { line, path, start, end },
+        Ok(path) => Verified::Ref { line, path, start, end, rev: rev.map(str::to_string) },
         Err(why) => bad(format!("`{path}` {why}; name a file inside the repository, relative to its root")),
+    }
+}
+
+/// A revision name safe to hand to git as data: no option (`-x`), no range
+/// (`a..b`), no `rev:path` or reflog syntax, no spaces.
+pub fn is_revision(rev: &str) -> bool {
+    !rev.is_empty()
+        && rev.len() <= 100
+        && !rev.starts_with(['-', '.', '/'])
+        && !rev.contains("..")
+        && rev.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | '~' | '^'))
+}
+
+/// The key of a referenced file in the host's map: `path`, or `REV:path`
+/// for a file at a revision.
+pub fn ref_key(path: &str, rev: Option<&str>) -> String {
+    match rev {
+        Some(rev) => format!("{rev}:{path}"),
+        None => path.to_string(),
+    }
+}
+
+/// `path` or `path@REV`, for messages.
+fn ref_name(path: &str, rev: Option<&str>) -> String {
+    match rev {
+        Some(rev) => format!("{path}@{rev}"),
+        None => path.to_string(),
+    }
+}
+
+/// The file a reference quotes when its document was archived at `at`:
+/// unpinned references are read at that commit; with no commit recorded
+/// (`None`), they are only compiled (turned into notes), never compared with
+/// today's code.
+pub fn pin_references(blocks: &mut [PyBlock], at: Option<&str>) {
+    for v in blocks.iter_mut().flat_map(|b| b.verified.iter_mut()) {
+        if let Verified::Ref { line, rev: rev @ None, .. } = v {
+            match at {
+                Some(commit) => *rev = Some(commit.to_string()),
+                None => *v = Verified::Note { line: *line },
+            }
+        }
     }
 }
 
@@ -283,12 +341,23 @@ pub fn normalize_code_line(line: &str) -> String {
     out
 }
 
-/// The paths a document's blocks reference (for the host to read).
-pub fn referenced_paths(blocks: &[PyBlock]) -> impl Iterator<Item = &str> {
+/// The files a document's blocks reference, each with its revision (None:
+/// the working tree), for the host to read.
+pub fn referenced_paths(blocks: &[PyBlock]) -> impl Iterator<Item = (&str, Option<&str>)> {
     blocks.iter().filter(|b| b.skip.is_none()).flat_map(|b| b.verified.iter()).filter_map(|v| match v {
-        Verified::Ref { path, .. } => Some(path.as_str()),
+        Verified::Ref { path, rev, .. } => Some((path.as_str(), rev.as_deref())),
         _ => None,
     })
+}
+
+/// The referenced files at the base the change is measured against, for
+/// telling a quote that drifted because the change it plans was made.
+#[derive(Debug, Clone, Default)]
+pub struct BaseRefs {
+    /// The base commit, short.
+    pub commit: String,
+    /// What is at each path at that commit.
+    pub refs: HashMap<String, RefFile>,
 }
 
 /// Findings for the blocks of one file. `compiled[i]` is block `i`'s verdict;
@@ -298,6 +367,19 @@ pub fn check(
     blocks: &[PyBlock],
     compiled: &[Compiled],
     refs: &HashMap<String, RefFile>,
+    require_verified: bool,
+) -> Vec<Finding> {
+    check_with_base(file, blocks, compiled, refs, None, require_verified)
+}
+
+/// [`check`], with the referenced files at the base: a drifted unpinned
+/// quote that matches there says so and offers the pinned form.
+pub fn check_with_base(
+    file: &str,
+    blocks: &[PyBlock],
+    compiled: &[Compiled],
+    refs: &HashMap<String, RefFile>,
+    base: Option<&BaseRefs>,
     require_verified: bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -357,7 +439,7 @@ pub fn check(
         let refs_ok = check_references(file, block, refs, &mut out);
         if refs_ok && block.verified.iter().any(|v| matches!(v, Verified::Ref { .. })) {
             referenced += 1;
-            if let Some(f) = drift(file, block, refs) {
+            if let Some(f) = drift(file, block, refs, base) {
                 out.push(f);
             }
         }
@@ -387,14 +469,20 @@ fn check_references(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>
         let problem = match v {
             Verified::Note { .. } => None,
             Verified::BadRef { message, .. } => Some(message.clone()),
-            Verified::Ref { path, start, end, .. } => match refs.get(path) {
+            Verified::Ref { path, start, end, rev, .. } => match refs.get(&ref_key(path, rev.as_deref())) {
                 Some(RefFile::Lines(lines)) if *end <= lines.len() => None,
-                Some(RefFile::Lines(lines)) => {
-                    Some(format!("lines {start}-{end} are outside {path} ({} lines); fix the range", lines.len()))
-                }
-                Some(RefFile::Missing) | None => {
-                    Some(format!("{path} does not exist; fix the path (relative to the repository root)"))
-                }
+                Some(RefFile::Lines(lines)) => Some(format!(
+                    "lines {start}-{end} are outside {} ({} lines); fix the range",
+                    ref_name(path, rev.as_deref()),
+                    lines.len()
+                )),
+                Some(RefFile::Missing) | None => Some(match rev {
+                    Some(rev) => format!(
+                        "{path} does not exist at {rev} (or {rev} is not a commit, tag or branch here); fix the path \
+                         or the revision"
+                    ),
+                    None => format!("{path} does not exist; fix the path (relative to the repository root)"),
+                }),
                 Some(RefFile::OutsideRoot) => {
                     Some(format!("{path} is a symbolic link out of the repository; not followed"))
                 }
@@ -415,17 +503,7 @@ fn check_references(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>
 /// the referenced lines (compared whitespace-insensitively, comments ignored;
 /// lines may be skipped, which is what `...` elisions mark). Order matters: a
 /// range that slid past the quoted code no longer holds its lines in sequence.
-fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option<Finding> {
-    let mut wanted: Vec<String> = Vec::new();
-    let mut names = Vec::new();
-    for v in &block.verified {
-        if let Verified::Ref { path, start, end, .. } = v {
-            if let Some(RefFile::Lines(lines)) = refs.get(path) {
-                wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
-                names.push(format!("{path}:{start}-{end}"));
-            }
-        }
-    }
+fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>, base: Option<&BaseRefs>) -> Option<Finding> {
     let code_lines: Vec<(usize, String)> = block
         .code
         .lines()
@@ -433,34 +511,78 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option
         .map(|(i, l)| (block.first_line + i, normalize_code_line(l)))
         .filter(|(_, n)| !n.is_empty() && n != "...")
         .collect();
-    // Greedy in-order match: each code line is looked for after the previous
-    // match; one that is not found is missing and the search goes on from the
-    // same place.
-    let mut at = 0;
-    let mut missing: Vec<&(usize, String)> = Vec::new();
-    for line in &code_lines {
-        match wanted[at..].iter().position(|w| *w == line.1) {
-            Some(i) => at += i + 1,
-            None => missing.push(line),
+    let mut wanted: Vec<String> = Vec::new();
+    let mut names = Vec::new();
+    for v in &block.verified {
+        if let Verified::Ref { path, start, end, rev, .. } = v {
+            if let Some(RefFile::Lines(lines)) = refs.get(&ref_key(path, rev.as_deref())) {
+                wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
+                names.push(format!("{}:{start}-{end}", ref_name(path, rev.as_deref())));
+            }
         }
     }
+    let missing = missing_in_order(&code_lines, &wanted);
     let (first_line, _) = missing.first()?;
     let shown = block.code.lines().nth(first_line - block.first_line).unwrap_or("").trim();
+    let advice = match at_base(block, &code_lines, base) {
+        Some((commit, pinned)) => format!(
+            "; it matches at the base ({commit}), so it quotes code the change has since rewritten: pin it with \
+             `{}`, or update the block",
+            pinned.join("` and `")
+        ),
+        None => "; update the block or its # VERIFIED: range".to_string(),
+    };
     Some(
         Finding::fail(
             "snippets",
             "drift",
             format!(
-                "{} of {} code lines are not, in order, in {} (first: `{}`); update the block or its # VERIFIED: range",
+                "{} of {} code lines are not, in order, in {} (first: `{}`){advice}",
                 missing.len(),
                 code_lines.len(),
                 names.join(", "),
-                crate::core::checks::excerpt(shown, 60)
+                crate::core::checks::excerpt(shown, 60),
             ),
         )
         .at(file, Some(*first_line))
         .measure(missing.len() as f64, 0.0),
     )
+}
+
+/// The code lines not found, in order, among `wanted`. Greedy: each code line
+/// is looked for after the previous match; one that is not found is missing
+/// and the search goes on from the same place.
+fn missing_in_order<'c>(code_lines: &'c [(usize, String)], wanted: &[String]) -> Vec<&'c (usize, String)> {
+    let mut at = 0;
+    let mut missing = Vec::new();
+    for line in code_lines {
+        match wanted[at..].iter().position(|w| *w == line.1) {
+            Some(i) => at += i + 1,
+            None => missing.push(line),
+        }
+    }
+    missing
+}
+
+/// When every reference of the block is unpinned and the block matches them
+/// at the base: the base commit and the pinned references to offer.
+fn at_base(block: &PyBlock, code_lines: &[(usize, String)], base: Option<&BaseRefs>) -> Option<(String, Vec<String>)> {
+    let base = base?;
+    let mut wanted = Vec::new();
+    let mut pinned = Vec::new();
+    for v in &block.verified {
+        let Verified::Ref { path, start, end, rev, .. } = v else { continue };
+        if rev.is_some() {
+            return None;
+        }
+        let Some(RefFile::Lines(lines)) = base.refs.get(path) else { return None };
+        if *end > lines.len() {
+            return None;
+        }
+        wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
+        pinned.push(format!("# VERIFIED: {path}:{start}-{end}@{}", base.commit));
+    }
+    (!pinned.is_empty() && missing_in_order(code_lines, &wanted).is_empty()).then(|| (base.commit.clone(), pinned))
 }
 
 #[cfg(test)]
@@ -506,10 +628,23 @@ mod tests {
     #[test]
     fn verified_lines() {
         let v = |s: &str| parse_verified(s, 7);
-        assert_eq!(v("src/a.py:3-9"), Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 9 });
+        assert_eq!(v("src/a.py:3-9"), Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 9, rev: None });
+        assert_eq!(
+            v("src/a.py:3-9@v1.2"),
+            Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 9, rev: Some("v1.2".into()) }
+        );
+        assert_eq!(
+            v("`src/a.py:3@base`"),
+            Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 3, rev: Some("base".into()) }
+        );
+        for bad_rev in ["src/a.py:3-9@--output=x", "src/a.py:3-9@a..b", "src/a.py:3-9@x:y"] {
+            assert!(matches!(v(bad_rev), Verified::BadRef { .. }), "{bad_rev}");
+        }
+        // Reflog syntax is no reference at all.
+        assert_eq!(v("src/a.py:3-9@HEAD@{1}"), Verified::Note { line: 7 });
         assert_eq!(
             v("`./src/../src/a.py:4` (factory)"),
-            Verified::Ref { line: 7, path: "src/a.py".into(), start: 4, end: 4 }
+            Verified::Ref { line: 7, path: "src/a.py".into(), start: 4, end: 4, rev: None }
         );
         assert_eq!(v("Syntax checked with py_compile"), Verified::Note { line: 7 });
         assert_eq!(v("see https://x.org:443"), Verified::Note { line: 7 });
