@@ -213,6 +213,7 @@ pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>
             })
             .collect()
     };
+    let compiled = recompile_quotes_in_context(ctx, docs, compiled, &refs)?;
     let mut out: Vec<Vec<Finding>> = docs
         .iter()
         .zip(&compiled)
@@ -238,6 +239,44 @@ pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>
         }
     }
     Ok(out)
+}
+
+/// A block that failed to compile on its own but quotes its references
+/// exactly is real code: compiled again inside its enclosing `def`/`class`
+/// (core::checks::snippets::in_context), and that verdict stands.
+fn recompile_quotes_in_context(
+    ctx: &Ctx,
+    docs: &[SnippetDoc],
+    mut compiled: Vec<Vec<Compiled>>,
+    refs: &HashMap<String, RefFile>,
+) -> Result<Vec<Vec<Compiled>>> {
+    let mut again: Vec<(usize, usize, String, usize)> = Vec::new();
+    for (d, doc) in docs.iter().enumerate() {
+        for (b, block) in doc.blocks.iter().enumerate() {
+            if matches!(compiled[d][b], Compiled::Error { .. }) {
+                if let Some((code, headers)) = snip::in_context(block, refs) {
+                    again.push((d, b, code, headers));
+                }
+            }
+        }
+    }
+    if again.is_empty() {
+        return Ok(compiled);
+    }
+    let jobs: Vec<CodeRef> =
+        again.iter().map(|(d, _, code, _)| CodeRef { display_path: &docs[*d].file, code, first_line: 0 }).collect();
+    let results = python::compile_code(&python::interpreter(&ctx.root)?, &jobs, ctx.settings.python_min)?;
+    for ((d, b, _, headers), r) in again.iter().zip(results) {
+        let first = docs[*d].blocks[*b].first_line;
+        compiled[*d][*b] = if r.ok {
+            Compiled::Ok
+        } else {
+            // Lines of the headers are the file's; the block's map back to markdown.
+            let line = r.line.map(|l| if l > *headers { first + l - headers - 1 } else { first });
+            Compiled::Error { line, message: r.message }
+        };
+    }
+    Ok(compiled)
 }
 
 /// Every file the documents reference, read once: working-tree files from

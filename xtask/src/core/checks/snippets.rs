@@ -350,6 +350,109 @@ pub fn referenced_paths(blocks: &[PyBlock]) -> impl Iterator<Item = (&str, Optio
     })
 }
 
+/// A true quote of code that lives inside a `def` or `class` (an indented
+/// method, a method body with `return`) does not compile on its own. For a
+/// block whose code lines all match its references, in order: the code to
+/// compile instead (the enclosing `def`/`class` headers from the referenced
+/// file, then the block dedented under them) and the number of header lines
+/// before the block. None for proposed code or a quote that drifted.
+pub fn in_context(block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option<(String, usize)> {
+    if block.session {
+        return None;
+    }
+    let mut wanted = Vec::new();
+    let mut first: Option<(&Vec<String>, usize)> = None;
+    for v in &block.verified {
+        if let Verified::Ref { path, start, end, rev, .. } = v {
+            let Some(RefFile::Lines(lines)) = refs.get(&ref_key(path, rev.as_deref())) else { return None };
+            if *end > lines.len() {
+                return None;
+            }
+            wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
+            first.get_or_insert((lines, *start));
+        }
+    }
+    let (lines, start) = first?;
+    let code_lines: Vec<(usize, String)> = block
+        .code
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i, normalize_code_line(l)))
+        .filter(|(_, n)| !n.is_empty() && n != "...")
+        .collect();
+    if code_lines.is_empty() || !missing_in_order(&code_lines, &wanted).is_empty() {
+        return None;
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let is_code = |l: &&String| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+    // Where the quoted code sits in the file.
+    let file_indent = lines[start - 1..].iter().find(is_code).map_or(0, |l| indent(l));
+    let headers = enclosing_headers(lines, start, file_indent);
+    let outer = headers.first().map_or(file_indent, |h| h.indent);
+    let mut out = String::new();
+    let mut header_lines = 0;
+    for h in &headers {
+        for l in &h.text {
+            out.push_str(&" ".repeat(indent(l).saturating_sub(outer)));
+            out.push_str(l.trim_start());
+            out.push('\n');
+            header_lines += 1;
+        }
+    }
+    // The block moved so its first code line sits where the file has it.
+    let block_lines: Vec<String> = block.code.lines().map(str::to_string).collect();
+    let own = block_lines.iter().find(is_code).map_or(0, |l| indent(l));
+    for l in &block_lines {
+        if !l.trim().is_empty() {
+            let at = (indent(l) + file_indent).saturating_sub(own).saturating_sub(outer);
+            out.push_str(&" ".repeat(at));
+            out.push_str(l.trim_start());
+        }
+        out.push('\n');
+    }
+    Some((out, header_lines))
+}
+
+/// One line (or lines) that opens a block around quoted code.
+struct Header {
+    indent: usize,
+    /// A `def`/`class` header as the file writes it; any other compound
+    /// statement (`if`, `for`, `try`, `else`, ...) as `if True:`, which opens a
+    /// block the same way.
+    text: Vec<String>,
+}
+
+/// The headers enclosing 1-based line `start` of a file (whose code sits at
+/// `code_indent`), outermost first.
+fn enclosing_headers(lines: &[String], start: usize, code_indent: usize) -> Vec<Header> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut min = code_indent;
+    let mut out = Vec::new();
+    for i in (0..start - 1).rev() {
+        if min == 0 {
+            break;
+        }
+        let l = &lines[i];
+        let t = l.trim_start();
+        // Blank lines, comments and the closing lines of bracketed
+        // continuations (`) -> str:`) open no block.
+        if t.is_empty() || t.starts_with(['#', ')', ']', '}']) || indent(l) >= min {
+            continue;
+        }
+        min = indent(l);
+        let text = if ["def ", "async def ", "class "].iter().any(|k| t.starts_with(k)) {
+            // A header may run over several lines: to the line ending in `:`.
+            let end = (i..start - 1).find(|&j| normalize_code_line(&lines[j]).ends_with(':')).unwrap_or(i);
+            lines[i..=end].to_vec()
+        } else {
+            vec![format!("{}if True:", " ".repeat(min))]
+        };
+        out.push(Header { indent: min, text });
+    }
+    out.reverse();
+    out
+}
+
 /// The referenced files at the base the change is measured against, for
 /// telling a quote that drifted because the change it plans was made.
 #[derive(Debug, Clone, Default)]
@@ -623,6 +726,36 @@ mod tests {
             assert!(!blocks(closed)[0].unclosed, "{closed}");
         }
         assert!(blocks("````python\nx\n```\n")[0].unclosed);
+    }
+
+    #[test]
+    fn a_quoted_method_compiles_inside_its_class() {
+        let file: Vec<String> =
+            "class Banner:\n    def render(\n        self,\n    ) -> str:\n        if self.loud:\n            return 1\n        return 2\n"
+                .lines()
+                .map(str::to_string)
+                .collect();
+        let refs: HashMap<String, RefFile> = [("src/b.py".to_string(), RefFile::Lines(file))].into_iter().collect();
+        let method = blocks("```python\n# VERIFIED: src/b.py:2-7\n    def render(\n        self,\n    ) -> str:\n        return 2\n```\n");
+        let (code, headers) = in_context(&method[0], &refs).unwrap();
+        assert_eq!(headers, 1);
+        assert!(code.starts_with("class Banner:\n# VERIFIED: src/b.py:2-7\n    def render(\n"), "{code}");
+        // The author dedented the quote: it goes back where the file has it.
+        let dedented = blocks("```python\n# VERIFIED: src/b.py:5-7\nif self.loud:\n    return 1\nreturn 2\n```\n");
+        let (code, headers) = in_context(&dedented[0], &refs).unwrap();
+        assert_eq!(
+            (code.as_str(), headers),
+            ("class Banner:\n    def render(\n        self,\n    ) -> str:\n        # VERIFIED: src/b.py:5-7\n        if self.loud:\n            return 1\n        return 2\n", 4)
+        );
+        let body = blocks("```python\n# VERIFIED: src/b.py:6-7\n            return 1\n        return 2\n```\n");
+        let (code, headers) = in_context(&body[0], &refs).unwrap();
+        assert_eq!(headers, 5, "{code}");
+        assert!(
+            code.ends_with("        if True:\n# VERIFIED: src/b.py:6-7\n            return 1\n        return 2\n"),
+            "{code}"
+        );
+        let drifted = blocks("```python\n# VERIFIED: src/b.py:6-7\n        return 3\n```\n");
+        assert_eq!(in_context(&drifted[0], &refs), None);
     }
 
     #[test]
