@@ -82,3 +82,35 @@ fn a_workspace_that_only_says_draft_is_planning() {
     assert!(run.failing().iter().all(|f| f["rule"] != "phase"), "{}", run.stdout);
     assert_eq!(run.json()["workspaces"][0]["phase"], "prd");
 }
+
+#[test]
+fn a_teams_template_spec_folder_is_used_and_keeps_the_kits_rules() {
+    let repo = TempRepo::new();
+    repo.write("specs/template-spec/prd.md", &fixture("template-spec/prd.md"));
+    repo.commit_all("templates");
+    let created = repo.xtask(&["new-spec", "Quiet mode"]);
+    created.assert_code(0);
+    assert!(created.stdout.contains("from specs/template-spec/ and the built-in templates"), "{}", created.stdout);
+    // The team's PRD template is what was copied...
+    let prd = repo.read("specs/active/quiet-mode/prd.md");
+    assert!(prd.starts_with("# Feature: Quiet mode") || prd.contains("## Technical Design"), "{prd}");
+    // ...and it declares no rule, so the built-in PRD rules still apply, and status says so.
+    let status = repo.xtask(&["status", "quiet-mode", "--json"]);
+    let rules = status.json()["rules"].as_array().unwrap().clone();
+    let acceptance: Vec<&serde_json::Value> =
+        rules.iter().filter(|r| r["document"] == "prd.md" && r["section"] == "Acceptance Criteria").collect();
+    assert_eq!(acceptance.len(), 2, "{rules:?}");
+    assert!(acceptance[0]["from"].as_str().unwrap().starts_with("built-in template prd.md:"), "{rules:?}");
+    assert_eq!(acceptance[0]["template"], "specs/template-spec/prd.md");
+    // The gate measures them.
+    let run = repo.xtask(&["gate", "quiet-mode", "--phase", "prd", "--json"]);
+    assert!(run.failing().iter().any(|f| f["id"] == "criteria" || f["rule"] == "section"), "{}", run.stdout);
+    // A setting names another folder.
+    repo.write("Cargo.toml", "[workspace.metadata.xtask]\ntemplates-dir = \"docs/tpl\"\n");
+    repo.write("docs/tpl/prd.md", "# Spec: {{feature}}\n\n<!-- gate: words >= 3 -->\n\n## Why\n");
+    let status = repo.xtask(&["status", "quiet-mode", "--json"]);
+    let rules = status.json()["rules"].as_array().unwrap().clone();
+    let prd_rules: Vec<&serde_json::Value> = rules.iter().filter(|r| r["document"] == "prd.md").collect();
+    assert_eq!(prd_rules.len(), 1, "{rules:?}");
+    assert_eq!(prd_rules[0]["from"], "docs/tpl/prd.md:3");
+}

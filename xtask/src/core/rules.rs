@@ -55,8 +55,11 @@ pub struct RuleError {
 /// Everything the gate takes from one template.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateRules {
-    /// Where the template came from (`templates/prd.md` or `built-in`).
+    /// Where the rules came from (`templates/prd.md`, `built-in template prd.md`).
     pub source: String,
+    /// When the rules are the built-in template's because the team's template
+    /// declares none: that template (whose lines are still residue).
+    pub text_source: Option<String>,
     pub rules: Vec<Declared>,
     /// The sum of the word minimums of the top-level `(N+ words)` sections (a
     /// section's minimum already counts the sections inside it).

@@ -33,6 +33,9 @@ pub struct Settings {
     pub pyproject: Value,
     /// Lowest Python the host supports, from `requires-python` (e.g. `>=3.8`).
     pub python_min: Option<(u32, u32)>,
+    /// The team's template folder (`templates-dir`), read before `templates/`;
+    /// default `specs/template-spec`, where this workflow's prompts keep them.
+    pub templates_dir: String,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             env_patterns: crate::core::checks::env_templates::builtin_patterns(),
             pyproject: Value::Null,
             python_min: None,
+            templates_dir: "specs/template-spec".into(),
         }
     }
 }
@@ -86,6 +90,15 @@ impl Settings {
             if self.source_roots.iter().any(|r| escapes(r)) {
                 return Err("source-roots: each entry must be a relative path inside the repository".into());
             }
+        }
+        if let Some(v) = t.get("templates-dir") {
+            let dir = string(v, "templates-dir")?;
+            if dir.is_empty() || escapes(&dir) {
+                return Err(
+                    "templates-dir: a relative folder inside the repository, e.g. \"specs/template-spec\"".into()
+                );
+            }
+            self.templates_dir = dir;
         }
         if let Some(v) = t.get("unit-tests") {
             self.unit_tests = string(v, "unit-tests")?;
