@@ -69,7 +69,7 @@ fn repo_with_workspace() -> TempRepo {
     repo
 }
 
-/// A repository where `gate --phase qa` can pass: a seeds-shaped Python
+/// A repository where `gate --phase qa` can pass: a Python
 /// package with a green suite on `main` (plus the file the filled documents
 /// quote), the shared venv, and on branch `feature` a diligently filled
 /// workspace whose tasks are all closed, committed.

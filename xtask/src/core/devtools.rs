@@ -76,7 +76,7 @@ pub fn keep_installed(installed: &BTreeMap<String, String>) -> String {
 /// How the host repository installs its own dev tools.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostStep {
-    /// `make install-dev` (the seeds' way), from this makefile.
+    /// `make install-dev` (the workflow's way), from this makefile.
     MakeInstallDev { makefile: String },
     /// `pip install -e .[dev]`: pyproject.toml declares a `dev` extra.
     PipDevExtra,

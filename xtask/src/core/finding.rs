@@ -87,7 +87,7 @@ impl Finding {
         self.status == Status::Fail
     }
 
-    /// The JSON shape of DESIGN section 6: absent fields are omitted, not null.
+    /// The JSON shape agents read (specs/guides/agents.md): absent fields are omitted, not null.
     pub fn to_json(&self) -> Value {
         let mut obj = Map::new();
         obj.insert("id".into(), json!(self.id));

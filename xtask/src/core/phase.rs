@@ -28,7 +28,7 @@ impl Phase {
         }
     }
 
-    /// Our names, and the seeds' names for the same phases (`Planning`,
+    /// Our names, and the workflow's own names for the same phases (`Planning`,
     /// `Documentation`, `Quality Gate`, ...), case-insensitively. Text after the
     /// first word that is not part of a name (`Planning Complete -> ...`) is ignored.
     pub fn parse(text: &str) -> Option<Phase> {
@@ -58,7 +58,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_ours_and_the_seeds() {
+    fn parses_ours_and_the_workflows() {
         for p in Phase::ALL {
             assert_eq!(Phase::parse(p.as_str()), Some(p));
         }

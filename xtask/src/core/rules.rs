@@ -1,4 +1,4 @@
-//! The gate's document rules, read from a template (DESIGN section 4), and what
+//! The gate's document rules, read from a template (specs/guides/templates-and-rules.md), and what
 //! else a template tells the gate about its filled copies: which lines are the
 //! template's own (residue, not prose) and which placeholders it holds.
 //!
@@ -540,16 +540,11 @@ fn strip_numbering(words: &mut Vec<&str>) {
     }
 }
 
-/// Index of the section named `name` in `md`: the `ordinal`-th heading whose
-/// normalized text equals it; failing that, the first heading that starts
-/// with it (an author who wrote "Acceptance Criteria (12 items)") or is its
-/// plural ("Risks & Mitigations" for "Risks & Mitigation").
-pub fn find_section(md: &Markdown, name: &str, ordinal: usize) -> Option<usize> {
-    let normalized: Vec<String> = md.headings.iter().map(|h| normalize_section(&h.text)).collect();
-    find_normalized(&normalized, name, ordinal)
-}
-
-/// [`find_section`] over headings already normalized.
+/// Index of the section named `name` among headings already normalized: the
+/// `ordinal`-th heading whose normalized text equals it; failing that, the
+/// first heading that starts with it (an author who wrote "Acceptance
+/// Criteria (12 items)") or is its plural ("Risks & Mitigations" for "Risks &
+/// Mitigation").
 pub fn find_normalized(normalized: &[String], name: &str, ordinal: usize) -> Option<usize> {
     let want = normalize_section(name);
     if let Some(i) = normalized.iter().enumerate().filter(|(_, n)| **n == want).map(|(i, _)| i).nth(ordinal) {
@@ -619,6 +614,11 @@ fn is_placeholder_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn find_section(md: &Markdown, name: &str, ordinal: usize) -> Option<usize> {
+        let normalized: Vec<String> = md.headings.iter().map(|h| normalize_section(&h.text)).collect();
+        find_normalized(&normalized, name, ordinal)
+    }
 
     #[test]
     fn parses_every_rule_of_the_grammar() {

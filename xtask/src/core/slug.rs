@@ -1,4 +1,4 @@
-//! Feature name -> workspace slug (DESIGN section 3).
+//! Feature name -> workspace slug (README.md, "Quick start").
 
 /// Longest slug, in characters.
 pub const MAX_LEN: usize = 60;
@@ -35,17 +35,6 @@ pub fn slugify(name: &str) -> String {
         };
     }
     slug
-}
-
-/// Whether `slug` is a name `slugify` could have produced: safe as one path
-/// component (no `/`, no `..`, no hidden or empty name).
-pub fn is_valid(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug.len() <= MAX_LEN
-        && !slug.starts_with('-')
-        && !slug.ends_with('-')
-        && !slug.contains("--")
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// ASCII for a lowercase character, or None when it separates words.
@@ -89,6 +78,17 @@ fn fold(ch: char) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `slug` is a name `slugify` could have produced: safe as one path
+    /// component (no `/`, no `..`, no hidden or empty name).
+    fn is_valid(slug: &str) -> bool {
+        !slug.is_empty()
+            && slug.len() <= MAX_LEN
+            && !slug.starts_with('-')
+            && !slug.ends_with('-')
+            && !slug.contains("--")
+            && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }
 
     #[test]
     fn folds_accents_and_collapses_separators() {

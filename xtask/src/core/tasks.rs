@@ -16,16 +16,6 @@ pub enum TaskState {
     NotApplicable,
 }
 
-impl TaskState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Open => "open",
-            TaskState::Done => "done",
-            TaskState::NotApplicable => "not-applicable",
-        }
-    }
-}
-
 /// One checkbox item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {

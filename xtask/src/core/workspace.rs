@@ -292,11 +292,6 @@ fn table_cell(text: &str) -> String {
 
 /// The feature name of a PRD: the text of `# PRD: ...`, else of its first
 /// level-1 heading (outside code).
-pub fn title(prd: &str) -> Option<String> {
-    title_in(&Markdown::parse(prd))
-}
-
-/// [`title`] of a parsed document.
 pub fn title_in(md: &Markdown) -> Option<String> {
     let mut h1s = md.headings.iter().filter(|h| h.level == 1).map(|h| h.text.trim());
     let first = h1s.clone().find(|t| !t.is_empty()).map(str::to_string);
@@ -446,7 +441,8 @@ mod tests {
         }
     }
 
-    /// The rules the shipped templates declare: DESIGN section 4's numbers, in
+    /// The rules the shipped templates declare: the workflow's numbers
+    /// (specs/guides/templates-and-rules.md), in
     /// its grammar.
     #[test]
     fn templates_declare_the_seed_numbers() {
@@ -611,6 +607,7 @@ mod tests {
 
     #[test]
     fn titles() {
+        let title = |text: &str| title_in(&Markdown::parse(text));
         assert_eq!(title("# PRD: Fast loads\n").as_deref(), Some("Fast loads"));
         assert_eq!(title("```\n# PRD: no\n```\n# Other\n# PRD: yes\r\n").as_deref(), Some("yes"));
         assert_eq!(title("## sub\n# Plain title #\n").as_deref(), Some("Plain title"));

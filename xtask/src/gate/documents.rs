@@ -141,7 +141,6 @@ fn gate_one(
     let path_of = |doc: Doc| texts.file(doc).map(|f| format!("{dir}/{}", f.rel_path)).unwrap_or_default();
     let input = WorkspaceInput {
         dir: dir.clone(),
-        phase: ws_phase,
         phase_unknown: phase.is_none()
             && own.is_none()
             && (texts.text(Doc::Recovery).is_some() || phase_read.is_some()),

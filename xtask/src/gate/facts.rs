@@ -49,11 +49,6 @@ impl<'a> Facts<'a> {
         self.selected.contains(&id)
     }
 
-    /// `--base`, as given.
-    pub fn base(&self) -> Option<&'a str> {
-        self.base
-    }
-
     /// The modified files against the base.
     pub fn changes(&self) -> Result<&Changes> {
         get(&self.changes, || Changes::collect(&self.ctx.root, self.base))
@@ -80,7 +75,7 @@ impl<'a> Facts<'a> {
             let venv = self.venv()?;
             let changes = if self.runs("coverage") {
                 stream::progress("gate: unit tests with coverage of the modified modules");
-                Some(self.changes()?)
+                Some((self.changes()?, self.added_lines()?))
             } else {
                 stream::progress("gate: unit tests");
                 None

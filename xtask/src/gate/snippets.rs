@@ -172,19 +172,15 @@ fn archived_at(ctx: &Ctx, path: &Path) -> Option<Option<String>> {
     Some(text.and_then(|t| ArchiveRecord::parse(&t).commit))
 }
 
-/// Compile the blocks of every document in one helper run, read each
-/// referenced file once, and check: findings per document, in order.
-pub fn check_docs(ctx: &Ctx, docs: &[SnippetDoc]) -> Result<Vec<Vec<Finding>>> {
-    check_docs_with(ctx, docs, None)
-}
-
 /// Helpers started ahead for a run over `files` documents (none when there is
 /// nothing to read). Starting one is not an error yet: only needing it is.
 pub fn early_pool(ctx: &Ctx, files: usize) -> Option<Result<Pool>> {
     (files > 0).then(|| python::interpreter(&ctx.root).and_then(|p| Pool::start(&p, Pool::size_for(files))))
 }
 
-/// [`check_docs`] on helpers started ahead with [`early_pool`].
+/// Compile the blocks of every document in one helper run (on helpers
+/// started ahead with [`early_pool`] when given), read each referenced file
+/// once, and check: findings per document, in order.
 pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>>) -> Result<Vec<Vec<Finding>>> {
     let mut jobs = Vec::new();
     for doc in docs {

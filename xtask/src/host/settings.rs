@@ -1,6 +1,6 @@
 //! Settings: `[workspace.metadata.xtask]` in the root Cargo.toml, plus what the
 //! host's pyproject.toml declares. Every key is optional; defaults follow the
-//! seeds (src/ layout, tests/unit, 90% coverage).
+//! workflow this kit checks (src/ layout, tests/unit, 90% coverage).
 use std::path::Path;
 
 use serde_json::Value;

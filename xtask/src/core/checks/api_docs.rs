@@ -1,7 +1,7 @@
 //! `api-docs` (docs phase): new public functions, methods and classes carry a
 //! docstring; functions annotate every parameter (but self/cls) and their
 //! return; a docstring of a function with parameters has a Google-style
-//! `Args:` section (the seeds' convention). "New" = the `def`/`class` line is an
+//! `Args:` section (the Google docstring convention). "New" = the `def`/`class` line is an
 //! added line. The definitions come from the Python helper's `ast` walk.
 use std::collections::BTreeSet;
 

@@ -1,5 +1,5 @@
 //! `env-templates`: every environment variable that new code reads must appear
-//! in the configured config templates (the seeds keep them in
+//! in the configured config templates (the workflow keeps them in
 //! `templates/conf/*.template*`), so operators learn of each new setting.
 //!
 //! Settings: `env-templates = ["templates/conf/*.template*"]` (globs; the check

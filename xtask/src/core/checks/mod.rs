@@ -2,7 +2,6 @@
 //! document and its template's rules, or facts the host gathered) and returns
 //! findings; none reads a file or starts a process.
 use crate::core::markdown::Markdown;
-use crate::core::phase::Phase;
 use crate::core::phase_line::PhaseLine;
 use crate::core::rules::{find_normalized, normalize_section, TemplateRules};
 use crate::core::tasks::TaskList;
@@ -25,8 +24,6 @@ pub mod words;
 pub struct WorkspaceInput<'a> {
     /// The workspace folder, relative to the repository root.
     pub dir: String,
-    /// The phase it is gated at.
-    pub phase: Phase,
     /// Neither `--phase` nor its documents named a phase (gated as prd).
     pub phase_unknown: bool,
     /// The line its phase was read from, when one was found.

@@ -40,7 +40,7 @@ struct Shipped {
     message: &'static str,
 }
 
-/// The seeds' anti-patterns.
+/// The workflow's anti-patterns, shipped off (specs/guides/configuration.md).
 const SHIPPED: [Shipped; 3] = [
     Shipped {
         id: "direct-adapter-instantiation",

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::context::Ctx;
-use crate::error::Outcome;
-use crate::error::{Error, Result};
-use crate::host::python;
-use crate::rng::Rng;
+use xtask::context::Ctx;
+use xtask::error::Outcome;
+use xtask::error::{Error, Result};
+use xtask::host::python;
+use xtask::rng::Rng;
 
 const FILES: usize = 200;
 const BLOCKS_PER_FILE: usize = 10;
@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         let _ = generate(Path::new(&keep), &python);
     }
     let corpus = generate(dir.path(), &python)?;
-    let exe = std::env::current_exe().map_err(|e| Error::usage(format!("cannot find this program: {e}")))?;
+    let exe = crate::xtask_binary()?;
 
     // Ours, checked once for the expected verdict, then timed.
     let check = Command::new(&exe).arg("--root").arg(dir.path()).args(["snippets", "--json"]).output();
@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
             "bench snippets: expected {} compile failures (exit 1), got {found} (exit {:?}): {}",
             corpus.broken,
             check.status.code(),
-            crate::host::process::tail(&check.stderr, 3)
+            xtask::host::process::tail(&check.stderr, 3)
         )));
     }
     let floor_script = dir.path().join("floor.py");
@@ -68,32 +68,32 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     }
     let per_block = start.elapsed().as_secs_f64() * corpus.blocks as f64 / sample.len() as f64;
 
-    let version = crate::host::process::capture(&python, &["--version"], dir.path())
+    let version = xtask::host::process::capture(&python, &["--version"], dir.path())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    crate::outln!(
+    xtask::outln!(
         "bench snippets: {} python blocks ({} broken) in {FILES} markdown files; {version} ({}); {cores} cores",
         corpus.blocks,
         corpus.broken,
         python.display()
     );
-    crate::outln!(
+    xtask::outln!(
         "  ours   cargo xtask snippets                     {ours:>8.3} s  (CPU {ours_cpu:.2} s; median of {RUNS})"
     );
-    crate::outln!(
+    xtask::outln!(
         "  floor  one python process: scan + compile        {floor:>8.3} s  (CPU {floor_cpu:.2} s; median of {RUNS})"
     );
-    crate::outln!(
+    xtask::outln!(
         "  seeds  python -m py_compile, one per block       {:>8.3} s  ({} blocks took {:.3} s, scaled)",
         per_block,
         sample.len(),
         per_block * sample.len() as f64 / corpus.blocks as f64
     );
-    crate::outln!("  ours / floor     = {:.2}x  (target <= 1.0x)", ours / floor);
-    crate::outln!("  seeds / ours     = {:.0}x  (target >= 20x)", per_block / ours);
-    crate::outln!("  ours: {:.0} python blocks/s", corpus.blocks as f64 / ours);
-    crate::outln!("  load average at the end: {}", load_average());
+    xtask::outln!("  ours / floor     = {:.2}x  (target <= 1.0x)", ours / floor);
+    xtask::outln!("  seeds / ours     = {:.0}x  (target >= 20x)", per_block / ours);
+    xtask::outln!("  ours: {:.0} python blocks/s", corpus.blocks as f64 / ours);
+    xtask::outln!("  load average at the end: {}", load_average());
     Ok(Outcome::Success)
 }
 
@@ -109,7 +109,7 @@ pub fn load_average() -> String {
 /// be a shim script (pyenv) that costs a shell and several processes per start.
 pub fn real_interpreter(root: &Path) -> Result<PathBuf> {
     let python = python::interpreter(root)?;
-    let out = crate::host::process::capture(&python, &["-c", "import sys; print(sys.executable)"], root)?;
+    let out = xtask::host::process::capture(&python, &["-c", "import sys; print(sys.executable)"], root)?;
     let real = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if !out.status.success() || real.is_empty() {
         return Err(Error::usage(format!("{} could not say where it lives", python.display())));
@@ -209,7 +209,7 @@ impl TempDir {
         let path = std::env::temp_dir().join(format!(
             "xtask-bench-{what}-{}-{}",
             std::process::id(),
-            crate::host::fs::unique()
+            xtask::host::fs::unique()
         ));
         std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, &e, "check the temporary folder"))?;
         Ok(TempDir(path))

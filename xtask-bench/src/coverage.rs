@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::context::Ctx;
-use crate::core::coverage::{self as judge, CoverageData};
-use crate::core::diff::AddedLines;
-use crate::error::Outcome;
-use crate::error::{Error, Result};
-use crate::host::pytest::{self, Project};
-use crate::host::settings::Settings;
-use crate::host::venv::{self, Venv};
+use xtask::context::Ctx;
+use xtask::core::coverage::{self as judge, CoverageData};
+use xtask::core::diff::AddedLines;
+use xtask::error::Outcome;
+use xtask::error::{Error, Result};
+use xtask::host::pytest::{self, Project};
+use xtask::host::settings::Settings;
+use xtask::host::venv::{self, Venv};
 
 const MODULES: usize = 50;
 const FUNCTIONS: usize = 8;
@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let local = Venv::of(&repo);
     let project = Project { root: &repo, venv: &local, settings: &settings };
     let modified = format!("src/benchpkg/mod_{MODIFIED:02}.py");
-    crate::outln!(
+    xtask::outln!(
         "bench coverage: {MODULES} modules, {} tests, 1 modified module ({modified}); Python {}, {} CPUs",
         MODULES * FUNCTIONS + 2,
         local.python_version().unwrap_or_default(),
@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let bare_s = median(&bare_t);
     let row = |what: &str, t: &[Timing]| {
         let m = median(t);
-        crate::outln!(
+        xtask::outln!(
             "  {what:<66} {:>6.2} s {:>5.2}x   cpu {:>5.2} s {:>5.2}x",
             m.wall,
             m.wall / bare_s.wall,
@@ -67,11 +67,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
             m.cpu / bare_s.cpu.max(1e-9)
         );
     };
-    crate::outln!("  (median of {ROUNDS} interleaved rounds; cpu = user + system time of all processes)");
+    xtask::outln!("  (median of {ROUNDS} interleaved rounds; cpu = user + system time of all processes)");
     row("python -m pytest tests/unit", &bare_t);
     row("python -m pytest --cov=src/benchpkg tests/unit (whole package)", &whole_t);
     row("cargo xtask coverage", &ours_t);
-    crate::outln!("  target: cargo xtask coverage wall time <= 1.30x bare pytest");
+    xtask::outln!("  target: cargo xtask coverage wall time <= 1.30x bare pytest");
     let same = same_verdict(&repo, &modified, &whole_json, &ours)?;
 
     // The worst case for test selection: the modified module is imported by
@@ -140,7 +140,7 @@ fn whole(project: Project, json: &Path) -> Command {
 
 /// Time `xtask coverage --json` (this very binary) in `repo`; its report.
 fn xtask_coverage(repo: &Path) -> Result<(Timing, serde_json::Value)> {
-    let exe = std::env::current_exe().map_err(|e| Error::usage(format!("cannot find the xtask binary: {e}")))?;
+    let exe = crate::xtask_binary()?;
     let mut cmd = Command::new(&exe);
     cmd.args(["coverage", "--json", "--root"]).arg(repo).current_dir(repo);
     let cpu = children_cpu();
@@ -150,7 +150,7 @@ fn xtask_coverage(repo: &Path) -> Result<(Timing, serde_json::Value)> {
     let doc = serde_json::from_slice(&out.stdout).map_err(|e| {
         Error::usage(format!(
             "`xtask coverage --json` did not print JSON ({e}): {}",
-            crate::host::process::tail(&out.stderr, 5)
+            xtask::host::process::tail(&out.stderr, 5)
         ))
     })?;
     Ok((seconds, doc))
@@ -171,7 +171,7 @@ fn same_verdict(repo: &Path, module: &str, whole_json: &Path, ours: &serde_json:
     };
     let full_status = if full.passed { "pass" } else { "fail" };
     let same = status == full_status && (percent - full.percent).abs() < 0.01 && ours["ok"] == full.passed;
-    crate::outln!(
+    xtask::outln!(
         "  verdict {}: {module}: whole-package run {full_status} {:.2}%, xtask coverage {status} {percent:.2}%",
         if same { "same" } else { "DIFFERENT" },
         full.percent
@@ -193,7 +193,7 @@ fn timed(cmd: &mut Command) -> Result<Timing> {
     if !out.status.success() {
         return Err(Error::usage(format!(
             "the benchmark's pytest run failed: {}",
-            crate::host::process::tail(&out.stdout, 5)
+            xtask::host::process::tail(&out.stdout, 5)
         )));
     }
     Ok(Timing { wall: started.elapsed().as_secs_f64(), cpu: children_cpu() - cpu })
@@ -262,11 +262,11 @@ fn tests(m: usize, extra: bool) -> String {
 }
 
 fn git(repo: &Path, args: &[&str]) -> Result<()> {
-    let out = crate::host::git::run(repo, args)?;
+    let out = xtask::host::git::run(repo, args)?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(Error::usage(format!("git {} failed: {}", args.join(" "), crate::host::process::tail(&out.stderr, 3))))
+        Err(Error::usage(format!("git {} failed: {}", args.join(" "), xtask::host::process::tail(&out.stderr, 3))))
     }
 }
 
@@ -278,7 +278,7 @@ impl Scratch {
         let dir = std::env::temp_dir().join(format!(
             "xtask-bench-coverage-{}-{}",
             std::process::id(),
-            crate::host::fs::unique()
+            xtask::host::fs::unique()
         ));
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(&dir, &e, "check that the temporary folder is writable"))?;

@@ -7,21 +7,21 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::commands::bench::snippets::{children_cpu, link_venv, load_average, real_interpreter, TempDir};
-use crate::context::Ctx;
-use crate::core::markdown::Markdown;
-use crate::core::rules::{placeholders_in, Rule, TemplateRules};
-use crate::core::workspace::Doc;
-use crate::error::Outcome;
-use crate::error::{Error, Result};
-use crate::host::templates;
-use crate::rng::Rng;
+use crate::snippets::{children_cpu, link_venv, load_average, real_interpreter, TempDir};
+use xtask::context::Ctx;
+use xtask::core::markdown::Markdown;
+use xtask::core::rules::{placeholders_in, Rule, TemplateRules};
+use xtask::core::workspace::Doc;
+use xtask::error::Outcome;
+use xtask::error::{Error, Result};
+use xtask::host::templates;
+use xtask::rng::Rng;
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
 pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let python = real_interpreter(&ctx.root)?;
-    let exe = std::env::current_exe().map_err(|e| Error::usage(format!("cannot find this program: {e}")))?;
+    let exe = crate::xtask_binary()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if let Some(keep) = std::env::var_os("XTASK_BENCH_KEEP") {
         // Debugging aid: write the 1,000-workspace corpus there and stop.
@@ -29,8 +29,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         generate(Path::new(&keep), &python, 1_000)?;
         return Ok(Outcome::Success);
     }
-    crate::outln!("bench gate-docs: `cargo xtask gate --phase prd` over N filled workspaces; {cores} cores");
-    crate::outln!(
+    xtask::outln!("bench gate-docs: `cargo xtask gate --phase prd` over N filled workspaces; {cores} cores");
+    xtask::outln!(
         "  {:>6}  {:>9}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}",
         "N",
         "markdown",
@@ -64,7 +64,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         walls.sort_by(f64::total_cmp);
         cpus.sort_by(f64::total_cmp);
         let (wall, cpu) = (walls[walls.len() / 2], cpus[cpus.len() / 2]);
-        crate::outln!(
+        xtask::outln!(
             "  {:>6}  {:>7.1}MB  {:>8}  {:>8.3}  {:>8.2}  {:>8.3}  {:>9.1}  {:>10.0}",
             n,
             corpus.bytes as f64 / 1e6,
@@ -76,8 +76,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
             corpus.blocks as f64 / wall
         );
     }
-    crate::outln!("  wall and CPU (user + system, python helpers included): median of 3 runs, 1 at 10,000;");
-    crate::outln!("  peak: resident memory of the gate process; load average at the end: {}", load_average());
+    xtask::outln!("  wall and CPU (user + system, python helpers included): median of 3 runs, 1 at 10,000;");
+    xtask::outln!("  peak: resident memory of the gate process; load average at the end: {}", load_average());
     Ok(Outcome::Success)
 }
 
@@ -176,10 +176,10 @@ fn generate(dir: &Path, python: &Path, n: usize) -> Result<Corpus> {
     for args in
         [&["init", "-q"][..], &["add", "src"], &["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "src"]]
     {
-        crate::host::git::stdout(dir, args)?;
+        xtask::host::git::stdout(dir, args)?;
     }
     let folders = templates::folders("specs/template-spec");
-    let rules = crate::gate::documents::load_rules(dir, &folders)?;
+    let rules = xtask::gate::documents::load_rules(dir, &folders)?;
     let templates: Vec<(Doc, String, &TemplateRules)> = Doc::ALL
         .iter()
         .map(|&doc| {
@@ -338,12 +338,12 @@ fn fill(template: &str, rules: &TemplateRules, rng: &mut Rng, slug: &str, quotes
         }
         if let Some(&h) = headings.get(&line) {
             let heading = &md.headings[h];
-            let name = crate::core::rules::normalize_section(&heading.text);
+            let name = xtask::core::rules::normalize_section(&heading.text);
             stack.retain(|(level, _)| *level < heading.level);
             stack.push((heading.level, name.clone()));
             out.push_str(&replace_placeholders(raw, rng, None));
             out.push_str("\n\n");
-            if let (_, Some(Ok(min))) = crate::core::rules::split_word_minimum(&heading.text) {
+            if let (_, Some(Ok(min))) = xtask::core::rules::split_word_minimum(&heading.text) {
                 out.push_str(&prose(rng, min as usize + 20));
                 out.push('\n');
                 if verified && !wrote_example {
@@ -397,7 +397,7 @@ fn fill(template: &str, rules: &TemplateRules, rng: &mut Rng, slug: &str, quotes
 }
 
 fn section_names(rules: &TemplateRules, pick: impl Fn(&Rule) -> Option<&String>) -> Vec<String> {
-    rules.rules.iter().filter_map(|d| pick(&d.rule)).map(|s| crate::core::rules::normalize_section(s)).collect()
+    rules.rules.iter().filter_map(|d| pick(&d.rule)).map(|s| xtask::core::rules::normalize_section(s)).collect()
 }
 
 fn replace_placeholders(line: &str, rng: &mut Rng, criterion: Option<&str>) -> String {
