@@ -27,6 +27,7 @@ pub mod markdown;
 pub mod markers;
 pub mod paths;
 pub mod phase;
+pub mod phase_line;
 pub mod pytest;
 pub mod recover;
 pub mod rules;

@@ -46,6 +46,8 @@ const fn check(id: &'static str, from: Phase, run: Run) -> Check {
 pub const CHECKS: &[Check] = &[
     // Each workspace, at its own phase.
     check("structure", Phase::Prd, Run::Workspace(checks::structure::check_workspace)),
+    // A missing section, once, with every rule that needs it; the checks below skip it.
+    check("structure", Phase::Prd, Run::Document(checks::structure::missing_sections)),
     check("residue", Phase::Prd, Run::Document(checks::residue::check)),
     check("words", Phase::Prd, Run::Document(checks::words::check)),
     check("criteria", Phase::Prd, Run::Document(checks::criteria::check)),

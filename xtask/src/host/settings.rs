@@ -36,6 +36,9 @@ pub struct Settings {
     /// The most times in a row the Stop hook blocks an agent before it lets
     /// the stop through (`hook-max-blocks`, default 3; 0 never blocks).
     pub hook_max_blocks: u32,
+    /// The team's template folder (`templates-dir`), read before `templates/`;
+    /// default `specs/template-spec`, where this workflow's prompts keep them.
+    pub templates_dir: String,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             pyproject: Value::Null,
             python_min: None,
             hook_max_blocks: 3,
+            templates_dir: "specs/template-spec".into(),
         }
     }
 }
@@ -90,6 +94,15 @@ impl Settings {
             if self.source_roots.iter().any(|r| escapes(r)) {
                 return Err("source-roots: each entry must be a relative path inside the repository".into());
             }
+        }
+        if let Some(v) = t.get("templates-dir") {
+            let dir = string(v, "templates-dir")?;
+            if dir.is_empty() || escapes(&dir) {
+                return Err(
+                    "templates-dir: a relative folder inside the repository, e.g. \"specs/template-spec\"".into()
+                );
+            }
+            self.templates_dir = dir;
         }
         if let Some(v) = t.get("unit-tests") {
             self.unit_tests = string(v, "unit-tests")?;
