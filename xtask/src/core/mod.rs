@@ -27,5 +27,6 @@ pub mod recover;
 pub mod rules;
 pub mod slug;
 pub mod tasks;
+pub mod toolchain;
 pub mod workspace;
 pub mod yaml;
