@@ -30,7 +30,7 @@ fn setup_is_idempotent_and_keeps_the_hosts_own_versions() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|c| c["rule"] == "host dev tools" && c["message"] == "make install-dev"));
+        .any(|c| c["rule"] == "install" && c["message"] == "make install-dev (from Makefile)"));
 }
 
 #[test]

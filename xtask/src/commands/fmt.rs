@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
         }
         return Ok(Outcome::Success);
     }
-    let venv = venv::ensure(&ctx.root, &ctx.settings.pyproject)?;
+    let venv = venv::ensure(&ctx.root, &ctx.settings)?;
     if !check {
         let sink = if ctx.json { Sink::Stderr } else { Sink::Stdout };
         let done = black::format(&ctx.root, &venv, &files, sink)?;

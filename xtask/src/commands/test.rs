@@ -11,7 +11,7 @@ use crate::host::venv;
 
 pub fn run(ctx: &Ctx, suite: &str, pytest_args: &[String]) -> Result<Outcome> {
     let folders = folders(ctx, suite)?;
-    let venv = venv::ensure(&ctx.root, &ctx.settings.pyproject)?;
+    let venv = venv::ensure(&ctx.root, &ctx.settings)?;
     let project = pytest::Project { root: &ctx.root, venv: &venv, settings: &ctx.settings };
     let run = pytest::run_suite(project, suite, &folders, pytest_args, Sink::Stdout, ctx.style.color)?;
     match run.verdict {

@@ -11,5 +11,6 @@ pub mod python;
 pub mod settings;
 pub mod stream;
 pub mod templates;
+pub mod uv;
 pub mod venv;
 pub mod workspaces;
