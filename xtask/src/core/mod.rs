@@ -14,6 +14,7 @@ pub mod coverage;
 pub mod devtools;
 pub mod diff;
 pub mod finding;
+pub mod formatting;
 pub mod glob;
 pub mod imports;
 pub mod ledger;
