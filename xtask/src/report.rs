@@ -129,7 +129,9 @@ fn counts(style: &Style, findings: &[Finding]) -> String {
 
 /// `error[words]: specs/active/x/prd.md:41: message`
 pub fn finding_line(style: &Style, f: &Finding) -> String {
+    let warning = f.extra.get("warning").and_then(Value::as_bool) == Some(true);
     let label = match f.status {
+        Status::Pass if warning => style.yellow(&format!("warning[{}]", f.id)),
         Status::Fail => style.red(&format!("error[{}]", f.id)),
         Status::Skip => style.yellow(&format!("skip[{}]", f.id)),
         Status::Pass => style.green(&format!("ok[{}]", f.id)),
@@ -142,7 +144,7 @@ pub fn finding_line(style: &Style, f: &Finding) -> String {
 }
 
 fn push_finding(out: &mut String, style: &Style, f: &Finding) {
-    if f.status != Status::Pass {
+    if f.status != Status::Pass || f.extra.get("warning").and_then(Value::as_bool) == Some(true) {
         out.push_str(&finding_line(style, f));
         out.push('\n');
     }

@@ -261,7 +261,11 @@ fn fmt_check_fails_a_misformatted_modified_file_only() {
     repo.write("src/pkg/calc.py", &pyenv::CALC.replace("a + b", "a+b"));
     let run = repo.xtask(&["fmt", "--check"]);
     run.assert_code(1);
-    assert!(run.stdout.contains("error[format]: src/pkg/calc.py:2: black would reformat lines this change touched"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[format]: src/pkg/calc.py:2: black would reformat lines this change touched"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("+    return a + b"), "the diff is shown: {}", run.stdout);
     assert!(!run.stdout.contains("long.py") && !run.stdout.contains("old.py"), "{}", run.stdout);
 

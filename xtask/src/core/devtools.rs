@@ -90,15 +90,20 @@ pub fn keep_installed(installed: &BTreeMap<String, String>, needed: &[&str]) -> 
     needed.iter().filter_map(|tool| installed.get(*tool).map(|v| format!("{tool}=={v}\n"))).collect()
 }
 
-/// Whether a makefile has an `install-dev` target (a rule line, not a
-/// variable assignment such as `install-dev := x`).
+/// Whether a makefile has an `install-dev` target.
 pub fn has_install_dev(makefile: &str) -> bool {
+    has_target(makefile, "install-dev")
+}
+
+/// Whether a makefile has a rule for `target` (a rule line, not a variable
+/// assignment such as `install-dev := x`).
+pub fn has_target(makefile: &str, target: &str) -> bool {
     makefile.lines().any(|line| {
         if line.starts_with(['\t', ' ', '#']) {
             return false;
         }
         let Some((targets, rest)) = line.split_once(':') else { return false };
-        !rest.starts_with('=') && targets.split_whitespace().any(|t| t == "install-dev")
+        !rest.starts_with('=') && targets.split_whitespace().any(|t| t == target)
     })
 }
 

@@ -18,6 +18,10 @@
 //! listed as not checked.
 use regex_lite::Regex;
 
+use crate::core::devtools::has_target;
+use crate::core::diff::ChangedFile;
+use crate::core::finding::Finding;
+use crate::core::glob;
 use crate::core::phase::Phase;
 use crate::core::yaml::{self, Node};
 
@@ -353,10 +357,65 @@ fn rule_scope(rule: &Node) -> Vec<String> {
     dirs.into_iter().map(|d| format!("{d}**/{name}")).collect()
 }
 
+/// Why the tool a command starts with is not there, or None when it is:
+/// `make T...` needs a makefile with each target; anything else needs its
+/// first word (after `NAME=value` assignments) to be a program `exists`
+/// finds. A command that starts with shell syntax is taken as there.
+pub fn missing_tool(command: &str, makefile: Option<&str>, exists: impl Fn(&str) -> bool) -> Option<String> {
+    let mut words = command.split_whitespace().skip_while(|w| {
+        w.split_once('=')
+            .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    });
+    let program = words.next()?;
+    if !program.chars().all(|c| c.is_ascii_alphanumeric() || "-_./+".contains(c)) {
+        return None;
+    }
+    if program == "make" {
+        let Some(text) = makefile else { return Some("no Makefile".into()) };
+        for word in words.take_while(|w| !["&&", "||", ";", "|"].contains(w)) {
+            if word.starts_with('-') || word.contains('=') {
+                continue;
+            }
+            if !has_target(text, word) {
+                return Some(format!("the Makefile has no target `{word}`"));
+            }
+        }
+        return None;
+    }
+    (!exists(program)).then(|| format!("`{program}` is not installed"))
+}
+
+/// The rules of the file over the added lines of the modified files: a
+/// matching line is a failing finding for an `error` rule, a warning (a
+/// passing finding marked `"warning": true`) otherwise; a rule that matched
+/// nothing passes.
+pub fn check_rules(rules: &[GateRule], files: &[ChangedFile]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in rules {
+        let before = out.len();
+        for file in files.iter().filter(|f| glob::selected(&f.path, &rule.include, &[])) {
+            for (line, text) in &file.added {
+                if !rule.regex.is_match(text) {
+                    continue;
+                }
+                let message = format!("{} (`{}`; rule at {FILE}:{})", rule.message, text.trim(), rule.line);
+                let f = match rule.severity {
+                    Severity::Error => Finding::fail("rules", &rule.id, message),
+                    Severity::Warning => Finding::pass("rules", &rule.id, message).with("warning", true),
+                };
+                out.push(f.at(file.path.clone(), Some(*line)));
+            }
+        }
+        if out.len() == before {
+            out.push(Finding::pass("rules", &rule.id, format!("no added line matches `{}`", rule.regex.as_str())));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::glob;
 
     // The shape the workflow's projects use (version 2.0), written for this test.
     const V2: &str = r#"metadata:
@@ -458,6 +517,38 @@ commit_gates:
         assert_eq!(q.rules.len(), 1);
         assert_eq!(q.rules[0].id, "anti_pattern_scan.1");
         assert!(q.skipped_rules[0].reason.contains("not_type_ignore"));
+    }
+
+    #[test]
+    fn missing_tools_and_make_targets() {
+        let mk = "test:\n\tpytest\nlint: ruff-check\n";
+        let on_path = |p: &str| p == "uv" || p == "make";
+        assert_eq!(missing_tool("make test", Some(mk), on_path), None);
+        assert_eq!(missing_tool("make lint test -j2", Some(mk), on_path), None);
+        assert!(missing_tool("make type-check", Some(mk), on_path).unwrap().contains("no target `type-check`"));
+        assert!(missing_tool("make test", None, on_path).unwrap().contains("no Makefile"));
+        assert_eq!(missing_tool("uv run pytest", None, on_path), None);
+        assert_eq!(missing_tool("PYTHONDONTWRITEBYTECODE=1 uv run pytest", None, on_path), None);
+        assert!(missing_tool("nox -s lint", None, on_path).unwrap().contains("`nox` is not installed"));
+        assert_eq!(missing_tool("(cd x && make)", None, on_path), None);
+    }
+
+    #[test]
+    fn rules_over_added_lines() {
+        let q = parse(V2).unwrap();
+        let files = [
+            ChangedFile { path: "src/a.py".into(), added: vec![(3, "def f(x: Optional[int]): ...".into())] },
+            ChangedFile { path: "tests/test_a.py".into(), added: vec![(7, "class TestA:".into())] },
+            ChangedFile { path: "docs/a.md".into(), added: vec![(1, "Optional[int] is old".into())] },
+        ];
+        let found = check_rules(&q.rules, &files);
+        let fails: Vec<(&str, usize)> =
+            found.iter().filter(|f| f.is_fail()).map(|f| (f.file.as_deref().unwrap(), f.line.unwrap())).collect();
+        assert_eq!(fails, [("src/a.py", 3)]);
+        let warned: Vec<&Finding> = found.iter().filter(|f| f.extra.get("warning").is_some()).collect();
+        assert_eq!(warned.len(), 1);
+        assert_eq!(warned[0].file.as_deref(), Some("tests/test_a.py"));
+        assert!(fails.len() + warned.len() < found.len() || found.len() == 2);
     }
 
     #[test]
