@@ -111,6 +111,8 @@ pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS")
+        // uv uses the interpreters installed here, never one it downloads.
+        .env("UV_PYTHON_DOWNLOADS", "never")
         .stdin(Stdio::null())
         .output()
         .unwrap();
