@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::context::Ctx;
 use crate::core::coverage::{self as judge, ChangedLines, CoverageData, ModuleVerdict};
+use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
 use crate::core::paths::is_test_code;
 use crate::core::pytest::Verdict;
@@ -25,10 +26,10 @@ pub struct TestRun {
 
 /// The unit tests, once: measured for coverage when `changes` is given (the
 /// `coverage` check runs), else plainly.
-pub fn test_run(ctx: &Ctx, changes: Option<&Changes>, venv: &Venv, sink: Sink) -> Result<TestRun> {
+pub fn test_run(ctx: &Ctx, changes: Option<(&Changes, &AddedLines)>, venv: &Venv, sink: Sink) -> Result<TestRun> {
     let unit = ctx.settings.unit_tests.trim_matches('/').to_string();
     let measured = match changes {
-        Some(changes) => Some(measure(ctx, changes, &|| Ok(venv.clone()), None, sink)?),
+        Some((changes, added)) => Some(measure(ctx, changes, added, &|| Ok(venv.clone()), None, sink)?),
         None => None,
     };
     let tests = match measured.as_ref().and_then(|m| m.run.as_ref()) {
@@ -66,12 +67,13 @@ pub fn modified_modules(ctx: &Ctx, changes: &Changes) -> Vec<String> {
         .collect()
 }
 
-/// Measure the modified modules of `changes` (see `host::pytest::measure`)
-/// in the venv `venv` gives (asked only when there is something to measure).
-/// Tool output goes to `sink`.
+/// Measure the modified modules of `changes` (see `host::pytest::measure`),
+/// whose added lines are in `added`, in the venv `venv` gives (asked only
+/// when there is something to measure). Tool output goes to `sink`.
 pub fn measure(
     ctx: &Ctx,
     changes: &Changes,
+    added: &AddedLines,
     venv: &dyn Fn() -> Result<Venv>,
     threshold: Option<f64>,
     sink: Sink,
@@ -101,14 +103,13 @@ pub fn measure(
         )));
     }
     let venv = venv()?;
-    let added = changes.added_lines(&ctx.root, &m.modules)?;
     let root = ctx.root.clone();
     let absent =
         move |path: &str| std::fs::read(root.join(path)).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
     let modules = m.modules.clone();
     let changed_threshold = m.changed_threshold;
     let still_failing = |data: &CoverageData| {
-        let verdicts = judge::judge(&modules, data, &added, threshold, &absent);
+        let verdicts = judge::judge(&modules, data, added, threshold, &absent);
         let changed_fails = changed_threshold.is_some_and(|t| judge::changed_total(&verdicts).percent() < t);
         verdicts
             .iter()
@@ -118,7 +119,7 @@ pub fn measure(
     };
     let project = pytest::Project { root: &ctx.root, venv: &venv, settings: s };
     let run = pytest::measure(project, &m.modules, sink, &still_failing)?;
-    m.verdicts = judge::judge(&m.modules, &run.data, &added, threshold, &absent);
+    m.verdicts = judge::judge(&m.modules, &run.data, added, threshold, &absent);
     m.changed = judge::changed_total(&m.verdicts);
     m.run = Some(run);
     Ok(m)

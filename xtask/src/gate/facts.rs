@@ -75,7 +75,7 @@ impl<'a> Facts<'a> {
             let venv = self.venv()?;
             let changes = if self.runs("coverage") {
                 stream::progress("gate: unit tests with coverage of the modified modules");
-                Some(self.changes()?)
+                Some((self.changes()?, self.added_lines()?))
             } else {
                 stream::progress("gate: unit tests");
                 None
