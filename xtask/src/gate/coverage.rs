@@ -229,7 +229,22 @@ pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str) -> Findin
     let summary = crate::core::pytest::summary(tail).unwrap_or_default();
     match verdict {
         Verdict::Passed => Finding::pass("tests", "pytest", format!("unit tests pass ({folder})")),
-        Verdict::Failed => Finding::fail("tests", "failed", format!("unit tests failed: {summary}")).at(folder, None),
+        Verdict::Failed => {
+            // Each failing test's node id, with its file and line when pytest names them.
+            let failed: Vec<serde_json::Value> = crate::core::pytest::failed_tests(tail)
+                .into_iter()
+                .map(|t| {
+                    let mut v = serde_json::json!({"node_id": t.node_id, "file": t.file, "message": t.message});
+                    if let Some(line) = t.line {
+                        v["line"] = line.into();
+                    }
+                    v
+                })
+                .collect();
+            Finding::fail("tests", "failed", format!("unit tests failed: {summary}"))
+                .at(folder, None)
+                .with("failed", failed)
+        }
         Verdict::NoTests => {
             Finding::fail("tests", "no-tests", format!("no tests collected in {folder}")).at(folder, None)
         }
