@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use common::{xtask_in, TempRepo};
 use xtask::cli::{ColorChoice, Global};
-use xtask::commands::gate_later::guides_findings;
 use xtask::context::Ctx;
+use xtask::core::checks::snippets::{extract, normalize_code_line, Verified};
+use xtask::core::markdown::Markdown;
+use xtask::gate::later::guides_findings;
 use xtask::report::{finding_line, Style};
-use xtask::spec::checks::snippets::{extract, normalize_code_line, Verified};
-use xtask::spec::markdown::Markdown;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().canonicalize().unwrap()
@@ -75,7 +75,8 @@ fn references(root: &Path, guides: &[String]) -> Vec<Reference> {
 fn guides_compile_and_their_references_match_the_code() {
     // The gate's own `guides` check, on this repository.
     let root = repo_root();
-    let global = Global { root: Some(root.clone()), color: ColorChoice::Never, json: false };
+    let global =
+        Global { root: Some(root.clone()), color: ColorChoice::Never, json: false, format: Default::default() };
     let ctx = Ctx::new(&global).unwrap();
     let findings = guides_findings(&ctx).unwrap();
     let failed: Vec<String> =
@@ -120,7 +121,12 @@ fn changing_referenced_lines_is_a_drift_finding_at_the_guide_line() {
         repo.write(path, &std::fs::read_to_string(root.join(path)).unwrap());
     }
     let guides_check = |repo: &TempRepo| {
-        let global = Global { root: Some(repo.path.clone()), color: ColorChoice::Never, json: false };
+        let global = Global {
+            root: Some(repo.path.clone()),
+            color: ColorChoice::Never,
+            json: false,
+            format: Default::default(),
+        };
         guides_findings(&Ctx::new(&global).unwrap()).unwrap()
     };
     assert!(guides_check(&repo).iter().all(|f| !f.is_fail()), "the copy passes before the change");

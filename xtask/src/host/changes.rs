@@ -22,9 +22,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::core::diff::{self, AddedLines};
+use crate::core::paths::is_under;
 use crate::error::{Error, Result};
 use crate::host::git;
-use crate::spec::diff::{self, AddedLines};
 
 /// What the changes are measured against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,15 +136,46 @@ impl Changes {
     }
 }
 
-fn is_never(path: &str) -> bool {
-    path.split('/').any(|part| NEVER.contains(&part))
+impl Changes {
+    /// The fingerprint of this change (`core::ledger::change_fingerprint`):
+    /// one full `git diff` of the working tree against the base (HEAD when
+    /// there is none), and the content of each untracked file.
+    pub fn fingerprint(&self, root: &Path) -> Result<String> {
+        let against = match &self.base {
+            Some(b) => b.commit.clone(),
+            None => head_or_empty_tree(root)?,
+        };
+        let args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--binary", &against, "--"];
+        let out = git::run(root, &args)?;
+        if !out.status.success() {
+            return Err(Error::usage(format!(
+                "`git {}` failed in {}: {}",
+                args.join(" "),
+                root.display(),
+                crate::host::process::tail(&out.stderr, 3)
+            )));
+        }
+        let untracked: Vec<(String, String)> = self
+            .untracked
+            .iter()
+            .map(|p| {
+                let hash = match std::fs::read(root.join(p)) {
+                    Ok(bytes) => crate::core::ledger::hash(&bytes),
+                    Err(e) => format!("unreadable: {e}"),
+                };
+                (p.clone(), hash)
+            })
+            .collect();
+        Ok(crate::core::ledger::change_fingerprint(
+            self.base.as_ref().map(|b| b.commit.as_str()),
+            &out.stdout,
+            &untracked,
+        ))
+    }
 }
 
-/// Whether root-relative `path` is `folder` or inside it.
-pub fn is_under(path: &str, folder: &str) -> bool {
-    let folder = folder.trim_matches('/');
-    let folder = folder.strip_prefix("./").unwrap_or(folder);
-    folder.is_empty() || folder == "." || path == folder || path.starts_with(&format!("{folder}/"))
+fn is_never(path: &str) -> bool {
+    path.split('/').any(|part| NEVER.contains(&part))
 }
 
 /// `--base REV` -> its merge base with HEAD; no `--base` -> the merge base
@@ -212,10 +244,6 @@ mod tests {
 
     #[test]
     fn folders() {
-        assert!(is_under("src/pkg/a.py", "src"));
-        assert!(is_under("src/pkg/a.py", "./src/"));
-        assert!(is_under("src/pkg/a.py", ""));
-        assert!(!is_under("srcx/a.py", "src"));
         assert!(is_never(".venv/lib/x.py") && is_never("a/__pycache__/b.pyc") && !is_never("src/venv.py"));
     }
 }

@@ -1,0 +1,405 @@
+//! `rules`: anti-pattern regexes from the settings, matched against added lines.
+//!
+//! Settings (`[workspace.metadata.xtask]`):
+//! ```toml
+//! rules-enabled = ["direct-adapter-instantiation"]   # shipped rules to turn on
+//! [[workspace.metadata.xtask.rules]]                  # a rule of the host's own
+//! id = "no-print"
+//! regex = '\bprint\('
+//! include = ["src/**/*.py"]
+//! exclude = ["src/**/cli.py"]
+//! message = "use logging, not print"
+//! ```
+//! A declared rule with a shipped rule's id replaces that rule's fields it sets
+//! and turns it on unless it says `enabled = false`.
+//!
+//! Matching costs the regex's compiled size times the bytes searched (the
+//! engine never backtracks, but counted repetitions multiply its size:
+//! `(((a{1,10}){1,10}){1,10}){1,10}z` is 10,000 states). So a regex is refused
+//! over [`SIZE_LIMIT`] when compiled, and each rule gets a work budget
+//! ([`WORK_BUDGET`], size x bytes) per gate; a rule that runs out stops and
+//! fails, naming itself, instead of stalling the gate.
+use regex_lite::{Regex, RegexBuilder};
+use serde_json::Value;
+
+use crate::core::diff::ChangedFile;
+use crate::core::finding::Finding;
+use crate::core::glob;
+
+pub const ID: &str = "rules";
+
+/// Compiled size a rule's regex may reach, in bytes (regex-lite's measure).
+pub const SIZE_LIMIT: usize = 64 * 1024;
+
+/// Work a rule may do in one gate: compiled size x bytes searched. About ten
+/// seconds at the slowest rate measured (0.2 ns per unit); a 16 KiB regex
+/// still reads 3 MB of added lines.
+pub const WORK_BUDGET: u64 = 50_000_000_000;
+
+/// One anti-pattern rule, ready to match.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub regex: Regex,
+    /// Upper bound of the compiled size, in bytes: the cost of one byte searched.
+    pub cost: usize,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub message: String,
+}
+
+/// A rule shipped with the kit, off until a host enables it.
+struct Shipped {
+    id: &'static str,
+    regex: &'static str,
+    include: &'static [&'static str],
+    exclude: &'static [&'static str],
+    message: &'static str,
+}
+
+/// The workflow's anti-patterns, shipped off (specs/guides/configuration.md).
+const SHIPPED: [Shipped; 3] = [
+    Shipped {
+        id: "direct-adapter-instantiation",
+        regex: r"\b(Backend|Frontend)[A-Z]\w*(Api|Table|Column)\s*\(",
+        include: &["src/**/*.py"],
+        exclude: &["**/factory/**", "tests/**"],
+        message:
+            "adapter class instantiated directly; create it through its factory (`*_factory()` or `*_factory_ctx()`)",
+    },
+    Shipped {
+        id: "frontend-to-backend-type",
+        regex: r#"(?i)\b\w*(oracle|mssql|teradata|frontend)\w*_type\s*==\s*["'][A-Z][A-Z0-9_ ]*["']"#,
+        include: &["src/**/*.py"],
+        exclude: &["tests/**"],
+        message: "frontend type compared to a literal; map frontend types through the canonical types (GOE_TYPE_*)",
+    },
+    Shipped {
+        id: "backend-check-in-orchestration",
+        regex: r"\bbackend_type\s*(==|!=|in)\s*",
+        include: &["**/orchestration/**/*.py"],
+        exclude: &["tests/**"],
+        message: "backend-specific check in the orchestration layer; put backend behaviour in the backend adapter",
+    },
+];
+
+/// The enabled rules: shipped ones named in `rules-enabled` or redeclared, and
+/// the host's own. Errors name the setting and say what is wrong.
+pub fn from_settings(settings: &Value) -> Result<Vec<Rule>, String> {
+    let enabled: Vec<String> = match settings.get("rules-enabled") {
+        None => Vec::new(),
+        Some(v) => v
+            .as_array()
+            .and_then(|a| a.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+            .ok_or("rules-enabled: expected a list of rule ids")?,
+    };
+    for id in &enabled {
+        if !SHIPPED.iter().any(|s| s.id == id) {
+            let known: Vec<&str> = SHIPPED.iter().map(|s| s.id).collect();
+            return Err(format!("rules-enabled: unknown rule `{id}` (shipped rules: {})", known.join(", ")));
+        }
+    }
+    let declared: &[Value] = match settings.get("rules") {
+        None => &[],
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err("rules: expected [[workspace.metadata.xtask.rules]] tables".into()),
+    };
+    let mut rules = Vec::new();
+    for Shipped { id, regex, include, exclude, message } in SHIPPED {
+        let redeclared = declared.iter().find(|d| d.get("id").and_then(Value::as_str) == Some(id));
+        if !enabled.iter().any(|e| e == id) && redeclared.is_none() {
+            continue;
+        }
+        let base = Spec {
+            id: id.to_string(),
+            regex: regex.to_string(),
+            include: include.iter().map(|s| s.to_string()).collect(),
+            exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            message: message.to_string(),
+            enabled: true,
+        };
+        let spec = match redeclared {
+            Some(d) => base.overlay(d)?,
+            None => base,
+        };
+        if spec.enabled {
+            rules.push(spec.compile()?);
+        }
+    }
+    for (n, d) in declared.iter().enumerate() {
+        let id = d.get("id").and_then(Value::as_str).ok_or(format!("rules[{n}]: `id` (a string) is required"))?;
+        if SHIPPED.iter().any(|s| s.id == id) {
+            continue;
+        }
+        if d.get("regex").is_none() {
+            return Err(format!("rules `{id}`: `regex` is required"));
+        }
+        let base = Spec {
+            id: id.to_string(),
+            message: format!("matches anti-pattern rule `{id}`"),
+            enabled: true,
+            ..Spec::default()
+        };
+        let spec = base.overlay(d)?;
+        if spec.enabled {
+            rules.push(spec.compile()?);
+        }
+    }
+    Ok(rules)
+}
+
+#[derive(Debug, Clone, Default)]
+struct Spec {
+    id: String,
+    regex: String,
+    include: Vec<String>,
+    exclude: Vec<String>,
+    message: String,
+    enabled: bool,
+}
+
+impl Spec {
+    fn overlay(mut self, d: &Value) -> Result<Spec, String> {
+        let id = self.id.clone();
+        let list = |key: &str| -> Result<Option<Vec<String>>, String> {
+            match d.get(key) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_array()
+                    .and_then(|a| a.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>())
+                    .map(Some)
+                    .ok_or(format!("rules `{id}`: `{key}` must be a list of path globs")),
+            }
+        };
+        let text = |key: &str| -> Result<Option<String>, String> {
+            match d.get(key) {
+                None => Ok(None),
+                Some(v) => {
+                    v.as_str().map(|s| Some(s.to_string())).ok_or(format!("rules `{id}`: `{key}` must be a string"))
+                }
+            }
+        };
+        if let Some(v) = text("regex")? {
+            self.regex = v;
+        }
+        if let Some(v) = text("message")? {
+            self.message = v;
+        }
+        if let Some(v) = list("include")? {
+            self.include = v;
+        }
+        if let Some(v) = list("exclude")? {
+            self.exclude = v;
+        }
+        if let Some(v) = d.get("enabled") {
+            self.enabled = v.as_bool().ok_or(format!("rules `{id}`: `enabled` must be true or false"))?;
+        }
+        Ok(self)
+    }
+
+    fn compile(self) -> Result<Rule, String> {
+        let (regex, cost) = compile_bounded(&self.regex).map_err(|e| match e {
+            BoundError::TooLarge => format!("rules `{}`: {}", self.id, too_large()),
+            BoundError::Invalid(e) => format!("rules `{}`: bad regex: {e}", self.id),
+        })?;
+        Ok(Rule { id: self.id, regex, cost, include: self.include, exclude: self.exclude, message: self.message })
+    }
+}
+
+/// Why a user's regex was not compiled.
+#[derive(Debug)]
+pub enum BoundError {
+    /// Over [`SIZE_LIMIT`] once compiled.
+    TooLarge,
+    Invalid(regex_lite::Error),
+}
+
+/// What to say about a regex over [`SIZE_LIMIT`].
+pub fn too_large() -> String {
+    format!(
+        "regex too large once its counted repetitions are expanded (over {} KiB compiled); use smaller counts or \
+         `+`/`*`",
+        SIZE_LIMIT / 1024
+    )
+}
+
+/// A user's regex compiled within [`SIZE_LIMIT`], with its cost: the smallest
+/// power-of-two size limit it compiles under (compiling stops as soon as a
+/// limit is passed, so probing is cheap).
+pub fn compile_bounded(pattern: &str) -> Result<(Regex, usize), BoundError> {
+    let mut limit = 1024;
+    loop {
+        match RegexBuilder::new(pattern).size_limit(limit).build() {
+            Ok(regex) => return Ok((regex, limit)),
+            Err(e) if e.to_string().contains("size limit") => {
+                if limit >= SIZE_LIMIT {
+                    return Err(BoundError::TooLarge);
+                }
+                limit *= 2;
+            }
+            Err(e) => return Err(BoundError::Invalid(e)),
+        }
+    }
+}
+
+/// The work one rule may still do in a gate (see [`WORK_BUDGET`]).
+#[derive(Debug, Clone)]
+pub struct Work {
+    cost: u64,
+    left: u64,
+}
+
+impl Work {
+    pub fn new(cost: usize, budget: u64) -> Work {
+        Work { cost: cost as u64, left: budget }
+    }
+
+    /// Whether searching `text` still fits; counted before the search, so no
+    /// one search overruns.
+    pub fn take(&mut self, text: &str) -> bool {
+        let need = self.cost.saturating_mul(text.len() as u64 + 1);
+        match self.left.checked_sub(need) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What a rule that ran out says, at the line where it stopped.
+    pub fn exhausted(&self, rule: &str) -> String {
+        format!(
+            "rule `{rule}` stopped here: its regex (about {} KiB compiled) is too costly for this many added lines; \
+             simplify it (fewer or smaller counted repetitions) or narrow the files it applies to",
+            self.cost.div_ceil(1024)
+        )
+    }
+}
+
+/// One failing finding per matching added line, one passing finding per rule
+/// that matched nothing, one failing finding per rule that ran out of its
+/// [`WORK_BUDGET`].
+pub fn check(rules: &[Rule], files: &[ChangedFile]) -> Vec<Finding> {
+    check_within(rules, files, WORK_BUDGET)
+}
+
+fn check_within(rules: &[Rule], files: &[ChangedFile], budget: u64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in rules {
+        let before = out.len();
+        let mut work = Work::new(rule.cost, budget);
+        let selected = files.iter().filter(|f| glob::selected(&f.path, &rule.include, &rule.exclude));
+        'files: for file in selected {
+            for (line, text) in &file.added {
+                if !work.take(text) {
+                    out.push(Finding::fail(ID, &rule.id, work.exhausted(&rule.id)).at(file.path.clone(), Some(*line)));
+                    break 'files;
+                }
+                if rule.regex.is_match(text) {
+                    out.push(
+                        Finding::fail(ID, &rule.id, format!("{} (`{}`)", rule.message, text.trim()))
+                            .at(file.path.clone(), Some(*line)),
+                    );
+                }
+            }
+        }
+        if out.len() == before {
+            out.push(Finding::pass(ID, &rule.id, format!("no added line matches rule `{}`", rule.id)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn file(path: &str, lines: &[(usize, &str)]) -> ChangedFile {
+        ChangedFile { path: path.into(), added: lines.iter().map(|(n, t)| (*n, t.to_string())).collect() }
+    }
+
+    #[test]
+    fn shipped_rules_are_off_until_enabled() {
+        assert!(from_settings(&json!({})).unwrap().is_empty());
+        let rules = from_settings(&json!({"rules-enabled": ["direct-adapter-instantiation"]})).unwrap();
+        assert_eq!(rules.len(), 1);
+        assert!(from_settings(&json!({"rules-enabled": ["nope"]})).unwrap_err().contains("unknown rule `nope`"));
+    }
+
+    #[test]
+    fn catches_added_lines_only_in_included_paths() {
+        let rules = from_settings(
+            &json!({"rules-enabled": ["direct-adapter-instantiation", "backend-check-in-orchestration"]}),
+        )
+        .unwrap();
+        let files = [
+            file("src/goe/offload/op.py", &[(10, "    api = BackendBigQueryApi(conn)"), (11, "    x = 1")]),
+            file("src/goe/offload/factory/backend_api_factory.py", &[(5, "    return BackendBigQueryApi(conn)")]),
+            file("src/goe/orchestration/runner.py", &[(7, "    if backend_type == DBTYPE_BIGQUERY:")]),
+        ];
+        let found = check(&rules, &files);
+        let fails: Vec<_> = found.iter().filter(|f| f.is_fail()).collect();
+        assert_eq!(fails.len(), 2, "{found:#?}");
+        assert_eq!(fails[0].file.as_deref(), Some("src/goe/offload/op.py"));
+        assert_eq!(fails[0].line, Some(10));
+        assert_eq!(fails[0].rule, "direct-adapter-instantiation");
+        assert_eq!(fails[1].line, Some(7));
+    }
+
+    #[test]
+    fn host_rules_and_overrides() {
+        let settings = json!({"rules": [
+            {"id": "no-print", "regex": "\\bprint\\(", "include": ["src/**"], "message": "use logging"},
+            {"id": "frontend-to-backend-type", "include": ["lib/**/*.py"]},
+            {"id": "off", "regex": "x", "enabled": false},
+        ]});
+        let rules = from_settings(&settings).unwrap();
+        let ids: Vec<_> = rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["frontend-to-backend-type", "no-print"]);
+        assert_eq!(rules[0].include, ["lib/**/*.py"]);
+        let found = check(
+            &rules,
+            &[file("lib/a.py", &[(3, "if oracle_type == \"NUMBER\":")]), file("src/b.py", &[(1, "print(1)")])],
+        );
+        assert_eq!(found.iter().filter(|f| f.is_fail()).count(), 2);
+    }
+
+    #[test]
+    fn costly_regexes_are_bounded() {
+        // Nested counted repetitions expand to 10,000 states: refused when
+        // compiled, naming the rule (it stalled the qa gate for 295 s on a
+        // 2.2 MB diff).
+        let nested = json!({"rules": [{"id": "nested", "regex": "(((a{1,10}){1,10}){1,10}){1,10}z"}]});
+        let err = from_settings(&nested).unwrap_err();
+        assert!(err.starts_with("rules `nested`: regex too large"), "{err}");
+        let big = json!({"rules": [{"id": "big", "regex": "[a-z]{1,5000}z"}]});
+        assert!(from_settings(&big).unwrap_err().contains("too large"));
+        // Ordinary rules are cheap.
+        let rules = from_settings(&json!({"rules-enabled": ["direct-adapter-instantiation"],
+            "rules": [{"id": "counted", "regex": "(a{1,10}){1,10}z"}]}))
+        .unwrap();
+        assert!(rules[0].cost <= 4096, "{}", rules[0].cost);
+        assert!(rules[1].cost <= SIZE_LIMIT, "{}", rules[1].cost);
+        // A rule that runs out of its budget stops with a finding naming it,
+        // where it stopped (here: after ten lines of 46 bytes).
+        let lines: Vec<(usize, &str)> =
+            (1..=100).map(|n| (n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")).collect();
+        let files = [file("src/a.py", &lines)];
+        let budget = rules[1].cost as u64 * 46 * 10;
+        let found = check_within(&rules[1..], &files, budget);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].is_fail() && found[0].rule == "counted" && found[0].line == Some(11), "{found:#?}");
+        assert!(found[0].message.contains("too costly"), "{}", found[0].message);
+        assert!(check(&rules, &files).iter().all(|f| !f.is_fail()));
+    }
+
+    #[test]
+    fn bad_settings_say_what_is_wrong() {
+        assert!(from_settings(&json!({"rules": [{"id": "x"}]})).unwrap_err().contains("`regex` is required"));
+        assert!(from_settings(&json!({"rules": [{"id": "x", "regex": "("}]})).unwrap_err().contains("bad regex"));
+        assert!(from_settings(&json!({"rules": [{"regex": "a"}]})).unwrap_err().contains("`id`"));
+        assert!(from_settings(&json!({"rules": [{"id": "x", "regex": "a", "include": "src"}]})).is_err());
+    }
+}
