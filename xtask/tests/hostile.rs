@@ -105,3 +105,28 @@ fn lone_cr_documents_are_read_like_lf_ones() {
         assert!(run.stdout.contains(&format!("{name}:4: ")), "{name}: {}", run.stdout);
     }
 }
+
+/// Case 14: a workspace written with lone CRs reads as the LF one does: its
+/// title (the whole PRD was the title), phase and tasks; a `# VERIFIED:`
+/// reference into a lone-CR Python file counts its lines as Python does.
+#[test]
+fn lone_cr_workspaces_and_references_are_read_like_lf_ones() {
+    let repo = TempRepo::new();
+    repo.xtask(&["new-spec", "Lone CR"]).assert_code(0);
+    for doc in ["prd.md", "tasks.md", "recovery.md"] {
+        let rel = format!("specs/active/lone-cr/{doc}");
+        repo.write(&rel, &repo.read(&rel).replace('\n', "\r"));
+    }
+    let run = repo.xtask(&["list", "--json"]);
+    run.assert_code(0);
+    let ws = &run.json()["workspaces"][0];
+    assert_eq!((ws["title"].as_str(), ws["phase"].as_str()), (Some("Lone CR"), Some("prd")), "{ws}");
+    assert_eq!(ws["tasks"]["total"], 52, "{ws}");
+    repo.write("m.py", "def f():\r    return 1\r");
+    repo.write("d.md", "# D\n\n```python\n# VERIFIED: m.py:1-2\ndef f():\n    return 1\n```\n");
+    repo.xtask(&["snippets", "d.md"]).assert_code(0);
+    repo.write("d.md", "# D\n\n```python\n# VERIFIED: m.py:1-2\ndef f():\n    return 2\n```\n");
+    let run = repo.xtask(&["snippets", "d.md"]);
+    run.assert_code(1);
+    assert!(run.stdout.contains("d.md:6: 1 of 2 code lines are not, in order, in m.py:1-2"), "{}", run.stdout);
+}

@@ -71,7 +71,8 @@ const HEADINGS: [&str; 3] = ["current phase", "current status", "current state"]
 fn candidates(text: &str) -> Vec<(usize, (&str, &str))> {
     let md = Markdown::parse(text);
     let hidden = md.hidden_lines();
-    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    // The reader's lines (a lone CR ends one too), as `hidden` counts them.
+    let lines: Vec<&str> = crate::core::markdown::lines(text).collect();
     let visible = |i: usize| !hidden.get(i).copied().unwrap_or(true);
     let mut out = Vec::new();
     for label in LABELS {

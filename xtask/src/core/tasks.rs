@@ -135,7 +135,7 @@ pub fn from_markdown(md: &Markdown) -> TaskList {
     // The depth of the last task's item: deeper items belong to it.
     let mut owner_depth: Option<usize> = None;
     for item in &md.items {
-        let mut lines = item.text.lines();
+        let mut lines = crate::core::markdown::lines(&item.text);
         let first = lines.next().unwrap_or("");
         if let Some((state, rest)) = checkbox(first.trim_start()) {
             let text = rest.trim().to_string();
@@ -151,7 +151,7 @@ pub fn from_markdown(md: &Markdown) -> TaskList {
         match (owner_depth, tasks.last_mut()) {
             (Some(owner), Some(task)) if item.depth > owner => {
                 if task.blocker.is_none() {
-                    task.blocker = item.text.lines().find_map(blocker_note);
+                    task.blocker = crate::core::markdown::lines(&item.text).find_map(blocker_note);
                 }
             }
             _ => owner_depth = None,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::context::Ctx;
 use crate::core::checks::snippets::{self as snip, Compiled, PyBlock, RefFile};
 use crate::core::finding::Finding;
-use crate::core::markdown::Markdown;
+use crate::core::markdown::{lines, Markdown};
 use crate::core::workspace::{ArchiveRecord, ARCHIVE_RECORD};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
@@ -325,13 +325,14 @@ fn base_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> Option<snip::BaseRefs> {
     Some(snip::BaseRefs { commit: commit.chars().take(12).collect(), refs })
 }
 
-/// A git object as the snippet check reads a referenced file.
+/// A git object as the snippet check reads a referenced file. Its lines end
+/// where Python's do: at `\n`, `\r\n` or a lone `\r`.
 fn ref_file(object: git::Object) -> RefFile {
     match object {
         git::Object::Missing => RefFile::Missing,
         git::Object::NotAFile => RefFile::NotAFile,
         git::Object::Blob(bytes) => match crate::host::fs::decode(bytes) {
-            Ok(text) => RefFile::Lines(text.lines().map(str::to_string).collect()),
+            Ok(text) => RefFile::Lines(lines(&text).map(str::to_string).collect()),
             Err(ReadError::NotText { line }) => RefFile::NotText { line },
             Err(e) => RefFile::Unreadable { reason: e.describe() },
         },
@@ -356,7 +357,7 @@ pub fn resolve_ref(root: &Path, rel: &str) -> RefFile {
         return RefFile::OutsideRoot;
     }
     match read_text(&canon, MAX_TEXT_BYTES) {
-        Ok(text) => RefFile::Lines(text.lines().map(str::to_string).collect()),
+        Ok(text) => RefFile::Lines(lines(&text).map(str::to_string).collect()),
         Err(ReadError::Missing) => RefFile::Missing,
         Err(ReadError::NotAFile) => RefFile::NotAFile,
         Err(ReadError::NotText { line }) => RefFile::NotText { line },

@@ -65,7 +65,7 @@ fn items<'d>(d: &'d DocInput, s: Section) -> Vec<&'d ListItem> {
     inside
         .into_iter()
         .filter(|i| i.depth == depth)
-        .filter(|i| !d.template.is_residue_line(i.text.lines().next().unwrap_or("").trim()))
+        .filter(|i| !d.template.is_residue_line(crate::core::markdown::lines(&i.text).next().unwrap_or("").trim()))
         .collect()
 }
 
