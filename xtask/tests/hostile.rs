@@ -4,14 +4,68 @@
 //! outside the repository.
 mod common;
 
-use common::TempRepo;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Run, TempRepo};
+
+/// The binary under test: this build, or the one `XTASK_TEST_BIN` names (an
+/// older build, to see which of these cases it fails).
+fn bin() -> String {
+    std::env::var("XTASK_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_xtask").to_string())
+}
+
+/// Run the binary in `dir` with `env` added; a run that outlives `limit` is
+/// killed and reported as exit -2 (some of these cases used to hang).
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code().unwrap_or(-1);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break -2;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run { code, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
+}
+
+fn xtask(repo: &TempRepo, args: &[&str]) -> Run {
+    run_in(&repo.path, args, &[], Duration::from_secs(120))
+}
 
 const WS: &str = "specs/active/markers";
 
 /// A repository with the workspace `markers` from the built-in templates.
 fn repo_with_markers() -> TempRepo {
     let repo = TempRepo::new();
-    repo.xtask(&["new-spec", "Markers"]).assert_code(0);
+    xtask(&repo, &["new-spec", "Markers"]).assert_code(0);
     repo
 }
 
@@ -47,7 +101,7 @@ fn recover_keeps_a_line_that_quotes_a_marker() {
     lines.insert(7, note.to_string());
     let mine: String = lines.concat();
     repo.write(&rel, &mine);
-    let run = repo.xtask(&["recover", "markers"]);
+    let run = xtask(&repo, &["recover", "markers"]);
     run.assert_code(0);
     let after = repo.read(&rel);
     assert!(after.contains(note), "{after}");
@@ -66,7 +120,7 @@ fn recover_reports_a_broken_region_and_writes_nothing() {
     let broken = repo.read(&tasks).replace("<!-- xtask:end progress -->\n", "");
     repo.write(&tasks, &broken);
     let before = repo.read(&recovery);
-    let run = repo.xtask(&["recover", "markers"]);
+    let run = xtask(&repo, &["recover", "markers"]);
     run.assert_code(2);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     let line = broken.lines().position(|l| l == "<!-- xtask:begin progress -->").unwrap() + 1;
@@ -74,6 +128,60 @@ fn recover_reports_a_broken_region_and_writes_nothing() {
     assert!(run.stderr.contains("recover changed nothing"), "{}", run.stderr);
     assert_eq!(repo.read(&tasks), broken);
     assert_eq!(repo.read(&recovery), before);
+}
+
+/// A folder holding a `git` that first runs `action` (a shell command line:
+/// the test's stand-in for another program acting while the kit runs), then
+/// the real git; with the rest of PATH after it.
+fn git_that_first(repo: &TempRepo, action: &str) -> String {
+    let real = Command::new("sh").args(["-c", "command -v git"]).output().unwrap();
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    let dir = repo.path.join(".test-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let git = dir.join("git");
+    std::fs::write(&git, format!("#!/bin/sh\n{action}\nexec '{real}' \"$@\"\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&git, std::fs::Permissions::from_mode(0o755)).unwrap();
+    repo.write(".gitignore", ".test-bin/\n");
+    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
+}
+
+/// Case 2: an editor saves recovery.md while `recover` runs (here: whenever
+/// recover asks git for the changed files, after reading the documents).
+/// recover used to rename its text, computed from the old file, over the
+/// save; now it reads each file again before writing and, if it changed,
+/// writes nothing and says so (exit 1).
+#[test]
+fn recover_loses_no_concurrent_save() {
+    let repo = repo_with_markers();
+    let rel = format!("{WS}/recovery.md");
+    let before = repo.read(&rel);
+    let file = repo.path.join(&rel);
+    let path = git_that_first(&repo, &format!("printf 'Saved by an editor.\\n' >> '{}'", file.display()));
+    let run = run_in(&repo.path, &["recover", "markers"], &[("PATH", &path)], Duration::from_secs(120));
+    run.assert_code(1);
+    assert!(run.stderr.contains(&format!("{rel}: changed while recover ran")), "{}", run.stderr);
+    let after = repo.read(&rel);
+    assert!(after.starts_with(&before) && after.ends_with("Saved by an editor.\n"), "{after}");
+    assert!(!repo.path.join(WS).read_dir().unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains(".tmp-")));
+}
+
+/// Case 2: a read-only recovery.md stays read-only after `recover` (the file
+/// written in its place used to get the default mode).
+#[test]
+fn recover_keeps_the_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = repo_with_markers();
+    let file = repo.path.join(WS).join("recovery.md");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = repo.read(&format!("{WS}/recovery.md"));
+    xtask(&repo, &["recover", "markers"]).assert_code(0);
+    assert_ne!(repo.read(&format!("{WS}/recovery.md")), before, "recover wrote nothing");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o444);
 }
 
 /// Case 7: a TOML file nested 100,000 levels overflowed the stack (exit 134)
@@ -85,7 +193,7 @@ fn deeply_nested_toml_is_a_usage_error() {
     for file in ["Cargo.toml", "pyproject.toml"] {
         let repo = TempRepo::new();
         repo.write(file, &deep);
-        let run = repo.xtask(&["list"]);
+        let run = xtask(&repo, &["list"]);
         run.assert_code(2);
         assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
         assert!(run.stderr.contains(&format!("{file}: line 1: nested deeper than 128 levels")), "{}", run.stderr);
@@ -100,7 +208,7 @@ fn lone_cr_documents_are_read_like_lf_ones() {
     let repo = TempRepo::new();
     for (name, nl) in [("lf.md", "\n"), ("crlf.md", "\r\n"), ("cr.md", "\r")] {
         repo.write(name, &["# T", "", "```python", "x = (", "```", ""].join(nl));
-        let run = repo.xtask(&["snippets", name]);
+        let run = xtask(&repo, &["snippets", name]);
         run.assert_code(1);
         assert!(run.stdout.contains(&format!("{name}:4: ")), "{name}: {}", run.stdout);
     }
@@ -112,21 +220,21 @@ fn lone_cr_documents_are_read_like_lf_ones() {
 #[test]
 fn lone_cr_workspaces_and_references_are_read_like_lf_ones() {
     let repo = TempRepo::new();
-    repo.xtask(&["new-spec", "Lone CR"]).assert_code(0);
+    xtask(&repo, &["new-spec", "Lone CR"]).assert_code(0);
     for doc in ["prd.md", "tasks.md", "recovery.md"] {
         let rel = format!("specs/active/lone-cr/{doc}");
         repo.write(&rel, &repo.read(&rel).replace('\n', "\r"));
     }
-    let run = repo.xtask(&["list", "--json"]);
+    let run = xtask(&repo, &["list", "--json"]);
     run.assert_code(0);
     let ws = &run.json()["workspaces"][0];
     assert_eq!((ws["title"].as_str(), ws["phase"].as_str()), (Some("Lone CR"), Some("prd")), "{ws}");
     assert_eq!(ws["tasks"]["total"], 52, "{ws}");
     repo.write("m.py", "def f():\r    return 1\r");
     repo.write("d.md", "# D\n\n```python\n# VERIFIED: m.py:1-2\ndef f():\n    return 1\n```\n");
-    repo.xtask(&["snippets", "d.md"]).assert_code(0);
+    xtask(&repo, &["snippets", "d.md"]).assert_code(0);
     repo.write("d.md", "# D\n\n```python\n# VERIFIED: m.py:1-2\ndef f():\n    return 2\n```\n");
-    let run = repo.xtask(&["snippets", "d.md"]);
+    let run = xtask(&repo, &["snippets", "d.md"]);
     run.assert_code(1);
     assert!(run.stdout.contains("d.md:6: 1 of 2 code lines are not, in order, in m.py:1-2"), "{}", run.stdout);
 }

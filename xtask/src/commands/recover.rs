@@ -13,7 +13,7 @@ use crate::core::workspace::{Doc, DocText, WorkspaceTexts};
 use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::changes::Changes;
-use crate::host::fs::{now_utc, write_atomic};
+use crate::host::fs::{now_utc, read_text, Staged, MAX_TEXT_BYTES};
 use crate::host::git;
 use crate::host::workspaces::{self, WorkspaceDir};
 use crate::report::JSON_VERSION;
@@ -42,13 +42,30 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     };
     let new_recovery = recover::recovery_text(recovery, &facts).map_err(|b| broken(Doc::Recovery, b))?;
     let new_tasks = recover::tasks_text(tasks_md, &task_list).map_err(|b| broken(Doc::Tasks, b))?;
-    let mut written = Vec::new();
-    for (doc, old, new) in [(Doc::Recovery, recovery, new_recovery), (Doc::Tasks, tasks_md, new_tasks)] {
-        if new != old {
-            let rel = rel(doc);
-            write_atomic(&ws.path.join(&rel), new.as_bytes())?;
-            written.push(format!("{}/{rel}", ctx.rel(&ws.path)));
+    let plan: Vec<(Doc, &str, String)> = [(Doc::Recovery, recovery, new_recovery), (Doc::Tasks, tasks_md, new_tasks)]
+        .into_iter()
+        .filter(|(_, old, new)| new != old)
+        .collect();
+    // An editor may have saved meanwhile: the new texts are staged first, each
+    // file is read again, and only if neither changed are they renamed into
+    // place; otherwise nothing is written (the editor's save wins).
+    let mut staged = Vec::new();
+    for (doc, old, new) in &plan {
+        let rel = rel(*doc);
+        staged.push((rel.clone(), Staged::write(&ws.path.join(&rel), new.as_bytes())?, *old));
+    }
+    for (rel, _, old) in &staged {
+        if read_text(&ws.path.join(rel), MAX_TEXT_BYTES).as_deref() != Ok(*old) {
+            return Err(Error::refused(format!(
+                "{}/{rel}: changed while recover ran (saved by another program); recover wrote nothing; run it again",
+                ctx.rel(&ws.path)
+            )));
         }
+    }
+    let mut written = Vec::new();
+    for (rel, file, _) in staged {
+        file.commit()?;
+        written.push(format!("{}/{rel}", ctx.rel(&ws.path)));
     }
     let phase = texts.own_phase().map(|p| p.to_string()).unwrap_or_else(|| "unknown".into());
     let lines = recover::summary(&ws.name, &phase, &task_list, &facts);

@@ -7,20 +7,54 @@ use crate::error::{Error, Result};
 
 /// Write `contents` to `path` by writing a sibling temporary file and renaming
 /// it over `path`, so readers see the old or the new file, never half of one.
+/// The file keeps its permissions (a read-only document stays read-only).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), unique()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, &e, "check that the folder exists and is writable")
-    })
+    Staged::write(path, contents)?.commit()
+}
+
+/// New contents for a file, written and synced to a sibling temporary file,
+/// not yet renamed over it: a caller can check the file once more first.
+/// Dropped without [`Staged::commit`], the temporary file is removed.
+pub struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl Staged {
+    pub fn write(path: &Path, contents: &[u8]) -> Result<Staged> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let staged = Staged {
+            tmp: dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), unique())),
+            path: path.to_path_buf(),
+        };
+        let keep = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.permissions());
+        (|| {
+            let mut file = std::fs::File::create(&staged.tmp)?;
+            file.write_all(contents)?;
+            file.sync_all()?;
+            if let Some(permissions) = keep {
+                file.set_permissions(permissions)?;
+            }
+            Ok(())
+        })()
+        .map_err(|e| Error::io(path, &e, "check that the folder exists and is writable"))?;
+        Ok(staged)
+    }
+
+    /// Rename the new contents over the file.
+    pub fn commit(self) -> Result<()> {
+        std::fs::rename(&self.tmp, &self.path)
+            .map_err(|e| Error::io(&self.path, &e, "check that the folder exists and is writable"))
+        // Drop removes the temporary file if the rename failed; after it,
+        // there is nothing left to remove.
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
 }
 
 /// A number distinct per call within this process (for temporary names).
