@@ -184,6 +184,152 @@ fn recover_keeps_the_file_mode() {
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o444);
 }
 
+/// Case 3: `archive` moves the workspace while a `gate` runs (here: whenever
+/// the gate asks git something, after reading the workspace). The gate used
+/// to write its ledger to specs/active/<slug>/tmp/gate.json all the same,
+/// bringing back a ghost workspace that archive then refused.
+#[test]
+fn a_gate_never_brings_back_a_workspace_archived_meanwhile() {
+    let repo = repo_with_markers();
+    let (from, to) = (repo.path.join(WS), repo.path.join("specs/archive/markers"));
+    let action = format!(
+        "if [ -d '{0}' ]; then mkdir -p '{1}' && mv '{0}' '{2}'; fi",
+        from.display(),
+        to.parent().unwrap().display(),
+        to.display()
+    );
+    let path = git_that_first(&repo, &action);
+    let run = run_in(&repo.path, &["gate", "markers", "--phase", "prd"], &[("PATH", &path)], Duration::from_secs(120));
+    assert!([0, 1].contains(&run.code), "{}{}", run.stdout, run.stderr);
+    assert!(to.join("prd.md").is_file(), "the workspace was not moved during the gate: {}", run.stderr);
+    assert!(!from.exists(), "a ghost workspace: {:?}", std::fs::read_dir(&from).map(|d| d.count()));
+    assert!(run.stderr.contains("gate result not recorded"), "{}", run.stderr);
+}
+
+/// Puts a special file at a path.
+type Make = fn(&Path);
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(path);
+    let out = Command::new("mkfifo").arg(path).output().unwrap();
+    assert!(out.status.success(), "mkfifo: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Case 8: a template, workspace document, ledger or INDEX.md that is a FIFO
+/// hung `list` and `gate` forever; one linked to /dev/zero read 2 GB. Only
+/// regular files are read, with a size cap, by every command: each run ends,
+/// with a finding or a one-line error, and never a panic.
+#[test]
+fn special_files_never_hang_a_command() {
+    let limit = Duration::from_secs(60);
+    let specials: [(&str, Make); 6] = [
+        ("templates/prd.md", mkfifo),
+        ("specs/active/markers/prd.md", mkfifo),
+        ("specs/active/markers/tmp/gate.json", mkfifo),
+        ("specs/archive/INDEX.md", mkfifo),
+        ("specs/active/markers/tasks.md", |p| {
+            let _ = std::fs::remove_file(p);
+            std::os::unix::fs::symlink("/dev/zero", p).unwrap();
+        }),
+        ("templates/tasks.md", |p| {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink("/dev/zero", p).unwrap();
+        }),
+    ];
+    for (rel, make) in specials {
+        let repo = repo_with_markers();
+        std::fs::create_dir_all(repo.path.join("specs/archive/done")).unwrap();
+        make(&repo.path.join(rel));
+        for args in
+            [&["list"][..], &["status", "markers"], &["gate", "markers", "--phase", "prd"], &["new-spec", "More"]]
+        {
+            let run = run_in(&repo.path, args, &[], limit);
+            assert_ne!(run.code, -2, "{rel}: `{}` hung", args.join(" "));
+            assert!(
+                [0, 1, 2].contains(&run.code) && !run.stderr.contains("panicked"),
+                "{rel}: {args:?}: {}",
+                run.stderr
+            );
+            if run.code == 2 {
+                assert_eq!(run.stderr.lines().count(), 1, "{rel}: {args:?}: {}", run.stderr);
+            }
+        }
+    }
+}
+
+/// Case 9: a workspace's tmp/ linked to a folder outside the repository (such
+/// a link can be committed): the gate deleted that folder's gate.json and
+/// wrote its own there. Now the ledger is not written, with a warning.
+#[test]
+fn a_tmp_link_out_of_the_repository_is_not_written_through() {
+    let repo = repo_with_markers();
+    let outside = TempRepo::new();
+    outside.write("gate.json", "theirs\n");
+    let tmp = repo.path.join(WS).join("tmp");
+    std::fs::remove_dir_all(&tmp).unwrap();
+    std::os::unix::fs::symlink(&outside.path, &tmp).unwrap();
+    let run = xtask(&repo, &["gate", "markers", "--phase", "prd"]);
+    assert!([0, 1].contains(&run.code), "{}{}", run.stdout, run.stderr);
+    assert_eq!(outside.read("gate.json"), "theirs\n");
+    assert_eq!(
+        std::fs::read_dir(&outside.path).unwrap().filter(|e| e.as_ref().unwrap().file_name() != ".git").count(),
+        1
+    );
+    assert!(run.stderr.contains("gate result not recorded"), "{}", run.stderr);
+}
+
+/// Case 11: a template linked to a file outside the repository (a cloned
+/// repository could carry one to /etc/passwd): new-spec copied it into the
+/// new workspace's prd.md. Templates and INDEX.md follow the documents' link
+/// policy: not followed out of their folder.
+#[test]
+fn templates_and_the_index_are_not_read_or_written_through_links_out() {
+    let repo = TempRepo::new();
+    let outside = TempRepo::new();
+    outside.write("secret.txt", "# Secret\n\nroot:x:0:0:root:/root:/bin/bash\n");
+    std::fs::create_dir_all(repo.path.join("templates")).unwrap();
+    std::os::unix::fs::symlink(outside.path.join("secret.txt"), repo.path.join("templates/prd.md")).unwrap();
+    let run = xtask(&repo, &["new-spec", "Leak"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("templates/prd.md"), "{}", run.stderr);
+    assert!(!repo.exists("specs/active/leak"), "a workspace was made from a link out");
+    // INDEX.md linked out: regenerating it replaces the link, never writes
+    // through it.
+    std::fs::remove_file(repo.path.join("templates/prd.md")).unwrap();
+    xtask(&repo, &["new-spec", "Leak"]).assert_code(0);
+    std::fs::create_dir_all(repo.path.join("specs/archive")).unwrap();
+    std::os::unix::fs::symlink(outside.path.join("secret.txt"), repo.path.join("specs/archive/INDEX.md")).unwrap();
+    let run = xtask(&repo, &["list"]);
+    assert!([0, 1].contains(&run.code), "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("root:x:"), "{}", run.stdout);
+    assert_eq!(outside.read("secret.txt"), "# Secret\n\nroot:x:0:0:root:/root:/bin/bash\n");
+}
+
+/// Case 13: a `# VERIFIED:` path that is a link out of the repository is
+/// refused; the message used to print the link's target, telling whether a
+/// file outside exists. It says only that the link leaves the repository.
+#[test]
+fn a_verified_link_out_does_not_reveal_its_target() {
+    let repo = TempRepo::new();
+    let outside = TempRepo::new();
+    outside.write("private-notes.py", "x = 1\n");
+    std::os::unix::fs::symlink(outside.path.join("private-notes.py"), repo.path.join("m.py")).unwrap();
+    std::os::unix::fs::symlink(outside.path.join("no-such-file.py"), repo.path.join("n.py")).unwrap();
+    repo.write(
+        "d.md",
+        "# D\n\n```python\n# VERIFIED: m.py:1\nx = 1\n```\n\n```python\n# VERIFIED: n.py:1\nx = 1\n```\n",
+    );
+    let run = xtask(&repo, &["snippets", "d.md"]);
+    run.assert_code(1);
+    let out = format!("{}{}", run.stdout, run.stderr);
+    assert!(out.contains("m.py is a symbolic link out of the repository"), "{out}");
+    // A link to nothing out there says the same, not "does not exist".
+    assert!(out.contains("n.py is a symbolic link out of the repository"), "{out}");
+    assert!(!out.contains("private-notes") && !out.contains("no-such-file"), "{out}");
+    assert!(!out.contains(&outside.path.display().to_string()), "{out}");
+}
+
 /// Case 7: a TOML file nested 100,000 levels overflowed the stack (exit 134)
 /// in every command, even `list`; now exit 2 naming the file.
 #[test]

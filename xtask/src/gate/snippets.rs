@@ -12,7 +12,7 @@ use crate::core::markdown::{lines, Markdown};
 use crate::core::workspace::{ArchiveRecord, ARCHIVE_RECORD};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
-use crate::host::fs::{read_text, ReadError, MAX_TEXT_BYTES};
+use crate::host::fs::{physical_path, read_text, ReadError, MAX_TEXT_BYTES};
 use crate::host::git;
 use crate::host::python::{self, CodeRef, Pool};
 
@@ -341,6 +341,13 @@ fn ref_file(object: git::Object) -> RefFile {
 
 /// What is at `rel` (normalized, relative, no `..`) under the canonical `root`.
 pub fn resolve_ref(root: &Path, rel: &str) -> RefFile {
+    // A link out of the repository, even one to nothing, is refused before
+    // anything is said of what is out there.
+    match physical_path(root, rel) {
+        None => return RefFile::Unreadable { reason: "a symlink loop (a symbolic link that leads to itself)".into() },
+        Some(p) if !p.starts_with(root) => return RefFile::OutsideRoot,
+        Some(_) => {}
+    }
     let path = root.join(rel);
     if let Err(e) = path.symlink_metadata() {
         return match e.kind() {

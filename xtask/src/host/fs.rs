@@ -57,6 +57,41 @@ impl Drop for Staged {
     }
 }
 
+/// Where `rel` under the canonical `root` leads, following every symbolic
+/// link on the way whether or not its target exists (at most 40 of them;
+/// None past that, a loop). A caller checks the result is under `root`
+/// before saying anything about the file, so a link out of the repository
+/// tells nothing of what is out there, not even whether it exists.
+pub fn physical_path(root: &Path, rel: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut todo: Vec<PathBuf> = Path::new(rel).components().rev().map(|c| PathBuf::from(c.as_os_str())).collect();
+    let mut at = root.to_path_buf();
+    let mut hops = 0;
+    while let Some(part) = todo.pop() {
+        match part.components().next() {
+            Some(Component::RootDir) => at = PathBuf::from("/"),
+            Some(Component::ParentDir) => {
+                at.pop();
+            }
+            Some(Component::Normal(name)) => {
+                let next = at.join(name);
+                match std::fs::read_link(&next) {
+                    Ok(target) => {
+                        hops += 1;
+                        if hops > 40 {
+                            return None;
+                        }
+                        todo.extend(target.components().rev().map(|c| PathBuf::from(c.as_os_str())));
+                    }
+                    Err(_) => at = next,
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(at)
+}
+
 /// A number distinct per call within this process (for temporary names).
 pub fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -245,6 +280,23 @@ mod tests {
         assert_eq!(read_text(&dir.join("none"), 10), Err(ReadError::Missing));
         assert_eq!(read_bytes(Path::new("/dev/zero"), 10), Err(ReadError::NotAFile));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn physical_paths_follow_links_that_lead_nowhere() {
+        let root = std::env::temp_dir().join(format!("xtask-physical-{}", unique()));
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        let root = root.canonicalize().unwrap();
+        std::os::unix::fs::symlink("/nonexistent/secret.py", root.join("src/out.py")).unwrap();
+        std::os::unix::fs::symlink("../src", root.join("src/up")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent", root.join("dir")).unwrap();
+        std::os::unix::fs::symlink("loop", root.join("loop")).unwrap();
+        assert_eq!(physical_path(&root, "src/out.py"), Some(PathBuf::from("/nonexistent/secret.py")));
+        assert_eq!(physical_path(&root, "src/up/up/a.py"), Some(root.join("src/a.py")));
+        assert_eq!(physical_path(&root, "dir/x.py"), Some(PathBuf::from("/nonexistent/x.py")));
+        assert_eq!(physical_path(&root, "missing/x.py"), Some(root.join("missing/x.py")));
+        assert_eq!(physical_path(&root, "loop"), None);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
