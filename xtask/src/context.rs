@@ -70,7 +70,8 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .ancestors()
         .find(|dir| {
             let config = dir.join(".cargo").join("config.toml");
-            let has_alias = std::fs::read_to_string(&config)
+            // Regular files only, capped: a FIFO here would hang every command.
+            let has_alias = crate::host::fs::read_text(&config, 1024 * 1024)
                 .is_ok_and(|text| text.lines().any(|l| l.trim_start().starts_with("xtask") && l.contains('=')));
             has_alias || dir.join(".git").exists()
         })

@@ -3,6 +3,7 @@
 //! repository. Nothing is lost, nothing hangs, nothing is read or written
 //! outside the repository.
 mod common;
+mod pyenv;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -218,13 +219,17 @@ fn mkfifo(path: &Path) {
 
 /// Case 8: a template, workspace document, ledger or INDEX.md that is a FIFO
 /// hung `list` and `gate` forever; one linked to /dev/zero read 2 GB. Only
-/// regular files are read, with a size cap, by every command: each run ends,
-/// with a finding or a one-line error, and never a panic.
+/// regular files are read, with a size cap, by every command (settings and
+/// the root's `.cargo/config.toml` too): each run ends, with a finding or a
+/// one-line error, and never a panic.
 #[test]
 fn special_files_never_hang_a_command() {
     let limit = Duration::from_secs(60);
-    let specials: [(&str, Make); 6] = [
+    let specials: [(&str, Make); 9] = [
         ("templates/prd.md", mkfifo),
+        ("Cargo.toml", mkfifo),
+        ("pyproject.toml", mkfifo),
+        (".cargo/config.toml", mkfifo),
         ("specs/active/markers/prd.md", mkfifo),
         ("specs/active/markers/tmp/gate.json", mkfifo),
         ("specs/archive/INDEX.md", mkfifo),
@@ -328,6 +333,65 @@ fn a_verified_link_out_does_not_reveal_its_target() {
     assert!(out.contains("n.py is a symbolic link out of the repository"), "{out}");
     assert!(!out.contains("private-notes") && !out.contains("no-such-file"), "{out}");
     assert!(!out.contains(&outside.path.display().to_string()), "{out}");
+}
+
+/// Case 12: every path setting stays inside the repository, lexically and
+/// through links; otherwise every command stops with exit 2 naming the key.
+/// (`unit-tests = "../outside_tests"` ran tests outside; `env-templates =
+/// ["/etc/*"]` read files outside; a source root linked out was compiled.)
+#[test]
+fn path_settings_never_lead_out_of_the_repository() {
+    let outside = TempRepo::new();
+    outside.write("lib/m.py", "x = 1\n");
+    let settings = |body: &str| format!("[workspace]\nmembers = []\n\n[workspace.metadata.xtask]\n{body}\n");
+    let lexical = [
+        ("unit-tests", "unit-tests = \"../outside_tests\""),
+        ("integration-tests", "integration-tests = \"/tmp\""),
+        ("env-templates", "env-templates = [\"/etc/*\"]"),
+        ("source-roots", "source-roots = [\"../lib\"]"),
+        ("templates-dir", "templates-dir = \"../t\""),
+    ];
+    for (key, line) in lexical {
+        let repo = TempRepo::new();
+        repo.write("Cargo.toml", &settings(line));
+        let run = xtask(&repo, &["list"]);
+        run.assert_code(2);
+        assert!(run.stderr.contains(&format!("] {key}: ")), "{key}: {}", run.stderr);
+    }
+    let linked = [
+        ("source-roots", "source-roots = [\"lib\"]", "lib"),
+        ("unit-tests", "unit-tests = \"tests/unit\"", "tests"),
+        ("env-templates", "env-templates = [\"conf/*.env\"]", "conf"),
+        ("templates-dir", "templates-dir = \"tpl\"", "tpl"),
+        // The default source root, `src`, as well.
+        ("source-roots", "", "src"),
+    ];
+    for (key, line, link) in linked {
+        let repo = TempRepo::new();
+        repo.write("Cargo.toml", &settings(line));
+        std::fs::create_dir_all(repo.path.join(link).parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(outside.path.join("lib"), repo.path.join(link)).unwrap();
+        let run = xtask(&repo, &["list"]);
+        run.assert_code(2);
+        assert!(run.stderr.contains(&format!("] {key}: `")), "{key}: {}", run.stderr);
+        assert!(run.stderr.contains("symbolic link out of the repository"), "{key}: {}", run.stderr);
+    }
+}
+
+/// Case 12: a test folder named like a pytest option is passed as a path:
+/// `unit-tests = "--collect-only"` made pytest only collect, so a failing
+/// test gave a passing run.
+#[test]
+fn a_test_folder_named_like_an_option_is_a_folder() {
+    let repo = pyenv::seeds_repo();
+    repo.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = []\n\n[workspace.metadata.xtask]\nunit-tests = \"--collect-only\"\n",
+    );
+    repo.write("--collect-only/test_red.py", "def test_red():\n    assert 1 == 2\n");
+    let run = xtask(&repo, &["test", "unit"]);
+    run.assert_code(1);
+    assert!(run.stdout.contains("1 failed"), "{}", run.stdout);
 }
 
 /// Case 7: a TOML file nested 100,000 levels overflowed the stack (exit 134)

@@ -30,6 +30,7 @@ use crate::core::phase::Phase;
 use crate::error::{Error, Outcome, Result};
 use crate::gate::{self, Request};
 use crate::host::changes::Changes;
+use crate::host::fs::read_text;
 use crate::host::workspaces::{self, inside_specs, Location, WorkspaceDir};
 
 /// Hook input larger than this is not what Claude Code sends.
@@ -182,7 +183,7 @@ fn guard_of(ctx: &Ctx, ws: &WorkspaceDir) -> Option<(PathBuf, protocol::Guard)> 
         return None;
     }
     let path = inside_specs(&ctx.root, &ws.path, &ws.path.join(protocol::GUARD_FILE)).ok()?;
-    let guard = std::fs::read_to_string(&path).map(|t| protocol::read_guard(&t)).unwrap_or_default();
+    let guard = read_text(&path, 1024 * 1024).map(|t| protocol::read_guard(&t)).unwrap_or_default();
     Some((path, guard))
 }
 

@@ -15,6 +15,7 @@ use crate::core::phase::Phase;
 use crate::core::quality_gates::{self, GateCommand, FILE};
 use crate::error::Result;
 use crate::gate::facts::Facts;
+use crate::host::fs::read_text;
 use crate::host::settings::GatesFile;
 use crate::host::stream::{self, progress, Sink};
 use crate::host::{process, uv};
@@ -69,7 +70,7 @@ fn run_phase(ctx: &Ctx, facts: &Facts, phase: Phase) -> Result<Vec<Finding>> {
     // The commands may use the venv's tools (`pytest`, `ruff`): make sure it is there.
     let venv = facts.venv()?;
     let makefile =
-        ["GNUmakefile", "makefile", "Makefile"].iter().find_map(|n| std::fs::read_to_string(ctx.root.join(n)).ok());
+        ["GNUmakefile", "makefile", "Makefile"].iter().find_map(|n| read_text(&ctx.root.join(n), 1024 * 1024).ok());
     let bin = venv.dir.join("bin");
     let uv_dir = uv::find().and_then(|p| p.parent().map(Path::to_path_buf));
     let exists = |program: &str| {

@@ -100,6 +100,17 @@ pub fn cpu_count() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
+/// A root-relative path as a pytest argument: `./` before one that starts
+/// with `-`, so that a folder named `--collect-only` is a folder, not an
+/// option that would make pytest collect and run nothing.
+pub fn path_arg(path: &str) -> String {
+    if path.starts_with('-') {
+        format!("./{path}")
+    } else {
+        path.to_string()
+    }
+}
+
 /// The repository pytest runs in: its root, venv and settings.
 #[derive(Clone, Copy)]
 pub struct Project<'a> {
@@ -140,7 +151,7 @@ pub fn run_suite(
         // The gate's own runs leave no .pytest_cache behind in the host's tree.
         cmd.args(["-p", "no:cacheprovider"]);
     }
-    cmd.args(folders).args(user_args);
+    cmd.args(folders.iter().map(|f| path_arg(f))).args(user_args);
     let finished = stream::run(&mut cmd, sink, KEEP)?;
     let verdict = Verdict::from_exit(finished.code(), &finished.tail);
     if user_args.is_empty() && matches!(verdict, Verdict::Passed | Verdict::Failed) {
@@ -386,7 +397,7 @@ pub fn measure(
     for (i, group) in groups.iter().enumerate() {
         let out = scratch.reports(&format!("first-{i}"))?;
         let mut cmd = plugin_cmd(&sources, listing, &out);
-        cmd.arg(&unit);
+        cmd.arg(path_arg(&unit));
         if groups.len() > 1 {
             // The first group also runs whatever else pytest finds there
             // (files a host's own `python_files` pattern names).
@@ -439,7 +450,7 @@ pub fn measure(
         ));
         let second = scratch.reports("second")?;
         let mut cmd = plugin_cmd(&cov_sources(&failing, &import_dirs), None, &second);
-        cmd.arg(&unit).args(measured.iter().map(|f| format!("--ignore={f}")));
+        cmd.arg(path_arg(&unit)).args(measured.iter().map(|f| format!("--ignore={f}")));
         let again = stream::run(&mut cmd, Sink::Quiet, KEEP)?;
         seconds += again.seconds;
         data.merge(&read_reports(&second, &root_str)?);

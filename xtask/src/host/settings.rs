@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::core::quality_gates::{self, Problem, QualityGates};
 use crate::core::toolchain::{self, Declared, Formatter, Linter, Overrides, Toolchain};
 use crate::error::{Error, Result};
-use crate::host::fs::{read_text, ReadError};
+use crate::host::fs::{physical_path, read_text, ReadError};
 use crate::toml_lite;
 
 #[derive(Debug, Clone)]
@@ -107,7 +107,13 @@ impl Settings {
         let mut overrides = Overrides::default();
         let mut gates_on = true;
         let cargo = root.join("Cargo.toml");
-        if let Ok(text) = std::fs::read_to_string(&cargo) {
+        // Regular files only, capped: a FIFO would hang every command.
+        let cargo_text = match read_text(&cargo, MAX_CONFIG_BYTES) {
+            Ok(text) => Some(text),
+            Err(ReadError::Missing) => None,
+            Err(e) => return Err(Error::usage(format!("{}: {}; fix the file", cargo.display(), e.describe()))),
+        };
+        if let Some(text) = cargo_text {
             let doc =
                 toml_lite::parse(&text).map_err(|e| Error::usage(format!("{}: {e}; fix the TOML", cargo.display())))?;
             let table = &doc["workspace"]["metadata"]["xtask"];
@@ -121,7 +127,7 @@ impl Settings {
             }
         }
         let pyproject = root.join("pyproject.toml");
-        if let Ok(text) = std::fs::read_to_string(&pyproject) {
+        if let Ok(text) = read_text(&pyproject, MAX_CONFIG_BYTES) {
             // A pyproject we cannot read fully is not our business to reject:
             // we only lose its optional hints. One nested too deep is hostile.
             match toml_lite::parse(&text) {
@@ -135,6 +141,8 @@ impl Settings {
                 Err(_) => {}
             }
         }
+        s.no_link_out(root)
+            .map_err(|e| Error::usage(format!("{}: [workspace.metadata.xtask] {e}", cargo.display())))?;
         s.toolchain = read_toolchain(root, &s.pyproject, &overrides);
         if gates_on {
             s.quality_gates = read_gates(root);
@@ -165,10 +173,10 @@ impl Settings {
             self.templates_dir = dir;
         }
         if let Some(v) = t.get("unit-tests") {
-            self.unit_tests = string(v, "unit-tests")?;
+            self.unit_tests = folder(v, "unit-tests")?;
         }
         if let Some(v) = t.get("integration-tests") {
-            self.integration_tests = string(v, "integration-tests")?;
+            self.integration_tests = folder(v, "integration-tests")?;
         }
         if let Some(v) = t.get("integration-env") {
             self.integration_env = string_list(v, "integration-env")?;
@@ -194,8 +202,45 @@ impl Settings {
         if templates.as_ref().is_some_and(Vec::is_empty) {
             return Err("env-templates is empty; list the config template globs or remove the setting".into());
         }
+        if let Some(g) = templates.iter().flatten().find(|g| escapes(g)) {
+            return Err(format!("env-templates: `{g}` leaves the repository; write globs relative to its root"));
+        }
         self.env_templates = templates;
         self.env_patterns = patterns;
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// Every path setting (defaults included) as (key, path): folders, and
+    /// the literal folder each `env-templates` glob is walked from.
+    fn paths(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&str, String)> = self.source_roots.iter().map(|r| ("source-roots", r.clone())).collect();
+        out.push(("templates-dir", self.templates_dir.clone()));
+        out.push(("unit-tests", self.unit_tests.clone()));
+        out.push(("integration-tests", self.integration_tests.clone()));
+        for g in self.env_templates.iter().flatten() {
+            let literal: Vec<&str> = g.split('/').take_while(|seg| !seg.contains(['*', '?', '['])).collect();
+            out.push(("env-templates", literal.join("/")));
+        }
+        out
+    }
+
+    /// No path setting leads out of the repository through a symbolic link
+    /// (the gate would run, compile or read what is out there).
+    fn no_link_out(&self, root: &Path) -> std::result::Result<(), String> {
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        for (key, path) in self.paths() {
+            match physical_path(&root, &path) {
+                Some(p) if p.starts_with(&root) => {}
+                Some(_) => {
+                    return Err(format!(
+                        "{key}: `{path}` is a symbolic link out of the repository; name a folder inside it"
+                    ))
+                }
+                None => return Err(format!("{key}: `{path}` is a symbolic link loop; fix the link")),
+            }
+        }
         Ok(())
     }
 }
@@ -273,6 +318,15 @@ fn string(v: &Value, key: &str) -> std::result::Result<String, String> {
     v.as_str().map(str::to_string).ok_or_else(|| format!("{key}: expected a string"))
 }
 
+/// A folder setting: relative, inside the repository.
+fn folder(v: &Value, key: &str) -> std::result::Result<String, String> {
+    let dir = string(v, key)?;
+    if escapes(&dir) {
+        return Err(format!("{key}: `{dir}` leaves the repository; name a folder inside it, relative to its root"));
+    }
+    Ok(dir)
+}
+
 fn string_list(v: &Value, key: &str) -> std::result::Result<Vec<String>, String> {
     let items = v.as_array().ok_or_else(|| format!("{key}: expected a list of strings"))?;
     items.iter().map(|i| string(i, key)).collect()
@@ -323,6 +377,15 @@ mod tests {
         assert!(s.apply(&serde_json::json!({"source-roots": ["../x"]})).is_err());
         assert!(s.apply(&serde_json::json!({"coverage-threshold": 120})).is_err());
         assert!(s.apply(&serde_json::json!({"unit-tests": 3})).is_err());
+        for bad in [
+            serde_json::json!({"unit-tests": "../outside_tests"}),
+            serde_json::json!({"integration-tests": "/tmp/tests"}),
+            serde_json::json!({"env-templates": ["/etc/*"]}),
+            serde_json::json!({"env-templates": ["conf/../../x/*"]}),
+        ] {
+            let err = s.apply(&bad).unwrap_err();
+            assert!(err.contains("leaves the repository"), "{bad}: {err}");
+        }
         assert_eq!(Settings::default().hook_max_blocks, 3);
         s.apply(&serde_json::json!({"hook-max-blocks": 5})).unwrap();
         assert_eq!(s.hook_max_blocks, 5);

@@ -122,7 +122,9 @@ fn declaration(root: &Path, toolchain: &Toolchain) -> String {
         Installer::MakeInstallDev { makefile } => files.push(makefile),
         _ => {}
     }
-    files.iter().map(|f| std::fs::read_to_string(root.join(f)).unwrap_or_default()).collect::<Vec<_>>().join("\0")
+    let read =
+        |f: &&str| crate::host::fs::read_text(&root.join(f), crate::host::fs::MAX_TEXT_BYTES).unwrap_or_default();
+    files.iter().map(read).collect::<Vec<_>>().join("\0")
 }
 
 /// What `setup` did.
