@@ -394,6 +394,55 @@ fn a_test_folder_named_like_an_option_is_a_folder() {
     assert!(run.stdout.contains("1 failed"), "{}", run.stdout);
 }
 
+/// Case 15: hidden temporaries left by killed runs (`.recovery.md.tmp-*`,
+/// `.INDEX.md.tmp-*`, new-spec's `.SLUG.new-*` folders) stayed forever. The
+/// next run of the command that makes them removes those whose process is
+/// gone, and leaves a running one's alone.
+#[test]
+fn temporaries_of_killed_runs_are_removed_by_the_next_run() {
+    let repo = repo_with_markers();
+    let me = std::process::id();
+    let gone = 999_999_999u32;
+    let ws = repo.path.join(WS);
+    std::fs::write(ws.join(format!(".recovery.md.tmp-{gone}-1")), "half").unwrap();
+    std::fs::write(ws.join(format!(".recovery.md.tmp-{me}-1")), "mine").unwrap();
+    repo.write(&format!("specs/active/.other.new-{gone}-2/prd.md"), "half");
+    repo.write(&format!("specs/archive/.INDEX.md.tmp-{gone}-3"), "half");
+    std::fs::create_dir_all(repo.path.join("specs/archive/done")).unwrap();
+    xtask(&repo, &["recover", "markers"]).assert_code(0);
+    assert!(!ws.join(format!(".recovery.md.tmp-{gone}-1")).exists(), "recover left a dead run's temporary");
+    assert!(ws.join(format!(".recovery.md.tmp-{me}-1")).exists(), "recover removed a running process's file");
+    xtask(&repo, &["new-spec", "Another"]).assert_code(0);
+    assert!(!repo.exists(&format!("specs/active/.other.new-{gone}-2")), "new-spec left a dead run's folder");
+    xtask(&repo, &["list"]).assert_code(0);
+    assert!(!repo.exists(&format!("specs/archive/.INDEX.md.tmp-{gone}-3")), "list left a dead run's index");
+}
+
+/// Case 15: two `archive` runs of one workspace: the loser exited 2 with "No
+/// such file or directory; check that the folder exists and is writable".
+/// Here the other run moves the workspace while this one runs its qa check.
+#[test]
+fn a_lost_archive_race_says_another_process_archived_it() {
+    let repo = repo_with_markers();
+    let (from, to) = (repo.path.join(WS), repo.path.join("specs/archive/markers"));
+    let action = format!(
+        "if [ -d '{0}' ]; then mkdir -p '{1}' && mv '{0}' '{2}'; fi",
+        from.display(),
+        to.parent().unwrap().display(),
+        to.display()
+    );
+    let path = git_that_first(&repo, &action);
+    let run = run_in(&repo.path, &["archive", "markers", "--force"], &[("PATH", &path)], Duration::from_secs(120));
+    assert!(to.join("prd.md").is_file(), "not moved: {}{}", run.stdout, run.stderr);
+    run.assert_code(1);
+    assert!(run.stderr.contains("another process archived it"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(!from.exists());
+    let left: Vec<String> =
+        std::fs::read_dir(&to).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.iter().all(|n| !n.contains(".tmp-")), "{left:?}");
+}
+
 /// Case 7: a TOML file nested 100,000 levels overflowed the stack (exit 134)
 /// in every command, even `list`; now exit 2 naming the file.
 #[test]

@@ -27,7 +27,7 @@ use crate::core::workspace::{
 use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::gate::{self, Request};
-use crate::host::fs::{today_utc, write_atomic};
+use crate::host::fs::{remove_stale_temporaries, today_utc, write_atomic};
 use crate::host::workspaces::{self, IndexUpdate, Location, WorkspaceDir};
 use crate::report::{finding_line, JSON_VERSION};
 
@@ -106,14 +106,26 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
         return Ok(Outcome::Success);
     }
 
+    // Another `archive` of the same workspace may have moved it while the qa
+    // check ran: that is no error of the folder, say so.
+    let lost_race = |e: Error| {
+        if !ws.path.exists() && target.is_dir() {
+            Error::refused(format!(
+                "{}/: another process archived it meanwhile (to {}/); nothing more to do",
+                plan.from, plan.to
+            ))
+        } else {
+            e
+        }
+    };
     // Step 2: the record goes in first, so the archive folder explains itself.
     let record_path = ws.path.join(ARCHIVE_RECORD);
-    write_atomic(&record_path, record.render(&ws.name).as_bytes())?;
+    write_atomic(&record_path, record.render(&ws.name).as_bytes()).map_err(lost_race)?;
     // Step 3: one rename moves the whole workspace.
     workspaces::ensure_specs_dir(&ctx.root, Location::Archive)?;
     if let Err(e) = std::fs::rename(&ws.path, &target) {
         let _ = std::fs::remove_file(&record_path);
-        return Err(Error::io(&ws.path, &e, "nothing moved; check that specs/archive/ is writable"));
+        return Err(lost_race(Error::io(&ws.path, &e, "nothing moved; check that specs/archive/ is writable")));
     }
     let moved = WorkspaceDir { name: ws.name.clone(), location: Location::Archive, path: target };
     // Steps 4 and 5.
@@ -162,6 +174,8 @@ fn finish_actions(texts: &WorkspaceTexts) -> Vec<String> {
 
 /// Steps 4 and 5 on an archived workspace; idempotent.
 fn finish(ctx: &Ctx, ws: &WorkspaceDir) -> Result<()> {
+    // What a killed or losing run left inside (it moved with the folder).
+    remove_stale_temporaries(&ws.path);
     let texts = workspaces::read(&ctx.root, ws);
     for (doc, label, value) in [(Doc::Prd, "Status", "Complete"), (Doc::Recovery, "Current Phase", "archived")] {
         let (Some(file), Some(text)) = (texts.file(doc), texts.text(doc)) else { continue };

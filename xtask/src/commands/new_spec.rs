@@ -17,7 +17,7 @@ use crate::core::tasks;
 use crate::core::workspace::{fill, Doc, Fill};
 use crate::error::Outcome;
 use crate::error::{Error, Result};
-use crate::host::fs::{find_ci, today_utc, unique};
+use crate::host::fs::{find_ci, remove_stale_temporaries, today_utc, unique};
 use crate::host::templates;
 use crate::host::workspaces::{self, Location};
 use crate::report::JSON_VERSION;
@@ -47,6 +47,8 @@ pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome
     let templates = templates::load_all(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let values = Fill { feature: &feature, slug: &slug, date: &today_utc(), complexity: complexity.as_str() };
 
+    // Staging folders of killed runs go first.
+    remove_stale_temporaries(&active);
     let staging = active.join(format!(".{slug}.new-{}-{}", std::process::id(), unique()));
     let target = active.join(&slug);
     let built = build(&staging, &templates, &values).and_then(|()| {

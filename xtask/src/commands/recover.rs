@@ -13,13 +13,14 @@ use crate::core::workspace::{Doc, DocText, WorkspaceTexts};
 use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::changes::Changes;
-use crate::host::fs::{now_utc, read_text, Staged, MAX_TEXT_BYTES};
+use crate::host::fs::{now_utc, read_text, remove_stale_temporaries, Staged, MAX_TEXT_BYTES};
 use crate::host::git;
 use crate::host::workspaces::{self, WorkspaceDir};
 use crate::report::JSON_VERSION;
 
 pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     let ws = workspaces::find_active(&ctx.root, slug)?;
+    remove_stale_temporaries(&ws.path);
     let texts = workspaces::read(&ctx.root, &ws);
     let recovery = doc_text(ctx, &ws, &texts, Doc::Recovery)?;
     let tasks_md = doc_text(ctx, &ws, &texts, Doc::Tasks)?;

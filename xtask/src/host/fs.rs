@@ -23,6 +23,7 @@ pub struct Staged {
 impl Staged {
     pub fn write(path: &Path, contents: &[u8]) -> Result<Staged> {
         let dir = path.parent().unwrap_or(Path::new("."));
+        remove_stale_temporaries(dir);
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let staged = Staged {
             tmp: dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), unique())),
@@ -90,6 +91,56 @@ pub fn physical_path(root: &Path, rel: &str) -> Option<PathBuf> {
         }
     }
     Some(at)
+}
+
+/// Remove what killed runs of the kit left in `dir`: temporary files
+/// (`.NAME.tmp-PID-N`, from [`Staged`]) and new-spec staging folders
+/// (`.SLUG.new-PID-N`) whose process is gone. A run that is still going keeps
+/// its own. Best effort: what cannot be removed stays.
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(kind) = temporary_kind(name) else { continue };
+        let Ok(meta) = entry.path().symlink_metadata() else { continue };
+        if !stale(kind.1, &meta) {
+            continue;
+        }
+        let _ = match kind.0 {
+            Temporary::File if meta.is_file() => std::fs::remove_file(entry.path()),
+            Temporary::Staging if meta.is_dir() => std::fs::remove_dir_all(entry.path()),
+            _ => Ok(()),
+        };
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Temporary {
+    File,
+    Staging,
+}
+
+/// `.NAME.tmp-PID-N` or `.NAME.new-PID-N`: which, and the PID.
+fn temporary_kind(name: &str) -> Option<(Temporary, u32)> {
+    let name = name.strip_prefix('.')?;
+    let (kind, at) = [(Temporary::File, name.rfind(".tmp-")), (Temporary::Staging, name.rfind(".new-"))]
+        .into_iter()
+        .filter_map(|(kind, at)| Some((kind, at?)))
+        .max_by_key(|(_, at)| *at)?;
+    let (pid, n) = name[at + 5..].split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (at > 0 && digits(pid) && digits(n)).then_some((kind, pid.parse().ok()?))
+}
+
+/// Whether a temporary of process `pid` is left over: the process is gone
+/// (where /proc tells), else it is older than ten minutes (the kit's
+/// temporaries live for milliseconds).
+fn stale(pid: u32, meta: &std::fs::Metadata) -> bool {
+    if Path::new("/proc/self").exists() {
+        return !Path::new("/proc").join(pid.to_string()).exists();
+    }
+    meta.modified().ok().and_then(|m| m.elapsed().ok()).is_some_and(|age| age.as_secs() > 600)
 }
 
 /// A number distinct per call within this process (for temporary names).
@@ -297,6 +348,31 @@ mod tests {
         assert_eq!(physical_path(&root, "missing/x.py"), Some(root.join("missing/x.py")));
         assert_eq!(physical_path(&root, "loop"), None);
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn temporaries_of_gone_runs_are_removed() {
+        assert_eq!(temporary_kind(".prd.md.tmp-12-345"), Some((Temporary::File, 12)));
+        assert_eq!(temporary_kind(".my-slug.new-7-8"), Some((Temporary::Staging, 7)));
+        assert_eq!(temporary_kind(".a.new-1-2.tmp-3-4"), Some((Temporary::File, 3)));
+        for name in ["prd.md.tmp-1-2", ".prd.md", ".x.tmp-1", ".x.tmp-a-2", ".tmp-1-2", ".x.new--2"] {
+            assert_eq!(temporary_kind(name), None, "{name}");
+        }
+        let dir = std::env::temp_dir().join(format!("xtask-stale-{}", unique()));
+        std::fs::create_dir_all(dir.join(".slug.new-999999999-1/research")).unwrap();
+        let me = std::process::id();
+        for name in [".prd.md.tmp-999999999-1".to_string(), format!(".prd.md.tmp-{me}-1"), "notes.md".into()] {
+            std::fs::write(dir.join(name), "x").unwrap();
+        }
+        std::fs::create_dir_all(dir.join(format!(".slug.new-{me}-1"))).unwrap();
+        remove_stale_temporaries(&dir);
+        let mut left: Vec<String> =
+            std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        if Path::new("/proc/self").exists() {
+            assert_eq!(left, [format!(".prd.md.tmp-{me}-1"), format!(".slug.new-{me}-1"), "notes.md".into()]);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

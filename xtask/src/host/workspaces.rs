@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use crate::core::ledger;
 use crate::core::workspace::{self, Doc, DocFile, DocText, Summary, WorkspaceTexts, ARCHIVE_RECORD};
 use crate::error::{Error, Result};
-use crate::host::fs::{decode, find_ci, find_ci_path, read_bytes, write_atomic, ReadError, MAX_TEXT_BYTES};
+use crate::host::fs::{
+    decode, find_ci, find_ci_path, read_bytes, remove_stale_temporaries, write_atomic, ReadError, MAX_TEXT_BYTES,
+};
 
 /// The generated index of specs/archive/.
 pub const INDEX: &str = "INDEX.md";
@@ -322,6 +324,7 @@ pub enum IndexUpdate {
 /// that is a link or not a regular file is replaced, never followed.
 pub fn refresh_index(root: &Path) -> Result<IndexUpdate> {
     let Some(dir) = specs_dir(root, Location::Archive)? else { return Ok(IndexUpdate::Nothing) };
+    remove_stale_temporaries(&dir);
     let summaries = archive_summaries(root)?;
     let path = dir.join(INDEX);
     let plain = path.symlink_metadata().is_ok_and(|m| m.file_type().is_file());
