@@ -124,8 +124,15 @@ impl Complexity {
 
 const PHASES: [&str; 7] = ["prd", "research", "implementation", "testing", "docs", "qa", "archived"];
 
+/// A slug as given: a folder name that is not UTF-8 arrives in its printable
+/// form (`caf\u{fffd}`), the name `list` shows, which finds the folder.
+fn slug_parser() -> impl clap::builder::TypedValueParser<Value = String> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().map(|s| s.to_string_lossy().into_owned())
+}
+
 fn slug_arg() -> Arg {
-    Arg::new("slug").required(true).help("Workspace slug (folder name under specs/active/)")
+    Arg::new("slug").required(true).value_parser(slug_parser()).help("Workspace slug (folder name under specs/active/)")
 }
 
 fn base_arg() -> Arg {
@@ -206,7 +213,13 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("gate")
                 .about("Run the checks of a phase on workspaces and the repository (no slug: all active workspaces)")
-                .arg(Arg::new("slugs").num_args(0..).value_name("SLUG").help("Workspaces to gate"))
+                .arg(
+                    Arg::new("slugs")
+                        .num_args(0..)
+                        .value_name("SLUG")
+                        .value_parser(slug_parser())
+                        .help("Workspaces to gate"),
+                )
                 .arg(
                     Arg::new("phase")
                         .long("phase")

@@ -42,6 +42,15 @@ impl Ctx {
                 })?
             }
         };
+        // Paths reach git, python and the findings as text: a root that is
+        // not UTF-8 would be mangled on the way (every source file then
+        // "cannot be read"), so it is refused up front.
+        if root.to_str().is_none() {
+            return Err(Error::usage(format!(
+                "{}: the repository's path is not UTF-8 text; move or rename its folder to a UTF-8 name",
+                root.display()
+            )));
+        }
         let settings = Settings::load(&root)?;
         Ok(Ctx { root, settings, style: Style::new(global.color), json: global.json, format: global.format })
     }

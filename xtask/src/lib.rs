@@ -15,13 +15,14 @@
 #[cfg(not(unix))]
 compile_error!("the spec-gate xtask runs on Linux and macOS only; use WSL on Windows");
 /// `println!` that stops quietly when stdout is gone (`cargo xtask gate --json
-/// | head`) instead of panicking on the broken pipe.
+/// | head`) instead of panicking on the broken pipe; any other write error is
+/// noted for an exit status 2 (see [`note_stdout`]).
 #[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         $crate::STDOUT_USED.store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        $crate::note_stdout(writeln!(std::io::stdout(), $($arg)*));
     }};
 }
 
@@ -31,8 +32,22 @@ macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         $crate::STDOUT_USED.store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = write!(std::io::stdout(), $($arg)*);
+        $crate::note_stdout(write!(std::io::stdout(), $($arg)*));
     }};
+}
+
+/// The first error writing to stdout that is not a closed pipe (a full disk,
+/// `> /dev/full`): the output was lost, so the run ends with exit 2.
+pub static STDOUT_FAILED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Note the result of a write to stdout. A closed pipe is a reader that has
+/// seen enough (`| head`), not an error.
+pub fn note_stdout(result: std::io::Result<()>) {
+    if let Err(e) = result {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = STDOUT_FAILED.set(e.to_string());
+        }
+    }
 }
 
 /// Whether anything was printed to stdout through [`out!`] or [`outln!`]: a

@@ -7,7 +7,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     let json = invocation.global.json;
-    match xtask::commands::run(invocation) {
+    let code = match xtask::commands::run(invocation) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             eprintln!("error: {err}");
@@ -18,5 +18,16 @@ fn main() -> ExitCode {
             }
             err.exit_code()
         }
+    };
+    xtask::note_stdout(std::io::Write::flush(&mut std::io::stdout()));
+    match xtask::STDOUT_FAILED.get() {
+        // The output is lost: whatever the command concluded, nobody saw it.
+        Some(why) => {
+            eprintln!(
+                "error: cannot write standard output ({why}); the output was lost: send it where it can be written"
+            );
+            ExitCode::from(2)
+        }
+        None => code,
     }
 }

@@ -443,6 +443,122 @@ fn a_lost_archive_race_says_another_process_archived_it() {
     assert!(left.iter().all(|n| !n.contains(".tmp-")), "{left:?}");
 }
 
+/// A PATH holding only links to the named programs (found on this PATH).
+fn path_with_only(repo: &TempRepo, programs: &[&str]) -> String {
+    let dir = repo.path.join(".test-path");
+    std::fs::create_dir_all(&dir).unwrap();
+    for p in programs {
+        let found = Command::new("sh").args(["-c", &format!("command -v {p}")]).output().unwrap();
+        std::os::unix::fs::symlink(String::from_utf8_lossy(&found.stdout).trim(), dir.join(p)).unwrap();
+    }
+    dir.display().to_string()
+}
+
+/// Case 16: git missing from PATH in a git repository said "not a git
+/// repository (run git init)" (and recover wrote that into recovery.md).
+#[test]
+fn git_missing_from_path_says_so() {
+    let repo = repo_with_markers();
+    let path = path_with_only(&repo, &["python3"]);
+    let before = repo.read(&format!("{WS}/recovery.md"));
+    for args in [&["recover", "markers"][..], &["gate", "markers", "--phase", "prd"]] {
+        let run = run_in(&repo.path, args, &[("PATH", &path)], Duration::from_secs(60));
+        run.assert_code(2);
+        assert!(run.stderr.contains("git not found on PATH"), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(repo.read(&format!("{WS}/recovery.md")), before);
+}
+
+/// Case 16: with no python3, commands that provision the venv suggested
+/// `--python PATH`, which only `setup` takes.
+#[test]
+fn no_python_points_at_setup_python() {
+    let repo = repo_with_markers();
+    repo.write("tests/unit/test_a.py", "def test_a():\n    pass\n");
+    let path = path_with_only(&repo, &["git"]);
+    let run = run_in(&repo.path, &["test", "unit"], &[("PATH", &path)], Duration::from_secs(60));
+    run.assert_code(2);
+    assert!(run.stderr.contains("python3 not found on PATH"), "{}", run.stderr);
+    assert!(run.stderr.contains("`cargo xtask setup --python PATH`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("or pass --python"), "{}", run.stderr);
+}
+
+/// Case 16: a repository whose path is not UTF-8 reached the Python helper
+/// mangled, so every source file "could not be read". It is refused with
+/// exit 2, naming the reason.
+#[test]
+fn a_root_path_that_is_not_utf8_is_refused() {
+    use std::os::unix::ffi::OsStrExt;
+    let base = TempRepo::new();
+    let root = base.path.join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir_all(root.join("src/pkg")).unwrap();
+    std::fs::write(root.join("src/pkg/m.py"), "x = 1\n").unwrap();
+    std::fs::write(root.join("d.md"), "# D\n\n```python\n# VERIFIED: src/pkg/m.py:1\nx = 1\n```\n").unwrap();
+    let git = Command::new("git").args(["init", "-q"]).current_dir(&root).output().unwrap();
+    assert!(git.status.success());
+    let run = run_in(&root, &["snippets", "d.md"], &[], Duration::from_secs(60));
+    run.assert_code(2);
+    assert!(run.stderr.contains("path is not UTF-8"), "{}", run.stderr);
+}
+
+/// Case 16: output to a full disk (`> /dev/full`) was lost with exit 0. A
+/// write error that is not a closed pipe is exit 2; a closed pipe (`| head`)
+/// is still no error.
+#[test]
+fn output_that_cannot_be_written_is_exit_2() {
+    let repo = repo_with_markers();
+    for args in [&["list"][..], &["list", "--json"], &["status", "markers"]] {
+        let out = Command::new(bin())
+            .args(args)
+            .current_dir(&repo.path)
+            .env("NO_COLOR", "1")
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write standard output"), "{args:?}");
+    }
+    let mut child = Command::new(bin())
+        .args(["list"])
+        .current_dir(&repo.path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Case 16: a workspace folder whose name is not UTF-8 was listed but could
+/// not be archived under either name. Both its name and the name `list`
+/// prints find it, and it keeps its name in specs/archive/.
+#[test]
+fn a_workspace_named_in_other_bytes_can_be_archived() {
+    use std::os::unix::ffi::OsStrExt;
+    for given in [&b"caf\xe9"[..], "caf\u{fffd}".as_bytes()] {
+        let repo = TempRepo::new();
+        xtask(&repo, &["new-spec", "Caf"]).assert_code(0);
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+        std::fs::rename(repo.path.join("specs/active/caf"), repo.path.join("specs/active").join(name)).unwrap();
+        let listed = xtask(&repo, &["list"]);
+        assert!(listed.stdout.contains("caf\u{fffd}"), "{}", listed.stdout);
+        let out = Command::new(bin())
+            .args([
+                std::ffi::OsStr::new("archive"),
+                std::ffi::OsStr::from_bytes(given),
+                std::ffi::OsStr::new("--force"),
+            ])
+            .current_dir(&repo.path)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(repo.path.join("specs/archive").join(name).join("archive.md").is_file());
+        assert!(!repo.path.join("specs/active").join(name).exists());
+    }
+}
+
 /// Case 7: a TOML file nested 100,000 levels overflowed the stack (exit 134)
 /// in every command, even `list`; now exit 2 naming the file.
 #[test]

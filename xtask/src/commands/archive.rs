@@ -56,7 +56,10 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
             ))),
         };
     };
-    let target = ctx.root.join("specs").join("archive").join(&ws.name);
+    // The folder keeps its name as it is on disk (`ws.name` is only its
+    // printable form when that name is not UTF-8).
+    let folder = ws.path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| ws.name.clone().into());
+    let target = ctx.root.join("specs").join("archive").join(folder);
     if let Some(existing) = archived {
         return Err(Error::refused(format!(
             "{}/ already exists; nothing moved. Rename or remove one of the two workspaces first",

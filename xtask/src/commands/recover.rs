@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     let task_list = tasks::parse(tasks_md);
     let last_gate = texts.ledger.as_deref().and_then(Entry::from_json);
     let stale = last_gate.as_ref().map(|g| g.changed_since(&texts.hashes())).unwrap_or_default();
-    let (files_modified, base) = if git::is_repo(&ctx.root) {
+    let (files_modified, base) = if git::is_repo(&ctx.root)? {
         let changes = Changes::collect(&ctx.root, None)?;
         (Some(changes.files.clone()), changes.describe_base())
     } else {

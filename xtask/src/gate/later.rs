@@ -118,7 +118,7 @@ pub fn env_templates(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
 
 /// The modified files `wanted` selects, with their added lines; None outside git.
 fn changed_files(ctx: &Ctx, facts: &Facts, wanted: impl Fn(&str) -> bool) -> Result<Option<Vec<ChangedFile>>> {
-    if !git::is_repo(&ctx.root) {
+    if !git::is_repo(&ctx.root)? {
         return Ok(None);
     }
     let changes = facts.changes()?;

@@ -182,7 +182,7 @@ fn is_never(path: &str) -> bool {
 /// with `origin/HEAD`, `main` or `master`, the first that exists; None when
 /// none exists or HEAD has no commit yet.
 pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>> {
-    if !git::is_repo(root) {
+    if !git::is_repo(root)? {
         return Err(Error::usage(format!(
             "{}: not a git repository; changes are measured against git history (run `git init`)",
             root.display()

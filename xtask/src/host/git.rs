@@ -30,9 +30,17 @@ pub fn stdout(root: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Whether `root` is inside a git work tree.
-pub fn is_repo(root: &Path) -> bool {
-    run(root, &["rev-parse", "--is-inside-work-tree"]).is_ok_and(|o| o.status.success())
+/// Whether `root` is inside a git work tree. A `.git` at or above `root` with
+/// no git on PATH is an error saying so: "not a git repository" would send
+/// the user to `git init` in a repository.
+pub fn is_repo(root: &Path) -> Result<bool> {
+    if process::find_on_path("git").is_none() {
+        if root.ancestors().any(|d| d.join(".git").exists()) {
+            git_program()?;
+        }
+        return Ok(false);
+    }
+    Ok(run(root, &["rev-parse", "--is-inside-work-tree"])?.status.success())
 }
 
 /// The files git sees under `dir` (tracked, and untracked but not ignored),

@@ -8,7 +8,7 @@ use crate::host::git;
 /// Changes of tracked files under `roots` (untracked files are not listed).
 /// None when `root` is not inside a git work tree.
 pub fn tracked_changes(root: &Path, roots: &[String]) -> Result<Option<Vec<StatusEntry>>> {
-    if !git::is_repo(root) {
+    if !git::is_repo(root)? {
         return Ok(None);
     }
     let mut args: Vec<String> =

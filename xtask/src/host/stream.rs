@@ -109,11 +109,10 @@ fn pump<R: Read + Send + 'static>(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
-            // A broken pipe on our side must not stop the tool: ignore write errors.
+            // A broken pipe on our side must not stop the tool; other write
+            // errors of stdout are noted for the exit status.
             match sink {
-                Sink::Stdout => {
-                    let _ = std::io::stdout().lock().write_all(&buf);
-                }
+                Sink::Stdout => crate::note_stdout(std::io::stdout().lock().write_all(&buf)),
                 Sink::Stderr => {
                     let _ = std::io::stderr().lock().write_all(&buf);
                 }

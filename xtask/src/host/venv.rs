@@ -174,7 +174,9 @@ pub fn base_python(python: Option<&Path>) -> Result<PathBuf> {
             p.display()
         ))),
         None => process::find_on_path("python3").ok_or_else(|| {
-            Error::usage("python3 not found on PATH; install Python 3 (e.g. `apt-get install python3 python3-venv`) or pass --python PATH")
+            // Only `setup` takes --python; every command that provisions the
+            // venv comes here, so the advice names that command.
+            Error::usage("python3 not found on PATH; install Python 3 (e.g. `apt-get install python3 python3-venv`) or name one with `cargo xtask setup --python PATH`")
         }),
     }
 }
@@ -187,7 +189,7 @@ pub fn version_of(python: &Path, dir: &Path) -> Result<String> {
     match version {
         Some(v) if out.status.success() && v.starts_with('3') => Ok(v),
         _ => Err(Error::usage(format!(
-            "{}: not a Python 3 interpreter (`--version` said {:?}); pass one with --python",
+            "{}: not a Python 3 interpreter (`--version` said {:?}); name one with `cargo xtask setup --python PATH`",
             python.display(),
             text.trim()
         ))),
