@@ -19,6 +19,7 @@ pub mod imports;
 pub mod ledger;
 pub mod markdown;
 pub mod markers;
+pub mod outcomes;
 pub mod paths;
 pub mod phase;
 pub mod pytest;

@@ -9,6 +9,7 @@ use crate::context::Ctx;
 use crate::core::coverage::{self as judge, ChangedLines, CoverageData, ModuleVerdict};
 use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
+use crate::core::outcomes::{Outcomes, TestResult};
 use crate::core::paths::is_test_code;
 use crate::core::pytest::Verdict;
 use crate::error::{Error, Result};
@@ -17,10 +18,12 @@ use crate::host::pytest::{self, CoverageRun};
 use crate::host::stream::Sink;
 use crate::host::venv::Venv;
 
-/// What the gate's test run found: the `tests` finding and, when coverage
-/// was measured in the same run, the measurement.
+/// What the gate's test run found: the `tests` finding, each test's outcome
+/// (None when the recorder wrote nothing) and, when coverage was measured in
+/// the same run, the measurement.
 pub struct TestRun {
     pub tests: Finding,
+    pub outcomes: Option<Outcomes>,
     pub coverage: Option<Measured>,
 }
 
@@ -28,19 +31,19 @@ pub struct TestRun {
 /// `coverage` check runs), else plainly.
 pub fn test_run(ctx: &Ctx, changes: Option<(&Changes, &AddedLines)>, venv: &Venv, sink: Sink) -> Result<TestRun> {
     let unit = ctx.settings.unit_tests.trim_matches('/').to_string();
-    let measured = match changes {
+    let mut measured = match changes {
         Some((changes, added)) => Some(measure(ctx, changes, added, &|| Ok(venv.clone()), None, sink)?),
         None => None,
     };
-    let tests = match measured.as_ref().and_then(|m| m.run.as_ref()) {
-        Some(run) => tests_finding(&run.verdict, &run.tail, &unit),
+    let (tests, outcomes) = match measured.as_mut().and_then(|m| m.run.as_mut()) {
+        Some(run) => (tests_finding(&run.verdict, &run.tail, &unit, run.outcomes.as_ref()), run.outcomes.take()),
         None => {
             let project = pytest::Project { root: &ctx.root, venv, settings: &ctx.settings };
             let run = pytest::run_suite(project, "unit", std::slice::from_ref(&unit), &[], sink, false)?;
-            tests_finding(&run.verdict, &run.tail, &unit)
+            (tests_finding(&run.verdict, &run.tail, &unit, run.outcomes.as_ref()), run.outcomes)
         }
     };
-    Ok(TestRun { tests, coverage: measured })
+    Ok(TestRun { tests, outcomes, coverage: measured })
 }
 
 /// Everything one coverage measurement found.
@@ -220,23 +223,44 @@ impl Measured {
     /// The unit tests' verdict from the same run, as a `tests` finding.
     pub fn tests_finding(&self) -> Option<Finding> {
         let run = self.run.as_ref()?;
-        Some(tests_finding(&run.verdict, &run.tail, &self.unit_tests))
+        Some(tests_finding(&run.verdict, &run.tail, &self.unit_tests, run.outcomes.as_ref()))
     }
 }
 
-/// A `tests` finding from a pytest verdict.
-pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str) -> Finding {
+/// A `tests` finding from a pytest verdict; with the run's outcomes, a
+/// failing one lists the failed tests (`failing`: node id, outcome, file,
+/// line) and names the first three.
+pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str, outcomes: Option<&Outcomes>) -> Finding {
     let summary = crate::core::pytest::summary(tail).unwrap_or_default();
-    match verdict {
+    let failing: Vec<&TestResult> = outcomes.map(Outcomes::failing).unwrap_or_default();
+    let named = if failing.is_empty() {
+        String::new()
+    } else {
+        let shown: Vec<String> = failing.iter().take(3).map(|t| format!("{} ({})", t.nodeid, t.place())).collect();
+        let more = if failing.len() > 3 { format!(" and {} more", failing.len() - 3) } else { String::new() };
+        format!("; {}{more}", shown.join(", "))
+    };
+    let f = match verdict {
         Verdict::Passed => Finding::pass("tests", "pytest", format!("unit tests pass ({folder})")),
-        Verdict::Failed => Finding::fail("tests", "failed", format!("unit tests failed: {summary}")).at(folder, None),
+        Verdict::Failed => {
+            Finding::fail("tests", "failed", format!("unit tests failed: {summary}{named}")).at(folder, None)
+        }
         Verdict::NoTests => {
             Finding::fail("tests", "no-tests", format!("no tests collected in {folder}")).at(folder, None)
         }
         Verdict::Error(reason) => {
             Finding::fail("tests", "error", format!("pytest could not run the tests: {reason}")).at(folder, None)
         }
+    };
+    if failing.is_empty() {
+        return f;
     }
+    let list: Vec<serde_json::Value> = failing
+        .iter()
+        .take(100)
+        .map(|t| serde_json::json!({"nodeid": t.nodeid, "outcome": t.outcome.as_str(), "file": t.file, "line": t.line}))
+        .collect();
+    f.with("failing", list)
 }
 
 /// Percentages in findings keep two decimals: enough to compare, short to read.
