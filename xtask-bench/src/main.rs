@@ -33,7 +33,7 @@ fn run() -> Result<Outcome> {
         (Some("--root"), Some(dir)) => Some(PathBuf::from(dir)),
         _ => return Err(Error::usage(USAGE)),
     };
-    let ctx = Ctx::new(&Global { root, json: false, color: ColorChoice::Auto })?;
+    let ctx = Ctx::new(&Global { root, json: false, color: ColorChoice::Auto, format: Default::default() })?;
     match what.as_str() {
         "snippets" => snippets::run(&ctx),
         "gate-docs" => gate_docs::run(&ctx),

@@ -8,6 +8,11 @@
 //! - Tool output and repository facts: `diff`, `coverage`, `pytest`,
 //!   `black`, `imports`, `devtools`, `glob`, `paths`.
 //! - `checks`: one module per check id, each returning findings.
+//! - Agents: `agent_hooks` (the Claude Code hook protocol), `agent_settings`
+//!   (our hooks merged into a settings file), `json_order` (JSON objects in
+//!   the order they were written).
+pub mod agent_hooks;
+pub mod agent_settings;
 pub mod black;
 pub mod checks;
 pub mod coverage;
@@ -16,6 +21,7 @@ pub mod diff;
 pub mod finding;
 pub mod glob;
 pub mod imports;
+pub mod json_order;
 pub mod ledger;
 pub mod markdown;
 pub mod markers;

@@ -133,6 +133,12 @@ impl WorkspaceTexts {
         self.files.iter().filter_map(|f| Some((f.rel_path.clone(), f.hash.clone()?))).collect()
     }
 
+    /// The phase the workspace's own documents declare (recovery.md's phase
+    /// line), when they declare one: what the gate and the hooks go by.
+    pub fn own_phase(&self) -> Option<Phase> {
+        self.text(Doc::Recovery).and_then(current_phase).map(|(p, _)| p)
+    }
+
     /// The document's text when it was read as text.
     pub fn text(&self, doc: Doc) -> Option<&str> {
         match &self.file(doc)?.text {
@@ -675,6 +681,7 @@ mod tests {
             ok: false,
             findings: vec![crate::core::finding::Finding::fail("words", "document", "short")],
             hashes,
+            change: None,
         };
         ws.ledger = Some(entry(hashes.clone()).to_json().to_string());
         let gate = summarize(&ws).gate.unwrap();

@@ -11,7 +11,7 @@ use crate::core::markdown::Markdown;
 use crate::core::phase::Phase;
 use crate::core::rules::{Rule, TemplateRules};
 use crate::core::tasks;
-use crate::core::workspace::{current_phase, Doc, DocText, WorkspaceTexts};
+use crate::core::workspace::{Doc, DocText, WorkspaceTexts};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
 use crate::gate::registry::{Run, CHECKS};
@@ -149,7 +149,7 @@ fn gate_one(
         return (gated, Vec::new());
     }
     let texts = workspaces::read(&ctx.root, ws);
-    let own = texts.text(Doc::Recovery).and_then(current_phase).map(|(p, _)| p);
+    let own = texts.own_phase();
     let ws_phase = phase.or(own).unwrap_or(Phase::Prd);
     let path_of = |doc: Doc| texts.file(doc).map(|f| format!("{dir}/{}", f.rel_path)).unwrap_or_default();
     let input = WorkspaceInput {

@@ -62,6 +62,12 @@ impl<'a> Facts<'a> {
         get(&self.deleted, || self.changes()?.deleted(&self.ctx.root))
     }
 
+    /// The fingerprint of the change (what the ledger keeps so a passing
+    /// result can be reused while nothing it measured differs).
+    pub fn change_fingerprint(&self) -> Result<String> {
+        self.changes()?.fingerprint(&self.ctx.root)
+    }
+
     /// The added lines of every modified file (one `git diff` for all).
     pub fn added_lines(&self) -> Result<&AddedLines> {
         get(&self.added, || {

@@ -33,6 +33,9 @@ pub struct Settings {
     pub pyproject: Value,
     /// Lowest Python the host supports, from `requires-python` (e.g. `>=3.8`).
     pub python_min: Option<(u32, u32)>,
+    /// The most times in a row the Stop hook blocks an agent before it lets
+    /// the stop through (`hook-max-blocks`, default 3; 0 never blocks).
+    pub hook_max_blocks: u32,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             env_patterns: crate::core::checks::env_templates::builtin_patterns(),
             pyproject: Value::Null,
             python_min: None,
+            hook_max_blocks: 3,
         }
     }
 }
@@ -101,6 +105,13 @@ impl Settings {
         }
         if let Some(v) = t.get("changed-line-threshold") {
             self.changed_line_threshold = Some(percent(v, "changed-line-threshold")?);
+        }
+        if let Some(v) = t.get("hook-max-blocks") {
+            self.hook_max_blocks = v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n <= 100)
+                .ok_or("hook-max-blocks: expected a whole number from 0 to 100")?;
         }
         self.rules = crate::core::checks::rules::from_settings(t)?;
         let (templates, patterns) = crate::core::checks::env_templates::from_settings(t)?;
@@ -172,5 +183,10 @@ mod tests {
         assert!(s.apply(&serde_json::json!({"source-roots": ["../x"]})).is_err());
         assert!(s.apply(&serde_json::json!({"coverage-threshold": 120})).is_err());
         assert!(s.apply(&serde_json::json!({"unit-tests": 3})).is_err());
+        assert_eq!(Settings::default().hook_max_blocks, 3);
+        s.apply(&serde_json::json!({"hook-max-blocks": 5})).unwrap();
+        assert_eq!(s.hook_max_blocks, 5);
+        assert!(s.apply(&serde_json::json!({"hook-max-blocks": -1})).is_err());
+        assert!(s.apply(&serde_json::json!({"hook-max-blocks": "3"})).is_err());
     }
 }

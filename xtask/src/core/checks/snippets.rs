@@ -377,11 +377,13 @@ fn check_references(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>
 fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option<Finding> {
     let mut wanted: Vec<String> = Vec::new();
     let mut names = Vec::new();
+    let mut references = Vec::new();
     for v in &block.verified {
         if let Verified::Ref { path, start, end, .. } = v {
             if let Some(RefFile::Lines(lines)) = refs.get(path) {
                 wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
                 names.push(format!("{path}:{start}-{end}"));
+                references.push(serde_json::json!({"path": path, "start": start, "end": end}));
             }
         }
     }
@@ -418,7 +420,11 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option
             ),
         )
         .at(file, Some(*first_line))
-        .measure(missing.len() as f64, 0.0),
+        .measure(missing.len() as f64, 0.0)
+        // Where the quote comes from, as fields: an agent reads the range
+        // without parsing the message.
+        .with("reference", references.first().cloned().unwrap_or_default())
+        .with("references", references),
     )
 }
 
@@ -536,8 +542,13 @@ mod tests {
         assert_eq!(got, [("compile".into(), Status::Pass, None)]);
         // The same lines out of order: the range no longer shows this code.
         let swapped = "```python\n# VERIFIED: src/a.py:1-6\ndef g():\n    return 1\ndef f(a):\n    return b\n```\n";
-        let got = run(swapped, &[Compiled::Ok], &[("src/a.py", src)], true);
+        let got = run(swapped, &[Compiled::Ok], &[("src/a.py", src.clone())], true);
         assert_eq!(got, [("drift".into(), Status::Fail, Some(5))]);
+        // The reference travels as fields, not only in the message.
+        let refs: HashMap<String, RefFile> = [("src/a.py".to_string(), src)].into();
+        let drift = check("doc.md", &blocks(swapped), &[Compiled::Ok], &refs, true).remove(0).to_json();
+        assert_eq!(drift["reference"], serde_json::json!({"path": "src/a.py", "start": 1, "end": 6}));
+        assert_eq!(drift["references"].as_array().unwrap().len(), 1);
     }
 
     #[test]
