@@ -68,16 +68,12 @@ pub fn check(file: &str, tasks: &TaskList, change: &Change) -> Vec<Finding> {
     }
     let total = judged.len();
     let status = if with_evidence == total { Status::Pass } else { Status::Skip };
-    out.push(
-        Finding::new(
-            status,
-            ID,
-            "summary",
-            format!("tasks with evidence {with_evidence}/{total} (ticked tasks that name files)"),
-        )
-        .at(file, None)
-        .measure(with_evidence as f64, total as f64),
-    );
+    let message = format!("tasks with evidence {with_evidence}/{total} (ticked tasks that name files)");
+    let mut summary = Finding::new(status, ID, "summary", message).at(file, None);
+    if total > 0 {
+        summary = summary.measure(with_evidence as f64, total as f64);
+    }
+    out.push(summary);
     out
 }
 
@@ -127,6 +123,6 @@ mod tests {
         let change = Change { files: &[], deleted: &[], since: "main", absent: &[] };
         let f = check("t.md", &parse("- [x] **A1**: thought\n"), &change);
         assert_eq!(f.len(), 1);
-        assert_eq!((f[0].status, f[0].measured, f[0].required), (Status::Pass, Some(0.0), Some(0.0)));
+        assert_eq!((f[0].status, f[0].measured, f[0].required), (Status::Pass, None, None));
     }
 }
