@@ -132,17 +132,39 @@ pub struct NameVerdict {
 }
 
 impl NameVerdict {
+    /// `{"name", "outcome", "proven", "selected"}` and, when a test decided,
+    /// its `nodeid`, `file` and `line` (absent fields are left out).
     pub fn to_json(&self) -> Value {
-        let test = self.test.as_ref();
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "name": self.name,
             "outcome": self.outcome,
             "proven": self.proven,
             "selected": self.selected,
-            "nodeid": test.map(|t| t.nodeid.clone()),
-            "file": test.and_then(|t| t.file.clone()),
-            "line": test.and_then(|t| t.line),
-        })
+        });
+        if let Some(t) = &self.test {
+            v["nodeid"] = t.nodeid.clone().into();
+            if let Some(file) = &t.file {
+                v["file"] = file.clone().into();
+            }
+            if let Some(line) = t.line {
+                v["line"] = line.into();
+            }
+        }
+        v
+    }
+}
+
+impl TestResult {
+    /// `{"nodeid", "outcome"}` and `file`, `line` when known.
+    pub fn to_json(&self) -> Value {
+        let mut v = serde_json::json!({"nodeid": self.nodeid, "outcome": self.outcome.as_str()});
+        if let Some(file) = &self.file {
+            v["file"] = file.clone().into();
+        }
+        if let Some(line) = self.line {
+            v["line"] = line.into();
+        }
+        v
     }
 }
 
@@ -396,6 +418,7 @@ mod tests {
         let broken = o.judge("tests/unit/test_broken.py::test_x");
         assert!(broken.detail.contains("failed to collect (ModuleNotFoundError"), "{}", broken.detail);
         assert_eq!(broken.to_json()["outcome"], "missing");
+        assert!(broken.to_json().get("nodeid").is_none(), "absent, not null");
     }
 
     #[test]

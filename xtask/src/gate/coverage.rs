@@ -255,11 +255,7 @@ pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str, outcomes:
     if failing.is_empty() {
         return f;
     }
-    let list: Vec<serde_json::Value> = failing
-        .iter()
-        .take(100)
-        .map(|t| serde_json::json!({"nodeid": t.nodeid, "outcome": t.outcome.as_str(), "file": t.file, "line": t.line}))
-        .collect();
+    let list: Vec<serde_json::Value> = failing.iter().take(100).map(|t| t.to_json()).collect();
     f.with("failing", list)
 }
 
