@@ -185,15 +185,22 @@ class Recorder:
         self.rootdir = rootdir
         self.tests: Dict[str, Dict[str, Any]] = {}
         self.collect: Dict[str, Dict[str, str]] = {}
+        # Each test reports three phases: its entry is found once per phase
+        # through this cache, without recomputing paths.
+        self._entries: Dict[str, Dict[str, Any]] = {}
 
     def _entry(self, nodeid: str) -> Dict[str, Any]:
-        key = node_id(nodeid, self.rootdir, self.root)
-        return self.tests.setdefault(
-            key, {"outcome": NOT_RUN, "file": None, "line": None}
-        )
+        entry = self._entries.get(nodeid)
+        if entry is None:
+            key = node_id(nodeid, self.rootdir, self.root)
+            entry = self.tests.setdefault(
+                key, {"outcome": NOT_RUN, "file": None, "line": None}
+            )
+            self._entries[nodeid] = entry
+        return entry
 
     def _locate(self, entry: Dict[str, Any], location: Any) -> None:
-        if not location:
+        if not location or entry["file"] is not None:
             return
         path, line = location[0], location[1]
         entry["file"] = relative(str(path), self.rootdir, self.root)
