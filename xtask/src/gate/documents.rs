@@ -9,9 +9,10 @@ use crate::core::checks::{snippets as snippet_core, DocInput, WorkspaceInput};
 use crate::core::finding::Finding;
 use crate::core::markdown::Markdown;
 use crate::core::phase::Phase;
+use crate::core::phase_line::read_phase_in;
 use crate::core::rules::{Rule, TemplateRules};
 use crate::core::tasks;
-use crate::core::workspace::{Doc, DocText};
+use crate::core::workspace::{Doc, DocFile, DocText};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
 use crate::gate::registry::{Run, CHECKS};
@@ -135,7 +136,18 @@ fn gate_one(
         return (gated, Vec::new());
     }
     let texts = workspaces::read(&ctx.root, ws);
-    let phase_read = texts.phase_line();
+    // Each document is parsed once; the phase, the tasks and every check read
+    // the same parse.
+    let parsed: Vec<(&DocFile, Markdown)> = texts
+        .files
+        .iter()
+        .filter_map(|f| match &f.text {
+            DocText::Text(text) => Some((f, Markdown::parse(text))),
+            _ => None,
+        })
+        .collect();
+    let md_of = |doc: Doc| parsed.iter().find(|(f, _)| f.doc == doc).map(|(_, md)| md);
+    let phase_read = read_phase_in(md_of(Doc::Recovery), md_of(Doc::Prd));
     let own = phase_read.as_ref().and_then(|l| l.phase);
     let ws_phase = phase.or(own).unwrap_or(Phase::Prd);
     let path_of = |doc: Doc| texts.file(doc).map(|f| format!("{dir}/{}", f.rel_path)).unwrap_or_default();
@@ -146,7 +158,7 @@ fn gate_one(
             && (texts.text(Doc::Recovery).is_some() || phase_read.is_some()),
         phase_read,
         files: &texts.files,
-        tasks: texts.text(Doc::Tasks).map(|t| (path_of(Doc::Tasks), tasks::parse(t))),
+        tasks: md_of(Doc::Tasks).map(|md| (path_of(Doc::Tasks), tasks::from_markdown(md))),
     };
     let applies = |run: fn(&Run) -> bool| CHECKS.iter().filter(move |c| run(&c.run) && c.runs_on_workspace(ws_phase));
     let mut findings = Vec::new();
@@ -157,20 +169,16 @@ fn gate_one(
     }
     let snippets_apply = applies(|r| matches!(r, Run::Snippets)).next().is_some();
     let mut snippet_docs = Vec::new();
-    for file in &texts.files {
-        let (DocText::Text(text), Some((_, template))) = (&file.text, rules.iter().find(|(d, _)| *d == file.doc))
-        else {
-            continue;
-        };
-        let md = Markdown::parse(text);
+    for (file, md) in &parsed {
+        let Some((_, template)) = rules.iter().find(|(d, _)| *d == file.doc) else { continue };
         let path = format!("{dir}/{}", file.rel_path);
-        let doc_input = DocInput::new(file.doc, path.clone(), &md, template);
+        let doc_input = DocInput::new(file.doc, path.clone(), md, template);
         for check in applies(|r| matches!(r, Run::Document(_))) {
             if let Run::Document(f) = check.run {
                 findings.extend(f(&doc_input));
             }
         }
-        let blocks = snippet_core::extract(&md);
+        let blocks = snippet_core::extract(md);
         if snippets_apply && !blocks.is_empty() {
             snippet_docs.push(SnippetDoc {
                 file: path,
