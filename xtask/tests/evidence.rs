@@ -193,8 +193,8 @@ fn criteria_are_proven_by_the_gates_own_test_run() {
     assert_eq!(summary["message"], "criteria proven 3/8 under \"Acceptance Criteria\" (7 ticked)");
     // The tests finding names the failing test at its line.
     let tests = run.json()["checks"].as_array().unwrap().iter().find(|f| f["id"] == "tests").cloned().unwrap();
-    assert_eq!(tests["failing"][0]["nodeid"], "tests/unit/test_proof.py::test_fails");
-    assert_eq!(tests["failing"][0]["line"], 10);
+    assert_eq!(tests["failed"][0]["node_id"], "tests/unit/test_proof.py::test_fails");
+    assert_eq!(tests["failed"][0]["line"], 11, "the line where it failed");
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, base: Option<&str>, threshold: Option<f64>) -> Result<Outc
     let sink = if ctx.json { Sink::Stderr } else { Sink::Stdout };
     let changes = Changes::collect(&ctx.root, base)?;
     let added = changes.added_lines(&ctx.root, &modified_modules(ctx, &changes))?;
-    let venv = || venv::ensure(&ctx.root, &ctx.settings.pyproject);
+    let venv = || venv::ensure(&ctx.root, &ctx.settings);
     let measured = measure(ctx, &changes, &added, &venv, threshold, sink)?;
     let mut checks = measured.findings();
     if let Some(tests) = measured.tests_finding() {

@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::core::coverage::{self as judge, ChangedLines, CoverageData, ModuleVerdict};
 use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
-use crate::core::outcomes::{Outcomes, TestResult};
+use crate::core::outcomes::Outcomes;
 use crate::core::paths::is_test_code;
 use crate::core::pytest::Verdict;
 use crate::error::{Error, Result};
@@ -36,11 +36,11 @@ pub fn test_run(ctx: &Ctx, changes: Option<(&Changes, &AddedLines)>, venv: &Venv
         None => None,
     };
     let (tests, outcomes) = match measured.as_mut().and_then(|m| m.run.as_mut()) {
-        Some(run) => (tests_finding(&run.verdict, &run.tail, &unit, run.outcomes.as_ref()), run.outcomes.take()),
+        Some(run) => (tests_finding(&run.verdict, &run.tail, &unit), run.outcomes.take()),
         None => {
             let project = pytest::Project { root: &ctx.root, venv, settings: &ctx.settings };
             let run = pytest::run_suite(project, "unit", std::slice::from_ref(&unit), &[], sink, false)?;
-            (tests_finding(&run.verdict, &run.tail, &unit, run.outcomes.as_ref()), run.outcomes)
+            (tests_finding(&run.verdict, &run.tail, &unit), run.outcomes)
         }
     };
     Ok(TestRun { tests, outcomes, coverage: measured })
@@ -223,27 +223,30 @@ impl Measured {
     /// The unit tests' verdict from the same run, as a `tests` finding.
     pub fn tests_finding(&self) -> Option<Finding> {
         let run = self.run.as_ref()?;
-        Some(tests_finding(&run.verdict, &run.tail, &self.unit_tests, run.outcomes.as_ref()))
+        Some(tests_finding(&run.verdict, &run.tail, &self.unit_tests))
     }
 }
 
-/// A `tests` finding from a pytest verdict; with the run's outcomes, a
-/// failing one lists the failed tests (`failing`: node id, outcome, file,
-/// line) and names the first three.
-pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str, outcomes: Option<&Outcomes>) -> Finding {
+/// A `tests` finding from a pytest verdict.
+pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str) -> Finding {
     let summary = crate::core::pytest::summary(tail).unwrap_or_default();
-    let failing: Vec<&TestResult> = outcomes.map(Outcomes::failing).unwrap_or_default();
-    let named = if failing.is_empty() {
-        String::new()
-    } else {
-        let shown: Vec<String> = failing.iter().take(3).map(|t| format!("{} ({})", t.nodeid, t.place())).collect();
-        let more = if failing.len() > 3 { format!(" and {} more", failing.len() - 3) } else { String::new() };
-        format!("; {}{more}", shown.join(", "))
-    };
-    let f = match verdict {
+    match verdict {
         Verdict::Passed => Finding::pass("tests", "pytest", format!("unit tests pass ({folder})")),
         Verdict::Failed => {
-            Finding::fail("tests", "failed", format!("unit tests failed: {summary}{named}")).at(folder, None)
+            // Each failing test's node id, with its file and line when pytest names them.
+            let failed: Vec<serde_json::Value> = crate::core::pytest::failed_tests(tail)
+                .into_iter()
+                .map(|t| {
+                    let mut v = serde_json::json!({"node_id": t.node_id, "file": t.file, "message": t.message});
+                    if let Some(line) = t.line {
+                        v["line"] = line.into();
+                    }
+                    v
+                })
+                .collect();
+            Finding::fail("tests", "failed", format!("unit tests failed: {summary}"))
+                .at(folder, None)
+                .with("failed", failed)
         }
         Verdict::NoTests => {
             Finding::fail("tests", "no-tests", format!("no tests collected in {folder}")).at(folder, None)
@@ -251,12 +254,7 @@ pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str, outcomes:
         Verdict::Error(reason) => {
             Finding::fail("tests", "error", format!("pytest could not run the tests: {reason}")).at(folder, None)
         }
-    };
-    if failing.is_empty() {
-        return f;
     }
-    let list: Vec<serde_json::Value> = failing.iter().take(100).map(|t| t.to_json()).collect();
-    f.with("failing", list)
 }
 
 /// Percentages in findings keep two decimals: enough to compare, short to read.

@@ -78,7 +78,7 @@ impl<'a> Facts<'a> {
 
     /// The project's venv, set up when missing.
     pub fn venv(&self) -> Result<&Venv> {
-        get(&self.venv, || venv::ensure(&self.ctx.root, &self.ctx.settings.pyproject))
+        get(&self.venv, || venv::ensure(&self.ctx.root, &self.ctx.settings))
     }
 
     /// The unit tests, run once: with coverage of the modified modules when

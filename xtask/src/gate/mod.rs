@@ -29,6 +29,7 @@ pub mod facts;
 pub mod later;
 pub mod ledger;
 pub mod python;
+pub mod quality_gates;
 pub mod registry;
 pub mod snippets;
 

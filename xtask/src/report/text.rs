@@ -6,7 +6,7 @@ use crate::core::finding::{Finding, Status};
 pub fn render(report: &Report, style: &Style, title: &str) -> String {
     let mut out = String::new();
     for f in report.all() {
-        if f.status != Status::Pass {
+        if f.status != Status::Pass || is_warning(f) {
             out.push_str(&finding_line(style, f));
             out.push('\n');
         }
@@ -36,11 +36,18 @@ fn counts(style: &Style, findings: &[Finding]) -> String {
 /// `error[words]: specs/active/x/prd.md:41: message`
 pub fn finding_line(style: &Style, f: &Finding) -> String {
     let label = match f.status {
+        Status::Pass if is_warning(f) => style.yellow(&format!("warning[{}]", f.id)),
         Status::Fail => style.red(&format!("error[{}]", f.id)),
         Status::Skip => style.yellow(&format!("skip[{}]", f.id)),
         Status::Pass => style.green(&format!("ok[{}]", f.id)),
     };
     format!("{label}: {}{}", location(f).map(|l| format!("{l}: ")).unwrap_or_default(), f.message)
+}
+
+/// A passing finding that still asks for attention (an optional quality
+/// gate that failed, a rule of warning severity).
+fn is_warning(f: &Finding) -> bool {
+    f.extra.get("warning").and_then(serde_json::Value::as_bool) == Some(true)
 }
 
 /// `file:line`, `file`, or nothing.

@@ -115,6 +115,7 @@ pub fn xtask_with(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) 
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("CLAUDE_PROJECT_DIR")
+        .env("UV_PYTHON_DOWNLOADS", "never")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -141,6 +142,8 @@ pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
+        // uv uses the interpreters installed here, never one it downloads.
+        .env("UV_PYTHON_DOWNLOADS", "never")
         .stdin(Stdio::null())
         .output()
         .unwrap();
