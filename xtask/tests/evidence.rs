@@ -338,3 +338,60 @@ fn status_and_recover_show_the_claims_of_the_last_gate() {
     );
     assert!(repo.read(&format!("specs/active/{SLUG}/recovery.md")).contains("- Criteria proven by tests: 3/8"));
 }
+
+/// Run git in `dir`; panics when it fails.
+fn git_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git").args(args).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The worked example of issue 16, proven end to end as an adopter would meet
+/// it: this repository cloned at HEAD, the archived workspace copied back to
+/// specs/active, and the qa gate run against the commit before the workspace
+/// was created. Each criterion is proven by this repository's own pytest
+/// suite in the gate's own run; each ticked task that names files shows them
+/// in the change.
+#[test]
+fn the_archived_worked_example_is_proven_by_the_qa_gate() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().canonicalize().unwrap();
+    let slug = "criteria-proven-by-tests";
+    let archived = format!("specs/archive/{slug}");
+    assert!(root.join(&archived).join("prd.md").is_file(), "the worked example is in {archived}");
+    let head = git_in(&root, &["rev-parse", "HEAD"]);
+    let scratch = TempRepo::new();
+    let clone = scratch.path.join("clone");
+    git_in(&scratch.path, &["clone", "-q", "--no-checkout", root.to_str().unwrap(), "clone"]);
+    git_in(&clone, &["checkout", "-q", &head]);
+    // The base the work was measured against: the parent of the commit that
+    // created the workspace.
+    let created =
+        git_in(&clone, &["log", "--diff-filter=A", "--format=%H", "--", &format!("specs/active/{slug}/prd.md")]);
+    let first = created.lines().last().expect("the commit that created the workspace is in the history");
+    let base = format!("{first}^");
+    std::fs::rename(clone.join(&archived), clone.join(format!("specs/active/{slug}"))).unwrap();
+    std::os::unix::fs::symlink(pyenv::host().join(".venv"), clone.join(".venv")).unwrap();
+
+    let run = common::xtask_in(&clone, &["gate", slug, "--phase", "qa", "--base", &base, "--json"]);
+    let v = run.json();
+    let ws = &v["workspaces"][0];
+    let checks = ws["checks"].as_array().unwrap();
+    let failing: Vec<&Value> = checks.iter().filter(|f| f["status"] == "fail").collect();
+    assert!(failing.is_empty(), "the example's own findings at qa: {failing:#?}\n{}", run.stderr);
+    let criteria: Vec<&Value> = checks.iter().filter(|f| f["id"] == "proven" && f["rule"] == "criterion").collect();
+    assert_eq!(criteria.len(), 10, "{criteria:#?}");
+    for c in &criteria {
+        assert_eq!((c["status"].as_str(), c["ticked"].as_bool()), (Some("pass"), Some(true)), "{c}");
+        let test = &c["tests"][0];
+        assert_eq!(test["outcome"], "passed", "{c}");
+        assert!(test["nodeid"].as_str().unwrap().starts_with("xtask/python/tests/test_xtask_outcomes.py::"), "{c}");
+    }
+    let summary = |id: &str| checks.iter().find(|f| f["id"] == id && f["rule"] == "summary").cloned().unwrap();
+    assert_eq!(summary("proven")["message"], "criteria proven 10/10 under \"Acceptance Criteria\" (10 ticked)");
+    let tasks = summary("evidence");
+    assert!(tasks["measured"].as_f64().unwrap() >= 15.0, "{tasks}");
+    assert_eq!(tasks["measured"], tasks["required"], "{tasks}");
+    // The same run's unit tests: the suite that proves the criteria passes.
+    let tests = v["checks"].as_array().unwrap().iter().find(|f| f["id"] == "tests").cloned().unwrap();
+    assert_eq!(tests["status"], "pass", "{tests}");
+}
