@@ -130,6 +130,8 @@ def test_measures_only_while_chosen_tests_run(tmp_path):
         XTASK_COV_TESTS=str(scratch / "tests.txt"),
     )
     env.pop("COV_CORE_SOURCE", None)
+    # Under xdist this test runs in a worker; the child is no worker.
+    env.pop("PYTEST_XDIST_WORKER", None)
     run = subprocess.run(
         [
             sys.executable,

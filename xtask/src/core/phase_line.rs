@@ -39,10 +39,17 @@ pub const UNDERSTOOD: &str = "draft, planning, PRD, proposed, requirements (prd)
 /// that names one; failing that, the first phase-like line found (its `phase`
 /// None); None when neither document has such a line.
 pub fn read_phase(recovery: Option<&str>, prd: Option<&str>) -> Option<PhaseLine> {
+    let recovery = recovery.map(Markdown::parse);
+    let prd = prd.map(Markdown::parse);
+    read_phase_in(recovery.as_ref(), prd.as_ref())
+}
+
+/// [`read_phase`] of documents already parsed.
+pub fn read_phase_in(recovery: Option<&Markdown>, prd: Option<&Markdown>) -> Option<PhaseLine> {
     let mut first_unmapped = None;
-    for (doc, text) in [(Doc::Recovery, recovery), (Doc::Prd, prd)] {
-        let Some(text) = text else { continue };
-        for (line, value_text) in candidates(text) {
+    for (doc, md) in [(Doc::Recovery, recovery), (Doc::Prd, prd)] {
+        let Some(md) = md else { continue };
+        for (line, value_text) in candidates(md) {
             let found = PhaseLine { doc, line, text: value_text.0.trim().to_string(), phase: phase_of(value_text.1) };
             if found.phase.is_some() {
                 return Some(found);
@@ -68,11 +75,9 @@ const HEADINGS: [&str; 3] = ["current phase", "current status", "current state"]
 
 /// The phase-like lines of a document in reading priority: (1-based line,
 /// (whole line, value)).
-fn candidates(text: &str) -> Vec<(usize, (&str, &str))> {
-    let md = Markdown::parse(text);
+fn candidates<'a>(md: &Markdown<'a>) -> Vec<(usize, (&'a str, &'a str))> {
     let hidden = md.hidden_lines();
-    // The reader's lines (a lone CR ends one too), as `hidden` counts them.
-    let lines: Vec<&str> = crate::core::markdown::lines(text).collect();
+    let lines: Vec<&'a str> = (1..=md.line_count()).map(|n| md.line(n)).collect();
     let visible = |i: usize| !hidden.get(i).copied().unwrap_or(true);
     let mut out = Vec::new();
     for label in LABELS {

@@ -244,7 +244,10 @@ pub fn summarize(ws: &WorkspaceTexts) -> Summary {
         title: prd.as_ref().and_then(title_in),
         created: prd.as_ref().and_then(|md| field_in(md, "Created")).map(|(v, _)| v).filter(|v| !v.is_empty()),
         status: prd.as_ref().and_then(|md| field_in(md, "Status")).map(|(v, _)| v).filter(|v| !v.is_empty()),
-        phase: ws.own_phase(),
+        phase: {
+            let recovery = ws.text(Doc::Recovery).map(Markdown::parse);
+            phase_line::read_phase_in(recovery.as_ref(), prd.as_ref()).and_then(|l| l.phase)
+        },
         tasks: ws.text(Doc::Tasks).map(|t| tasks::parse(t).counts()),
         archive: ws.archive_record.as_deref().map(ArchiveRecord::parse),
         gate: ws.ledger.as_deref().and_then(ledger::Entry::from_json).map(|entry| GateSummary {
@@ -497,6 +500,7 @@ mod tests {
                 "diagram under \"Architecture\"",
                 "items >= 8 under \"Acceptance Criteria\"",
                 "measurable under \"Acceptance Criteria\"",
+                "proven under \"Acceptance Criteria\" from testing",
             ]
         );
         let analysis = Doc::Analysis.builtin_template();

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::core::coverage::CoverageData;
 use crate::core::imports::{self, ModuleIndex};
+use crate::core::outcomes::Outcomes;
 use crate::core::paths::is_test_file;
 use crate::core::pytest::{self as verdicts, LastRun, Verdict};
 use crate::error::{Error, Result};
@@ -125,6 +126,8 @@ pub struct SuiteRun {
     pub tail: Vec<String>,
     pub seconds: f64,
     pub xdist: bool,
+    /// What the outcomes recorder wrote; None when it wrote nothing.
+    pub outcomes: Option<Outcomes>,
 }
 
 /// Run pytest on `folders` (root-relative) plus `user_args`, streaming to
@@ -140,7 +143,10 @@ pub fn run_suite(
 ) -> Result<SuiteRun> {
     let Project { root, venv, settings } = project;
     let xdist = verdicts::use_xdist(xdist_installed(venv), user_args, last_run(venv, root, key));
+    let scratch = Scratch::new()?;
     let mut cmd = command(root, venv, settings);
+    let recorded = scratch.0.join("outcomes.json");
+    scratch.load_outcomes(&mut cmd, &recorded, root);
     if color && !user_args.iter().any(|a| a.starts_with("--color")) {
         cmd.arg("--color=yes");
     }
@@ -158,7 +164,30 @@ pub fn run_suite(
         let workers = if xdist { cpu_count() } else { 1 };
         record_run(venv, root, key, LastRun { wall_seconds: finished.seconds, workers });
     }
-    Ok(SuiteRun { verdict, tail: finished.tail, seconds: finished.seconds, xdist })
+    let outcomes = read_outcomes(&[recorded]);
+    Ok(SuiteRun { verdict, tail: finished.tail, seconds: finished.seconds, xdist, outcomes })
+}
+
+/// The outcomes the recorder wrote in `files` (one per pytest process),
+/// merged; None when none was written. A file that cannot be read is a
+/// warning, never a failed run.
+pub fn read_outcomes(files: &[PathBuf]) -> Option<Outcomes> {
+    let mut merged: Option<Outcomes> = None;
+    for file in files {
+        let text = match crate::host::fs::read_text(file, crate::host::fs::MAX_TEXT_BYTES) {
+            Ok(text) => text,
+            Err(crate::host::fs::ReadError::Missing) => continue,
+            Err(e) => {
+                stream::progress(&format!("warning: {}: test outcomes not read: {}", file.display(), e.describe()));
+                continue;
+            }
+        };
+        match Outcomes::from_json(&text) {
+            Ok(o) => merged.get_or_insert_with(Outcomes::default).merge(o),
+            Err(e) => stream::progress(&format!("warning: {}: test outcomes not read: {e}", file.display())),
+        }
+    }
+    merged
 }
 
 /// Every `.py` file under `dir` (root-relative), skipping hidden folders,
@@ -288,6 +317,9 @@ pub struct CoverageRun {
     /// other test files too.
     pub confirmed: Vec<String>,
     pub seconds: f64,
+    /// What the outcomes recorder wrote in the first pass (the confirming
+    /// pass runs tests again and records nothing); None when it wrote nothing.
+    pub outcomes: Option<Outcomes>,
 }
 
 /// Our pytest plugin (xtask/python/xtask_coverage_plugin.py), loaded from a
@@ -296,7 +328,13 @@ pub struct CoverageRun {
 const PLUGIN: &str = include_str!("../../python/xtask_coverage_plugin.py");
 const PLUGIN_MODULE: &str = "_xtask_coverage";
 
-/// A scratch folder for the plugin and coverage files, removed on drop.
+/// The outcomes recorder (xtask/python/xtask_outcomes.py), loaded the same
+/// way into every pytest process the kit starts: each test's outcome, file
+/// and line, from the run the gate already makes.
+const OUTCOMES: &str = include_str!("../../python/xtask_outcomes.py");
+const OUTCOMES_MODULE: &str = "_xtask_outcomes";
+
+/// A scratch folder for the plugins, coverage and outcomes files, removed on drop.
 struct Scratch(PathBuf);
 
 impl Scratch {
@@ -307,7 +345,33 @@ impl Scratch {
         let plugin = dir.join(format!("{PLUGIN_MODULE}.py"));
         std::fs::write(&plugin, format!("{PLUGIN}\n\nactivate()\n"))
             .map_err(|e| Error::io(&plugin, &e, "check that the temporary folder is writable"))?;
+        let recorder = dir.join(format!("{OUTCOMES_MODULE}.py"));
+        std::fs::write(&recorder, OUTCOMES)
+            .map_err(|e| Error::io(&recorder, &e, "check that the temporary folder is writable"))?;
         Ok(Scratch(dir))
+    }
+
+    /// Put this folder first on the command's PYTHONPATH (once).
+    fn on_path(&self, cmd: &mut Command) {
+        let old: Vec<PathBuf> = cmd
+            .get_envs()
+            .find(|(k, _)| *k == "PYTHONPATH")
+            .and_then(|(_, v)| v)
+            .map(|v| std::env::split_paths(v).collect())
+            .unwrap_or_default();
+        if old.first() == Some(&self.0) {
+            return;
+        }
+        let paths = std::iter::once(self.0.clone()).chain(old);
+        if let Ok(joined) = std::env::join_paths(paths) {
+            cmd.env("PYTHONPATH", joined);
+        }
+    }
+
+    /// Load the outcomes recorder into `cmd`, writing to `out`; ids relative to `root`.
+    fn load_outcomes(&self, cmd: &mut Command, out: &Path, root: &Path) {
+        self.on_path(cmd);
+        cmd.args(["-p", OUTCOMES_MODULE]).env("XTASK_OUTCOMES_OUT", out).env("XTASK_OUTCOMES_ROOT", root);
     }
 
     /// A fresh folder for one run's reports.
@@ -359,16 +423,15 @@ pub fn measure(
     });
     let xdist = verdicts::use_xdist(xdist_installed(venv), &[], last);
 
-    let plugin_cmd = |sources: &[String], tests: Option<&Path>, out: &Path| {
+    let plugin_cmd = |sources: &[String], tests: Option<&Path>, out: &Path, record: Option<&Path>| {
         let mut cmd = command(root, venv, settings);
-        let mut paths = vec![scratch.0.clone()];
-        if let Some(old) = cmd.get_envs().find(|(k, _)| *k == "PYTHONPATH").and_then(|(_, v)| v) {
-            paths.extend(std::env::split_paths(old));
-        }
-        if let Ok(joined) = std::env::join_paths(paths) {
-            cmd.env("PYTHONPATH", joined);
-        }
+        scratch.on_path(&mut cmd);
         cmd.args(["-p", "no:cacheprovider", "--no-cov", "-p", PLUGIN_MODULE]);
+        if let Some(recorded) = record {
+            scratch.load_outcomes(&mut cmd, recorded, root);
+        } else {
+            cmd.env_remove("XTASK_OUTCOMES_OUT");
+        }
         cmd.env("XTASK_COV_OUT", out).env("XTASK_COV_SOURCES", sources.join("\n"));
         match tests {
             Some(listing) => cmd.env("XTASK_COV_TESTS", listing),
@@ -394,9 +457,14 @@ pub fn measure(
     let groups = verdicts::balance(&tests, procs);
     let mut running = Vec::new();
     let mut reports = Vec::new();
+    let mut recordings = Vec::new();
     for (i, group) in groups.iter().enumerate() {
         let out = scratch.reports(&format!("first-{i}"))?;
-        let mut cmd = plugin_cmd(&sources, listing, &out);
+        // Beside, not inside, the coverage reports' folder: every JSON file
+        // there is read as a coverage report.
+        let recorded = scratch.0.join(format!("first-{i}.outcomes.json"));
+        let mut cmd = plugin_cmd(&sources, listing, &out, Some(&recorded));
+        recordings.push(recorded);
         cmd.arg(path_arg(&unit));
         if groups.len() > 1 {
             // The first group also runs whatever else pytest finds there
@@ -437,6 +505,7 @@ pub fn measure(
     for out in &reports {
         data.merge(&read_reports(out, &root_str)?);
     }
+    let outcomes = read_outcomes(&recordings);
 
     // Confirm failing verdicts with the test files that ran untraced.
     let failing = still_failing(&data);
@@ -449,14 +518,14 @@ pub fn measure(
             others.len()
         ));
         let second = scratch.reports("second")?;
-        let mut cmd = plugin_cmd(&cov_sources(&failing, &import_dirs), None, &second);
+        let mut cmd = plugin_cmd(&cov_sources(&failing, &import_dirs), None, &second, None);
         cmd.arg(path_arg(&unit)).args(measured.iter().map(|f| format!("--ignore={f}")));
         let again = stream::run(&mut cmd, Sink::Quiet, KEEP)?;
         seconds += again.seconds;
         data.merge(&read_reports(&second, &root_str)?);
         confirmed = failing;
     }
-    Ok(CoverageRun { verdict, tail, data, measured, others, confirmed, seconds })
+    Ok(CoverageRun { verdict, tail, data, measured, others, confirmed, seconds, outcomes })
 }
 
 /// Every JSON report in `dir` (one per process), merged.
