@@ -365,8 +365,10 @@ fn the_archived_worked_example_is_proven_by_the_qa_gate() {
     git_in(&clone, &["checkout", "-q", &head]);
     // The base the work was measured against: the parent of the commit that
     // created the workspace.
-    let created =
-        git_in(&clone, &["log", "--diff-filter=A", "--format=%H", "--", &format!("specs/active/{slug}/prd.md")]);
+    let created = git_in(
+        &clone,
+        &["log", "--full-history", "--diff-filter=A", "--format=%H", "--", &format!("specs/active/{slug}/prd.md")],
+    );
     let first = created.lines().last().expect("the commit that created the workspace is in the history");
     let base = format!("{first}^");
     std::fs::rename(clone.join(&archived), clone.join(format!("specs/active/{slug}"))).unwrap();
