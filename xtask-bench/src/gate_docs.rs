@@ -83,11 +83,17 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
 
 /// Run the gate on `dir`: (wall seconds, peak resident KB, exit code, stdout).
 fn measure(exe: &Path, dir: &Path) -> Result<(f64, u64, Option<i32>, String)> {
+    measure_run(exe, dir, &["gate", "--phase", "prd"])
+}
+
+/// Run `exe --root DIR ARGS`: (wall seconds, peak resident KB, exit code, stdout).
+pub fn measure_run(exe: &Path, dir: &Path, args: &[&str]) -> Result<(f64, u64, Option<i32>, String)> {
     let start = Instant::now();
     let mut child = Command::new(exe)
         .arg("--root")
         .arg(dir)
-        .args(["gate", "--phase", "prd"])
+        .args(args)
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -109,7 +115,7 @@ fn measure(exe: &Path, dir: &Path) -> Result<(f64, u64, Option<i32>, String)> {
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return Err(Error::usage(format!("waiting for the gate: {e}"))),
+            Err(e) => return Err(Error::usage(format!("waiting for {}: {e}", exe.display()))),
         }
     };
     let wall = start.elapsed().as_secs_f64();

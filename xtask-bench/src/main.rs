@@ -11,9 +11,10 @@ use xtask::error::{Error, Outcome, Result};
 
 mod coverage;
 mod gate_docs;
+mod hostile;
 mod snippets;
 
-const USAGE: &str = "usage: xtask-bench snippets|gate-docs|coverage [--root DIR]";
+const USAGE: &str = "usage: xtask-bench snippets|gate-docs|coverage|hostile [--root DIR]";
 
 fn main() -> ExitCode {
     match run() {
@@ -38,6 +39,7 @@ fn run() -> Result<Outcome> {
         "snippets" => snippets::run(&ctx),
         "gate-docs" => gate_docs::run(&ctx),
         "coverage" => coverage::run(&ctx),
+        "hostile" => hostile::run(&ctx),
         other => Err(Error::usage(format!("unknown benchmark `{other}`; {USAGE}"))),
     }
 }

@@ -334,7 +334,7 @@ pub fn command() -> Command {
                 ),
         )
         .subcommand(Command::new("bench").about("Performance comparisons on generated corpora").arg(
-            Arg::new("what").required(true).value_parser(["snippets", "gate-docs", "coverage"]).help("Which benchmark"),
+            Arg::new("what").required(true).value_parser(["snippets", "gate-docs", "coverage", "hostile"]).help("Which benchmark"),
         ))
         .subcommand(
             Command::new("hook")
