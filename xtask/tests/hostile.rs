@@ -559,6 +559,22 @@ fn a_workspace_named_in_other_bytes_can_be_archived() {
     }
 }
 
+/// Case 6: a rule regex with nested counted repetition compiles to about a
+/// million bytes and searched a 2.2 MB diff for 295 s. It is refused when the
+/// settings are read, naming the rule (the work budget per rule is a unit
+/// test: `core::checks::rules::costly_regexes_are_bounded`).
+#[test]
+fn a_rule_regex_too_large_is_refused_naming_the_rule() {
+    let repo = TempRepo::new();
+    repo.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = []\n\n[[workspace.metadata.xtask.rules]]\nid = \"nested\"\nregex = '(((a{1,10}){1,10}){1,10}){1,10}z'\n",
+    );
+    let run = xtask(&repo, &["list"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("rules `nested`: regex too large"), "{}", run.stderr);
+}
+
 /// Case 7: a TOML file nested 100,000 levels overflowed the stack (exit 134)
 /// in every command, even `list`; now exit 2 naming the file.
 #[test]
