@@ -31,18 +31,73 @@ def test_reads_sources_tests_and_worker(tmp_path):
         "XTASK_COV_OUT": str(tmp_path),
         "XTASK_COV_SOURCES": "pkg.a\n\nsrc/other\n",
         "XTASK_COV_TESTS": str(listing),
+        "XTASK_COV_FILES": "src/pkg/a.py\n\n",
+        "XTASK_COV_CORE": "sysmon",
         "PYTEST_XDIST_WORKER": "gw1",
     }
     settings = plugin.read_settings(environ)
     assert settings == {
         "out": str(tmp_path),
         "sources": ["pkg.a", "src/other"],
+        "files": [os.path.abspath("src/pkg/a.py")],
         "tests": {"tests/unit/test_a.py", "tests/unit/test_b.py"},
         "worker": "gw1",
+        "core": "sysmon",
     }
-    del environ["XTASK_COV_TESTS"], environ["PYTEST_XDIST_WORKER"]
+    for key in ("XTASK_COV_TESTS", "PYTEST_XDIST_WORKER", "XTASK_COV_CORE"):
+        del environ[key]
     settings = plugin.read_settings(environ)
     assert settings["tests"] is None and settings["worker"] == "main"
+    assert settings["core"] is None
+
+
+def test_chooses_the_cheapest_core_that_measures_what_the_project_asks():
+    choose = plugin.choose_core
+    # Asked for: taken as is.
+    assert choose("pytrace", (3, 13), False, False, True, False) == "pytrace"
+    # sys.monitoring: lines from 3.12, branches from 3.14.
+    assert choose(None, (3, 12), False, False, True, False) == "sysmon"
+    assert choose(None, (3, 13), True, False, True, False) == "ctrace"
+    assert choose(None, (3, 14), True, False, False, False) == "sysmon"
+    # Before 3.12: slipcover's probes for lines, when installed and in time.
+    assert choose(None, (3, 11), False, False, True, False) == "slipcover"
+    assert choose(None, (3, 11), False, False, False, False) == "ctrace"
+    assert choose(None, (3, 11), False, False, True, True) == "ctrace"
+    assert choose(None, (3, 11), True, False, True, False) == "ctrace"
+    # File-tracer plugins run only under coverage.py's tracer.
+    assert choose(None, (3, 13), False, True, True, False) == "ctrace"
+
+
+def test_names_what_the_projects_settings_leave_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    for name in ("__init__.py", "a.py", "generated.py"):
+        (tmp_path / "src" / "pkg" / name).write_text("", encoding="utf-8")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "b.py").write_text("", encoding="utf-8")
+
+    def config(**kw):
+        base = dict(
+            run_omit=[], report_omit=[], run_include=[], report_include=[], source=[]
+        )
+        base.update(kw)
+        return SimpleNamespace(**base)
+
+    a = str(tmp_path / "src" / "pkg" / "a.py")
+    generated = str(tmp_path / "src" / "pkg" / "generated.py")
+    b = str(tmp_path / "lib" / "b.py")
+    assert plugin.left_out(a, config()) is None
+    assert plugin.left_out(generated, config(run_omit=["*/generated.py"])) == "omit"
+    assert plugin.left_out(a, config(run_omit=["*/generated.py"])) is None
+    assert plugin.left_out(a, config(report_omit=["src/pkg/*"])) == "omit"
+    assert plugin.left_out(b, config(run_include=["src/*"])) == "include"
+    # A source folder, or a package found by its name.
+    assert plugin.left_out(b, config(source=["src"])) == "source"
+    assert plugin.left_out(a, config(source=["src"])) is None
+    package = SimpleNamespace(origin=str(tmp_path / "src" / "pkg" / "__init__.py"))
+    found = {"pkg": package}.get
+    assert plugin.left_out(a, config(source=["pkg"]), found) is None
+    assert plugin.left_out(b, config(source=["pkg", "tests"]), found) == "source"
 
 
 def test_chooses_items_by_their_file(tmp_path):
@@ -128,6 +183,8 @@ def test_measures_only_while_chosen_tests_run(tmp_path):
         XTASK_COV_OUT=str(scratch / "out"),
         XTASK_COV_SOURCES="pkg.calc",
         XTASK_COV_TESTS=str(scratch / "tests.txt"),
+        # Pausing is what this test is about: a coverage.py core.
+        XTASK_COV_CORE="ctrace",
     )
     env.pop("COV_CORE_SOURCE", None)
     run = subprocess.run(
@@ -154,3 +211,190 @@ def test_measures_only_while_chosen_tests_run(tmp_path):
     # Both `def` lines ran at import; only test_a's function body was traced.
     assert calc["executed_lines"] == [1, 2, 5]
     assert calc["missing_lines"] == [6]
+
+
+def write_project(root, coverage_settings):
+    """A small src-layout project whose tests leave branches and lines out."""
+    (root / "src" / "pkg").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(coverage_settings, encoding="utf-8")
+    (root / "src" / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "src" / "pkg" / "rules.py").write_text(
+        textwrap.dedent("""\
+            import typing as t
+
+
+            def grade(score):
+                if score >= 90:
+                    return "a"
+                if score >= 50:
+                    return "b"
+                for _ in range(3):
+                    score += 1
+                return "c"
+
+
+            def unused(x):  # pragma: no cover
+                return x * 2
+
+
+            if t.TYPE_CHECKING:
+                SPECIAL = 1
+
+
+            def spread(items):
+                total = 0
+                for item in items:
+                    if item:
+                        total += item
+                return (
+                    total,
+                    len(items),
+                )
+            """),
+        encoding="utf-8",
+    )
+    (root / "src" / "pkg" / "generated.py").write_text(
+        "def made():\n    return 1\n\n\ndef unmade():\n    return 2\n",
+        encoding="utf-8",
+    )
+    (root / "tests" / "test_rules.py").write_text(
+        textwrap.dedent("""\
+            from pkg.generated import made
+            from pkg.rules import grade, spread
+
+
+            def test_grade():
+                assert grade(95) == "a"
+                assert grade(10) == "c"
+
+
+            def test_spread():
+                assert spread([1, 2]) == (3, 2)
+                assert made() == 1
+            """),
+        encoding="utf-8",
+    )
+
+
+def run_plugin(project, scratch, files, core=None):
+    """pytest with the plugin copy loaded the way the xtask loads it; the
+    report of the main process."""
+    out = scratch / "out"
+    out.mkdir(parents=True)
+    (scratch / "_xtask_coverage.py").write_text(
+        PLUGIN.read_text(encoding="utf-8") + "\n\nactivate()\n", encoding="utf-8"
+    )
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(scratch), str(project / "src")]),
+        XTASK_COV_OUT=str(out),
+        XTASK_COV_FILES="\n".join(files),
+    )
+    env.pop("COV_CORE_SOURCE", None)
+    env.pop("XTASK_COV_TESTS", None)
+    if core:
+        env["XTASK_COV_CORE"] = core
+    else:
+        env.pop("XTASK_COV_CORE", None)
+    args = ["-q", "-p", "no:cacheprovider", "-p", "_xtask_coverage", "tests"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads((out / "main.json").read_text(encoding="utf-8"))
+
+
+def coverage_report(project):
+    """What coverage.py itself reports over the whole suite, project settings."""
+    env = dict(os.environ, PYTHONPATH=str(project / "src"))
+    env.pop("COV_CORE_SOURCE", None)
+    env.pop("COVERAGE_CORE", None)
+    for args in (
+        ["run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        ["json", "-o", "cov.json"],
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "coverage", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads((project / "cov.json").read_text(encoding="utf-8"))
+
+
+def summary(report, path):
+    entry = report["files"][path]["summary"]
+    return (
+        entry["percent_covered"],
+        entry["covered_lines"],
+        entry["num_statements"],
+        entry.get("covered_branches"),
+        entry.get("num_branches"),
+    )
+
+
+def test_figures_follow_the_projects_settings(tmp_path):
+    """branch = true, omit and exclude_also: the plugin's figures for a
+    modified module are coverage.py's own over the same suite."""
+    project = tmp_path / "project"
+    write_project(
+        project,
+        textwrap.dedent("""\
+            [tool.coverage.run]
+            branch = true
+            source = ["pkg", "tests"]
+            omit = ["*/generated.py"]
+
+            [tool.coverage.report]
+            exclude_also = ["if t.TYPE_CHECKING"]
+            """),
+    )
+    files = ["src/pkg/rules.py", "src/pkg/generated.py"]
+    ours = run_plugin(project, tmp_path / "scratch", files)
+    theirs = coverage_report(project)
+    assert ours["xtask"]["branch"] is True
+    assert ours["xtask"]["left_out"] == {"src/pkg/generated.py": "omit"}
+    assert "src/pkg/generated.py" not in ours["files"]
+    assert summary(ours, "src/pkg/rules.py") == summary(theirs, "src/pkg/rules.py")
+    # Branches count: fewer than all statements covered, some branches not.
+    percent, lines, statements, branches, all_branches = summary(
+        ours, "src/pkg/rules.py"
+    )
+    assert lines < statements and branches < all_branches
+
+
+def test_every_core_gives_coverage_pys_line_figures(tmp_path):
+    """Line coverage measured by each core available here: the figures of
+    coverage.py's own run."""
+    import importlib.util
+
+    project = tmp_path / "project"
+    write_project(
+        project,
+        '[tool.coverage.report]\nexclude_also = ["if t.TYPE_CHECKING"]\n',
+    )
+    theirs = coverage_report(project)
+    cores = ["ctrace", "pytrace"]
+    if sys.version_info >= (3, 12):
+        cores.append("sysmon")
+    if sys.version_info < (3, 12) and importlib.util.find_spec("slipcover"):
+        cores.append("slipcover")
+    for core in cores:
+        ours = run_plugin(project, tmp_path / core, ["src/pkg/rules.py"], core)
+        assert ours["xtask"]["core"] == core
+        assert ours["xtask"]["branch"] is False
+        for path in ("src/pkg/rules.py",):
+            assert summary(ours, path) == summary(theirs, path), core
+            assert (
+                ours["files"][path]["missing_lines"]
+                == theirs["files"][path]["missing_lines"]
+            )
