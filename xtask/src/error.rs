@@ -1,7 +1,35 @@
-//! The one error type of the tool. Every error is one line that names the path
-//! involved and says what to do; its kind decides the exit status.
+//! How a command ends, and so its exit status: an [`Outcome`] when it ran to
+//! the end (0 passed, 1 a check failed), an [`Error`] when it could not do its
+//! job. Every error is one line that names the path involved and says what
+//! to do; its kind decides the exit status.
 use std::fmt;
 use std::process::ExitCode;
+
+/// How a command that ran to the end turned out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// A check failed: exit 1.
+    Failed,
+}
+
+impl Outcome {
+    pub fn from_ok(ok: bool) -> Outcome {
+        if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failed
+        }
+    }
+
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Failed => ExitCode::from(1),
+        }
+    }
+}
 
 /// Why a command could not do its job.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,19 @@
 //! The spec-gate toolbox as a library: `main.rs` only parses and dispatches.
 //!
-//! - [`spec`] is the pure core: markdown, template rules, workspaces and checks
-//!   turned into [`spec::finding::Finding`]s, with no processes and no writes.
-//! - [`host`] is the edge: files, git, python, pytest, black, make.
-//! - [`commands`] glue the two, one module per command; [`report`] renders findings.
+//! - [`core`] is the pure core: markdown, template rules, workspaces, tool
+//!   output and checks turned into [`core::finding::Finding`]s, with no files,
+//!   processes or environment.
+//! - [`host`] is the edge: files, workspaces on disk, git, python, pytest, black.
+//! - [`gate`] is the gate engine: the registry of checks, the repository's
+//!   facts gathered once, a run from request to report.
+//! - [`commands`] are thin, one module per command; [`report`] renders findings.
+//!
+//! The layout and one `gate` run are drawn in specs/guides/architecture.md.
+
+// The kit runs tools the POSIX way (symbolic links, executable bits, a venv's
+// bin/ folder); it is built and tested on Linux and macOS only.
+#[cfg(not(unix))]
+compile_error!("the spec-gate xtask runs on Linux and macOS only; use WSL on Windows");
 /// `println!` that stops quietly when stdout is gone (`cargo xtask gate --json
 /// | head`) instead of panicking on the broken pipe.
 #[macro_export]
@@ -26,9 +36,10 @@ macro_rules! out {
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod core;
 pub mod error;
+pub mod gate;
 pub mod host;
 pub mod report;
 pub mod rng;
-pub mod spec;
 pub mod toml_lite;

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use serde_json::{json, Value};
 
 use crate::cli::ColorChoice;
-use crate::spec::finding::{Finding, Status};
+use crate::core::finding::{Finding, Status};
 
 /// Version of the JSON document; bumped only on incompatible changes.
 pub const JSON_VERSION: u64 = 1;

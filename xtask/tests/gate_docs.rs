@@ -272,7 +272,7 @@ fn the_ledger_records_the_hashes_the_ledger_readers_compute() {
     repo.write(&ws_file("tasks.md"), &tasks);
     std::fs::rename(ws.join("recovery.md"), ws.join("RECOVERY.md")).unwrap();
     repo.xtask(&["gate", SLUG]).assert_code(0);
-    let ledger = xtask::spec::ledger::Entry::from_json(&repo.read(&ws_file("tmp/gate.json"))).unwrap();
+    let ledger = xtask::core::ledger::Entry::from_json(&repo.read(&ws_file("tmp/gate.json"))).unwrap();
     let dir = xtask::host::workspaces::WorkspaceDir {
         name: SLUG.into(),
         location: xtask::host::workspaces::Location::Active,

@@ -1,4 +1,4 @@
-//! The gate on hostile and odd input (DESIGN 9): never a panic, never a hang,
+//! The gate on hostile and odd input: never a panic, never a hang,
 //! never a read outside the repository; usage errors are one line and exit 2.
 mod common;
 mod spec_support;

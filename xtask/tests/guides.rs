@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use common::{xtask_in, TempRepo};
 use xtask::cli::{ColorChoice, Global};
-use xtask::commands::gate_later::guides_findings;
 use xtask::context::Ctx;
+use xtask::core::checks::snippets::{extract, normalize_code_line, Verified};
+use xtask::core::markdown::Markdown;
+use xtask::gate::later::guides_findings;
 use xtask::report::{finding_line, Style};
-use xtask::spec::checks::snippets::{extract, normalize_code_line, Verified};
-use xtask::spec::markdown::Markdown;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().canonicalize().unwrap()

@@ -1,4 +1,4 @@
-//! The later phases end to end (issue 6): api-docs, guides, rules and
+//! The later phases end to end: api-docs, guides, rules and
 //! env-templates in real repositories with real tools; recover, status, the
 //! gate ledger and GitHub annotations.
 mod common;

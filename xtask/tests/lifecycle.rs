@@ -69,7 +69,7 @@ fn repo_with_workspace() -> TempRepo {
     repo
 }
 
-/// A repository where `gate --phase qa` can pass: a seeds-shaped Python
+/// A repository where `gate --phase qa` can pass: a Python
 /// package with a green suite on `main` (plus the file the filled documents
 /// quote), the shared venv, and on branch `feature` a diligently filled
 /// workspace whose tasks are all closed, committed.
@@ -529,7 +529,7 @@ fn interrupted_archives_are_finished_by_the_next_run() {
 
 #[test]
 fn list_shows_the_last_gate_and_whether_it_is_stale() {
-    use xtask::spec::{finding::Finding, ledger};
+    use xtask::core::{finding::Finding, ledger};
     let repo = repo_with_workspace();
     let ws = repo.path.join("specs/active").join(SLUG);
     let hashes = DOCS

@@ -1,5 +1,5 @@
 //! End-to-end tests of the Python side (setup, doctor, test, coverage, fmt)
-//! with the real tools, in temporary seeds-shaped repositories sharing one
+//! with the real tools, in temporary repositories shaped like the workflow's projects sharing one
 //! venv built by our own `setup` (see pyenv/mod.rs).
 mod common;
 mod pyenv;

@@ -1,8 +1,8 @@
 //! Repository checks ("tidy"): what must stay true of the kit itself.
 use std::path::Path;
 
-use xtask::spec::rules::TemplateRules;
-use xtask::spec::workspace::Doc;
+use xtask::core::rules::TemplateRules;
+use xtask::core::workspace::Doc;
 
 fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
@@ -37,4 +37,73 @@ fn readme_names_the_two_newcomer_commands_and_they_exist() {
         }
         assert!(commands.contains(&word), "README mentions `cargo xtask {word}`, which is not a command");
     }
+}
+
+/// The source of `path` with every `#[cfg(test)]` item left out (the item
+/// after the attribute, up to its closing brace or semicolon).
+fn without_test_items(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        // The item ends at the `}` closing its first `{`, or at a `;` met first.
+        let mut depth = 0usize;
+        let mut end = after.len();
+        for (i, c) in after.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                ';' if depth == 0 => {
+                    end = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The pure core takes text and facts and returns findings: it never touches
+/// files, processes or the environment (those are `host/`'s), outside its
+/// tests.
+#[test]
+fn the_core_does_no_io() {
+    let core = repo_root().join("xtask/src/core");
+    let forbidden = ["std::fs", "std::process", "std::env", "std::net", "std::io::stdin", "std::io::stdout"];
+    let mut offences = Vec::new();
+    for entry in walkdir::WalkDir::new(&core) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(entry.path()).unwrap();
+        let code = without_test_items(&source);
+        let grouped = code.contains("use std::{")
+            && ["fs", "process", "env"].iter().any(|m| {
+                code.split("use std::{")
+                    .skip(1)
+                    .any(|g| g.split('}').next().unwrap_or("").split(',').any(|p| p.trim().starts_with(m)))
+            });
+        for name in forbidden.iter().filter(|f| code.contains(*f)) {
+            offences.push(format!("{} uses {name}", entry.path().display()));
+        }
+        if grouped {
+            offences.push(format!("{} imports fs, process or env from std", entry.path().display()));
+        }
+    }
+    assert!(offences.is_empty(), "the core must do no IO (move it to host/):\n{}", offences.join("\n"));
+    // The check itself sees through a test module.
+    let sample =
+        "fn a() {}\n#[cfg(test)]\nmod tests { fn b() { std::fs::read(\"x\"); } }\nfn c() { std::env::var(\"x\"); }\n";
+    assert!(!without_test_items(sample).contains("std::fs") && without_test_items(sample).contains("std::env"));
 }

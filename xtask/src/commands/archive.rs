@@ -18,17 +18,18 @@
 //!    index repairs itself.
 use serde_json::json;
 
-use crate::commands::{gate, Outcome};
 use crate::context::Ctx;
+use crate::core::finding::Finding;
+use crate::core::phase::Phase;
+use crate::core::workspace::{
+    current_phase, field, set_field, ArchiveRecord, Doc, DocText, WorkspaceTexts, ARCHIVE_RECORD,
+};
+use crate::error::Outcome;
 use crate::error::{Error, Result};
+use crate::gate::{self, Request};
 use crate::host::fs::{today_utc, write_atomic};
 use crate::host::workspaces::{self, IndexUpdate, Location, WorkspaceDir};
 use crate::report::{finding_line, JSON_VERSION};
-use crate::spec::finding::Finding;
-use crate::spec::phase::Phase;
-use crate::spec::workspace::{
-    current_phase, field, set_field, ArchiveRecord, Doc, DocText, WorkspaceTexts, ARCHIVE_RECORD,
-};
 
 /// How many failed findings the human output prints.
 const SHOWN_FINDINGS: usize = 10;
@@ -45,7 +46,6 @@ struct Plan {
 }
 
 pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome> {
-    check_name(slug)?;
     let active = workspaces::find(&ctx.root, Location::Active, slug)?;
     let archived = workspaces::find(&ctx.root, Location::Archive, slug)?;
     let Some(ws) = active else {
@@ -121,7 +121,8 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
 /// workspace checks and the repository checks of every phase), so a passing
 /// `gate --phase qa` means archive will not refuse.
 fn qa_findings(ctx: &Ctx, ws: &WorkspaceDir, _texts: &WorkspaceTexts) -> Result<Vec<Finding>> {
-    let report = gate::gate_workspace(ctx, &ws.name, Some(Phase::Qa), None)?;
+    let slugs = [ws.name.clone()];
+    let report = gate::run(ctx, &Request { slugs: &slugs, phase: Some(Phase::Qa), base: None, record: false })?;
     Ok(report.workspaces.into_iter().flat_map(|w| w.checks).chain(report.checks).collect())
 }
 
@@ -132,20 +133,6 @@ fn qa_summary(checks: &[Finding]) -> String {
     } else {
         format!("failed, {} finding{}: {}", failed.len(), if failed.len() == 1 { "" } else { "s" }, failed[0].message)
     }
-}
-
-/// The names the user may pass: one folder name, nothing that walks elsewhere.
-fn check_name(slug: &str) -> Result<()> {
-    let bad = slug.is_empty()
-        || slug.starts_with('.')
-        || slug.contains(['/', '\\', '\0'])
-        || slug.chars().any(char::is_control);
-    if bad {
-        return Err(Error::usage(format!(
-            "{slug:?} is not a workspace name; pass the folder name under specs/active/ (see `cargo xtask list`)"
-        )));
-    }
-    Ok(())
 }
 
 /// What steps 4 and 5 will change in a workspace, for the plan.

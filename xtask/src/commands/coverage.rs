@@ -1,29 +1,25 @@
 //! `cargo xtask coverage [--base REV] [--threshold N] [--json]`: every
-//! modified module (Python files under the source roots changed against the
-//! base, tests excluded) must reach the threshold; changed-line coverage is
-//! reported, and gated when `changed-line-threshold` is set.
-use std::collections::BTreeSet;
-
-use crate::commands::Outcome;
+//! modified module must reach the threshold; changed-line coverage is
+//! reported, and gated when `changed-line-threshold` is set. The measuring is
+//! the gate's own (`crate::gate::coverage`).
 use crate::context::Ctx;
-use crate::error::{Error, Result};
-use crate::host::changes::{is_under, Changes};
-use crate::host::pytest::{self, CoverageRun};
+use crate::error::{Error, Outcome, Result};
+use crate::gate::coverage::measure;
+use crate::host::changes::Changes;
 use crate::host::stream::Sink;
 use crate::host::venv;
 use crate::report::{self, Report};
-use crate::spec::coverage::{self as judge, ChangedLines, CoverageData, ModuleVerdict};
-use crate::spec::finding::Finding;
-use crate::spec::pytest::Verdict;
 
 pub fn run(ctx: &Ctx, base: Option<&str>, threshold: Option<f64>) -> Result<Outcome> {
     if let Some(t) = threshold.filter(|t| !(0.0..=100.0).contains(t)) {
         return Err(Error::usage(format!("--threshold {t}: expected a percent from 0 to 100")));
     }
     let sink = if ctx.json { Sink::Stderr } else { Sink::Stdout };
-    let measured = measure(ctx, base, threshold, sink)?;
+    let changes = Changes::collect(&ctx.root, base)?;
+    let venv = || venv::ensure(&ctx.root, &ctx.settings.pyproject);
+    let measured = measure(ctx, &changes, &venv, threshold, sink)?;
     let mut checks = measured.findings();
-    if let Some(tests) = measured.tests_finding(ctx) {
+    if let Some(tests) = measured.tests_finding() {
         if tests.is_fail() {
             checks.insert(0, tests);
         }
@@ -43,216 +39,4 @@ pub fn run(ctx: &Ctx, base: Option<&str>, threshold: Option<f64>) -> Result<Outc
         }
     }
     Ok(Outcome::from_ok(report.ok()))
-}
-
-/// Everything one coverage measurement found.
-pub struct Measured {
-    pub changes: Changes,
-    pub modules: Vec<String>,
-    pub threshold: f64,
-    pub changed_threshold: Option<f64>,
-    pub verdicts: Vec<ModuleVerdict>,
-    pub changed: ChangedLines,
-    /// None when no module was modified (nothing ran).
-    pub run: Option<CoverageRun>,
-    pub unit_tests: String,
-}
-
-/// A Python file under the test folders, or named like a test or conftest.
-pub fn is_test_path(path: &str, unit: &str, integration: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    is_under(path, unit)
-        || is_under(path, integration)
-        || pytest::is_test_file(path)
-        || name == "conftest.py"
-        || path.split('/').any(|part| part == "tests" || part == "test")
-}
-
-/// The modified modules: `.py` under the source roots, tests excluded.
-pub fn modified_modules(ctx: &Ctx, changes: &Changes) -> Vec<String> {
-    let s = &ctx.settings;
-    changes
-        .under(&s.source_roots)
-        .into_iter()
-        .filter(|f| f.ends_with(".py") && !is_test_path(f, &s.unit_tests, &s.integration_tests))
-        .collect()
-}
-
-/// Measure the modified modules (see `host::pytest::measure`). Tool output
-/// goes to `sink`.
-pub fn measure(ctx: &Ctx, base: Option<&str>, threshold: Option<f64>, sink: Sink) -> Result<Measured> {
-    let s = &ctx.settings;
-    let threshold = threshold.unwrap_or(s.coverage_threshold);
-    let changes = Changes::collect(&ctx.root, base)?;
-    let modules = modified_modules(ctx, &changes);
-    let unit_tests = s.unit_tests.trim_matches('/').to_string();
-    let mut m = Measured {
-        changes,
-        modules,
-        threshold,
-        changed_threshold: s.changed_line_threshold,
-        verdicts: Vec::new(),
-        changed: ChangedLines::default(),
-        run: None,
-        unit_tests,
-    };
-    if m.modules.is_empty() {
-        return Ok(m);
-    }
-    if !ctx.root.join(&m.unit_tests).is_dir() {
-        return Err(Error::usage(format!(
-            "{}: no such folder in {}; create it or set `unit-tests` in [workspace.metadata.xtask] of Cargo.toml",
-            m.unit_tests,
-            ctx.root.display()
-        )));
-    }
-    let venv = venv::ensure(&ctx.root, &s.pyproject)?;
-    let added = m.changes.added_lines(&ctx.root, &m.modules)?;
-    let root = ctx.root.clone();
-    let absent =
-        move |path: &str| std::fs::read(root.join(path)).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
-    let modules = m.modules.clone();
-    let changed_threshold = m.changed_threshold;
-    let still_failing = |data: &CoverageData| {
-        let verdicts = judge::judge(&modules, data, &added, threshold, &absent);
-        let changed_fails = changed_threshold.is_some_and(|t| judge::changed_total(&verdicts).percent() < t);
-        verdicts
-            .iter()
-            .filter(|v| !v.passed || (changed_fails && !v.changed.missing.is_empty()))
-            .map(|v| v.path.clone())
-            .collect::<Vec<_>>()
-    };
-    let project = pytest::Project { root: &ctx.root, venv: &venv, settings: s };
-    let run = pytest::measure(project, &m.modules, sink, &still_failing)?;
-    m.verdicts = judge::judge(&m.modules, &run.data, &added, threshold, &absent);
-    m.changed = judge::changed_total(&m.verdicts);
-    m.run = Some(run);
-    Ok(m)
-}
-
-impl Measured {
-    /// `coverage: 1 modified module against main (merge base ...); threshold 90%; ...`
-    pub fn headline(&self) -> String {
-        let mut text = format!(
-            "coverage: {} modified module{}, {}; threshold {}%",
-            self.modules.len(),
-            if self.modules.len() == 1 { "" } else { "s" },
-            self.changes.describe_base(),
-            number(self.threshold)
-        );
-        if let Some(run) = &self.run {
-            text.push_str(&format!(
-                "\ncoverage: {} test file{} importing them ran under coverage, {} without",
-                run.measured.len(),
-                if run.measured.len() == 1 { "" } else { "s" },
-                run.others.len()
-            ));
-            if !run.confirmed.is_empty() {
-                text.push_str(&format!(" (then under coverage too, to confirm {})", run.confirmed.join(", ")));
-            }
-        }
-        text
-    }
-
-    /// The `coverage` findings: one per modified module, then changed lines.
-    pub fn findings(&self) -> Vec<Finding> {
-        if self.modules.is_empty() {
-            return vec![Finding::pass(
-                "coverage",
-                "modules",
-                format!("no modified Python modules under the source roots ({})", self.changes.describe_base()),
-            )];
-        }
-        let mut out = Vec::new();
-        let confirmed: BTreeSet<&String> = self.run.iter().flat_map(|r| r.confirmed.iter()).collect();
-        for v in &self.verdicts {
-            let shown = judge::show_percent(v.percent, self.threshold);
-            let mut message = if v.imported {
-                format!("{shown}% covered ({}/{} statements)", v.covered, v.statements)
-            } else if v.percent >= 100.0 {
-                "no statements to cover".to_string()
-            } else {
-                format!("{shown}%: no unit test imports this module")
-            };
-            if !v.passed {
-                message.push_str(&format!(", needs {}%", number(self.threshold)));
-                if !v.missing_ranges.is_empty() {
-                    message.push_str(&format!("; missing lines {}", v.missing_ranges));
-                }
-            }
-            if v.changed.total > 0 {
-                message.push_str(&format!("; changed lines {}/{} covered", v.changed.covered, v.changed.total));
-            }
-            let mut f = if v.passed {
-                Finding::pass("coverage", "module", message)
-            } else {
-                Finding::fail("coverage", "module", message)
-            };
-            f = f.at(v.path.clone(), None).measure(round2(v.percent), self.threshold);
-            if !v.missing_ranges.is_empty() {
-                f = f.with("missing_lines", v.missing_ranges.clone());
-            }
-            f = f.with("changed_lines", serde_json::json!({"covered": v.changed.covered, "total": v.changed.total}));
-            if confirmed.contains(&v.path) {
-                f = f.with("measured_with", "all unit tests");
-            }
-            out.push(f);
-        }
-        let c = &self.changed;
-        let percent = c.percent();
-        let shown = judge::show_percent(percent, self.changed_threshold.unwrap_or(100.0));
-        let base = format!("changed lines: {}/{} covered ({shown}%)", c.covered, c.total);
-        let f = match self.changed_threshold {
-            Some(t) if percent < t => {
-                Finding::fail("coverage", "changed-lines", format!("{base}, needs {}%", number(t)))
-                    .measure(round2(percent), t)
-            }
-            Some(t) => Finding::pass("coverage", "changed-lines", base).measure(round2(percent), t),
-            None => {
-                let mut f = Finding::pass(
-                    "coverage",
-                    "changed-lines",
-                    format!("{base}; not gated (set changed-line-threshold in [workspace.metadata.xtask] to gate)"),
-                );
-                f.measured = Some(round2(percent));
-                f
-            }
-        };
-        out.push(f.with("covered", c.covered).with("total", c.total));
-        out
-    }
-
-    /// The unit tests' verdict from the same run, as a `tests` finding.
-    pub fn tests_finding(&self, ctx: &Ctx) -> Option<Finding> {
-        let run = self.run.as_ref()?;
-        Some(tests_finding(&run.verdict, &run.tail, &self.unit_tests, ctx))
-    }
-}
-
-/// A `tests` finding from a pytest verdict.
-pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str, _ctx: &Ctx) -> Finding {
-    let summary = crate::spec::pytest::summary(tail).unwrap_or_default();
-    match verdict {
-        Verdict::Passed => Finding::pass("tests", "pytest", format!("unit tests pass ({folder})")),
-        Verdict::Failed => Finding::fail("tests", "failed", format!("unit tests failed: {summary}")).at(folder, None),
-        Verdict::NoTests => {
-            Finding::fail("tests", "no-tests", format!("no tests collected in {folder}")).at(folder, None)
-        }
-        Verdict::Error(reason) => {
-            Finding::fail("tests", "error", format!("pytest could not run the tests: {reason}")).at(folder, None)
-        }
-    }
-}
-
-/// Percentages in findings keep two decimals: enough to compare, short to read.
-fn round2(x: f64) -> f64 {
-    (x * 100.0).floor() / 100.0
-}
-
-fn number(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x}")
-    }
 }

@@ -2,14 +2,14 @@
 //! command that fixes what is missing.
 use std::path::Path;
 
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::devtools::HostStep;
+use crate::core::finding::{Finding, Status};
+use crate::error::Outcome;
 use crate::error::Result;
 use crate::host::process;
 use crate::host::venv::{self, Venv};
 use crate::report::{self, Report};
-use crate::spec::devtools::HostStep;
-use crate::spec::finding::{Finding, Status};
 
 const SETUP: &str = "run `cargo xtask setup`";
 

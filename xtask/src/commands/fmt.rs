@@ -1,16 +1,16 @@
 //! `cargo xtask fmt [--check] [--all]`: black on the modified Python files
 //! (deleted files left out), or on every file under the source roots and
 //! tests with `--all`, with the host's black configuration.
-use crate::commands::Outcome;
 use crate::context::Ctx;
-use crate::error::{Error, Result};
-use crate::host::black::{self, CheckRun};
+use crate::core::finding::Finding;
+use crate::error::{Error, Outcome, Result};
+use crate::gate::python::{format_findings, modified_python};
+use crate::host::black;
 use crate::host::changes::Changes;
 use crate::host::pytest::python_files;
 use crate::host::stream::Sink;
 use crate::host::venv;
 use crate::report::{self, Report};
-use crate::spec::finding::Finding;
 
 pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
     let (files, scope) = if all {
@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
         };
     }
     let run = black::check(&ctx.root, &venv, &files)?;
-    let checks = findings(&files, &run);
+    let checks = format_findings(&files, &run);
     let report = Report { checks, workspaces: Vec::new() };
     if !ctx.json {
         crate::out!("{}", run.diff);
@@ -53,13 +53,8 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
     Ok(Outcome::from_ok(report.ok()))
 }
 
-/// The modified `.py` files, whatever folder they are in.
-pub fn modified_python(changes: &Changes) -> Vec<String> {
-    changes.files.iter().filter(|f| f.ends_with(".py")).cloned().collect()
-}
-
 /// Every `.py` file under the source roots and the test folders.
-pub fn all_files(ctx: &Ctx) -> Vec<String> {
+fn all_files(ctx: &Ctx) -> Vec<String> {
     let s = &ctx.settings;
     let mut files: Vec<String> = Vec::new();
     let folders = s.source_roots.iter().chain([&s.unit_tests, &s.integration_tests]);
@@ -71,33 +66,4 @@ pub fn all_files(ctx: &Ctx) -> Vec<String> {
         }
     }
     files
-}
-
-/// `format` findings: one per file black would change or cannot parse, or
-/// one pass naming how many files were checked.
-pub fn findings(files: &[String], run: &CheckRun) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for path in &run.report.would_reformat {
-        let mut f = Finding::fail("format", "black", "black would reformat this file; run `cargo xtask fmt`")
-            .at(path.clone(), None);
-        if let Some(diff) = run.report.diffs.get(path) {
-            f = f.with("diff", diff.clone());
-        }
-        out.push(f);
-    }
-    for e in &run.report.parse_errors {
-        out.push(Finding::fail("format", "parse", format!("black {}", e.message)).at(e.path.clone(), e.line));
-    }
-    if out.is_empty() && run.code != Some(0) {
-        // black failed without naming a file: say what it said.
-        out.push(Finding::fail("format", "black", format!("black --check failed: {}", run.messages.trim())));
-    }
-    if out.is_empty() {
-        out.push(Finding::pass(
-            "format",
-            "black",
-            format!("{} Python file{} formatted", files.len(), if files.len() == 1 { " is" } else { "s are" }),
-        ));
-    }
-    out
 }

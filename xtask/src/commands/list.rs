@@ -4,12 +4,12 @@
 //! refused. A missing or stale specs/archive/INDEX.md is rewritten on the way.
 use serde_json::{json, Map, Value};
 
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::workspace::{summarize, Summary};
+use crate::error::Outcome;
 use crate::error::Result;
 use crate::host::workspaces::{self, IndexUpdate, Location, WorkspaceDir};
 use crate::report::{Style, JSON_VERSION};
-use crate::spec::workspace::{summarize, Summary};
 
 pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let rows: Vec<(WorkspaceDir, Summary)> = workspaces::list_all(&ctx.root)?

@@ -1,10 +1,10 @@
 //! One module per command. Each takes the context and its own arguments and
-//! returns whether it succeeded; errors carry their own exit status.
-use std::process::ExitCode;
-
+//! returns whether it succeeded; errors carry their own exit status. Command
+//! modules never import each other: what two commands share lives in the
+//! gate engine (`crate::gate`), the core or the host.
 use crate::cli::{Cmd, Invocation};
 use crate::context::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Outcome, Result};
 
 pub mod archive;
 pub mod bench;
@@ -12,8 +12,6 @@ pub mod coverage;
 pub mod doctor;
 pub mod fmt;
 pub mod gate;
-pub mod gate_later;
-pub mod gate_python;
 pub mod list;
 pub mod new_spec;
 pub mod recover;
@@ -21,32 +19,6 @@ pub mod setup;
 pub mod snippets;
 pub mod status;
 pub mod test;
-
-/// How a command that ran to the end turned out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Exit 0.
-    Success,
-    /// A check failed: exit 1.
-    Failed,
-}
-
-impl Outcome {
-    pub fn from_ok(ok: bool) -> Outcome {
-        if ok {
-            Outcome::Success
-        } else {
-            Outcome::Failed
-        }
-    }
-
-    pub fn exit_code(self) -> ExitCode {
-        match self {
-            Outcome::Success => ExitCode::SUCCESS,
-            Outcome::Failed => ExitCode::from(1),
-        }
-    }
-}
 
 /// Run one parsed command line.
 pub fn run(inv: Invocation) -> Result<Outcome> {
@@ -66,9 +38,4 @@ pub fn run(inv: Invocation) -> Result<Outcome> {
         Cmd::Archive { slug, force, dry_run } => archive::run(&ctx, &slug, force, dry_run),
         Cmd::Bench { what } => bench::run(&ctx, &what),
     }
-}
-
-/// For commands not built yet: a clear exit-2 error instead of a silent success.
-pub(crate) fn not_yet(command: &str) -> Result<Outcome> {
-    Err(Error::usage(format!("`cargo xtask {command}` is not implemented yet in this version of the kit")))
 }

@@ -10,17 +10,17 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::cli::Complexity;
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::markers;
+use crate::core::slug::slugify;
+use crate::core::tasks;
+use crate::core::workspace::{fill, Doc, Fill};
+use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::fs::{find_ci, today_utc, unique};
 use crate::host::templates;
 use crate::host::workspaces::{self, Location};
 use crate::report::JSON_VERSION;
-use crate::spec::markers;
-use crate::spec::slug::slugify;
-use crate::spec::tasks;
-use crate::spec::workspace::{fill, Doc, Fill};
 
 pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome> {
     let feature = feature_name(name);
@@ -107,7 +107,7 @@ fn feature_name(words: &[String]) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The seeds' minimum number of analysis steps for each complexity.
+/// The workflow's minimum number of analysis steps for each complexity.
 pub fn analysis_steps(complexity: Complexity) -> u32 {
     match complexity {
         Complexity::Simple => 18,

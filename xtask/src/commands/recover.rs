@@ -4,21 +4,21 @@
 //! print where to resume: phase, next task, blockers, failing checks.
 use serde_json::json;
 
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::ledger::Entry;
+use crate::core::recover::{self, Facts};
+use crate::core::tasks;
+use crate::core::workspace::{current_phase, Doc, DocText, WorkspaceTexts};
+use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::changes::Changes;
 use crate::host::fs::{now_utc, write_atomic};
 use crate::host::git;
-use crate::host::workspaces::{self, Location, WorkspaceDir};
+use crate::host::workspaces::{self, WorkspaceDir};
 use crate::report::JSON_VERSION;
-use crate::spec::ledger::Entry;
-use crate::spec::recover::{self, Facts};
-use crate::spec::tasks;
-use crate::spec::workspace::{current_phase, Doc, DocText, WorkspaceTexts};
 
 pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
-    let ws = find_active(ctx, slug)?;
+    let ws = workspaces::find_active(&ctx.root, slug)?;
     let texts = workspaces::read(&ctx.root, &ws);
     let recovery = doc_text(ctx, &ws, &texts, Doc::Recovery)?;
     let tasks_md = doc_text(ctx, &ws, &texts, Doc::Tasks)?;
@@ -68,19 +68,6 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The active workspace `slug`, or a usage error that says what exists.
-pub fn find_active(ctx: &Ctx, slug: &str) -> Result<WorkspaceDir> {
-    if let Some(ws) = workspaces::find(&ctx.root, Location::Active, slug)? {
-        return Ok(ws);
-    }
-    if workspaces::find(&ctx.root, Location::Archive, slug)?.is_some() {
-        return Err(Error::usage(format!("specs/archive/{slug}: the workspace is archived; nothing to resume")));
-    }
-    Err(Error::usage(format!(
-        "specs/active/{slug}: no such workspace; `cargo xtask list` shows them, `cargo xtask new-spec NAME` creates one"
-    )))
-}
-
 fn doc_text<'a>(ctx: &Ctx, ws: &WorkspaceDir, texts: &'a WorkspaceTexts, doc: Doc) -> Result<&'a str> {
     let file = texts.file(doc).expect("every Doc has an entry");
     let path = format!("{}/{}", ctx.rel(&ws.path), file.rel_path);
@@ -90,6 +77,6 @@ fn doc_text<'a>(ctx: &Ctx, ws: &WorkspaceDir, texts: &'a WorkspaceTexts, doc: Do
             Err(Error::usage(format!("{path}: missing; restore it (the template is templates/{})", doc.rel_path())))
         }
         DocText::NotText { line } => Err(Error::usage(format!("{path}:{line}: not UTF-8 text; fix the file first"))),
-        DocText::Unreadable(why) => Err(Error::usage(format!("{path}: {why}"))),
+        other => Err(Error::usage(format!("{path}: {}; fix the file first", other.problem().unwrap_or_default()))),
     }
 }

@@ -1,12 +1,12 @@
 //! `cargo xtask setup`: build or complete `.venv` (see `host::venv`).
 use std::path::Path;
 
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::finding::Finding;
+use crate::error::Outcome;
 use crate::error::Result;
 use crate::host::venv::{self, SetupDone};
 use crate::report::{self, Report};
-use crate::spec::finding::Finding;
 
 pub fn run(ctx: &Ctx, python: Option<&Path>) -> Result<Outcome> {
     let done = venv::setup(&ctx.root, &ctx.settings.pyproject, python)?;

@@ -5,18 +5,17 @@
 //! are shown from the last gate's ledger.
 use serde_json::json;
 
-use crate::commands::gate;
-use crate::commands::recover::find_active;
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::finding::{Finding, Status};
+use crate::core::workspace::{summarize, Summary};
+use crate::error::Outcome;
 use crate::error::Result;
+use crate::gate;
 use crate::host::workspaces;
 use crate::report::{Style, WorkspaceReport, JSON_VERSION};
-use crate::spec::finding::{Finding, Status};
-use crate::spec::workspace::{summarize, Summary};
 
 pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
-    let ws = find_active(ctx, slug)?;
+    let ws = workspaces::find_active(&ctx.root, slug)?;
     let summary = summarize(&workspaces::read(&ctx.root, &ws));
     let live = gate::document_report(ctx, &ws.name, None)?;
     let next = next_step(&summary, &live);

@@ -1,13 +1,13 @@
 //! `cargo xtask test [unit|integration|all] [-- PYTEST ARGS]`: pytest from the
 //! venv; its output streams live. Exit 0 pass, 1 failures or nothing
 //! collected, 2 when pytest could not run the tests (its reason is shown).
-use crate::commands::Outcome;
 use crate::context::Ctx;
+use crate::core::pytest::Verdict;
+use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::pytest;
 use crate::host::stream::Sink;
 use crate::host::venv;
-use crate::spec::pytest::Verdict;
 
 pub fn run(ctx: &Ctx, suite: &str, pytest_args: &[String]) -> Result<Outcome> {
     let folders = folders(ctx, suite)?;

@@ -2,10 +2,10 @@
 //! own configuration (`[tool.black]` in pyproject.toml) applies.
 use std::path::Path;
 
+use crate::core::black::{self as parse, BlackReport};
 use crate::error::{Error, Result};
 use crate::host::stream::{self, Sink};
 use crate::host::venv::Venv;
-use crate::spec::black::{self as parse, BlackReport};
 
 /// What `black --check --diff` said.
 #[derive(Debug)]

@@ -22,9 +22,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::core::diff::{self, AddedLines};
+use crate::core::paths::is_under;
 use crate::error::{Error, Result};
 use crate::host::git;
-use crate::spec::diff::{self, AddedLines};
 
 /// What the changes are measured against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,13 +140,6 @@ fn is_never(path: &str) -> bool {
     path.split('/').any(|part| NEVER.contains(&part))
 }
 
-/// Whether root-relative `path` is `folder` or inside it.
-pub fn is_under(path: &str, folder: &str) -> bool {
-    let folder = folder.trim_matches('/');
-    let folder = folder.strip_prefix("./").unwrap_or(folder);
-    folder.is_empty() || folder == "." || path == folder || path.starts_with(&format!("{folder}/"))
-}
-
 /// `--base REV` -> its merge base with HEAD; no `--base` -> the merge base
 /// with `origin/HEAD`, `main` or `master`, the first that exists; None when
 /// none exists or HEAD has no commit yet.
@@ -212,10 +206,6 @@ mod tests {
 
     #[test]
     fn folders() {
-        assert!(is_under("src/pkg/a.py", "src"));
-        assert!(is_under("src/pkg/a.py", "./src/"));
-        assert!(is_under("src/pkg/a.py", ""));
-        assert!(!is_under("srcx/a.py", "src"));
         assert!(is_never(".venv/lib/x.py") && is_never("a/__pycache__/b.pyc") && !is_never("src/venv.py"));
     }
 }

@@ -31,25 +31,99 @@ pub fn unique() -> u64 {
     (COUNTER.fetch_add(1, Ordering::Relaxed) << 32) ^ nanos
 }
 
-/// What reading a document gave.
+/// Largest file the kit reads as a document, template, ledger or referenced
+/// source (a workspace document is a few dozen kilobytes; this only stops a
+/// stray dump from eating memory).
+pub const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a file was not read as text. One type for every reader of the kit, so
+/// callers match on the kind, never on a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Text {
-    /// UTF-8 text, a leading BOM removed.
-    Ok(String),
-    /// Not UTF-8 (or holds NUL bytes): the 1-based line of the first bad byte.
+pub enum ReadError {
+    /// Nothing at the path (or a symbolic link to nothing).
+    Missing,
+    /// A folder, a FIFO, a device: only regular files are read.
+    NotAFile,
+    /// Larger than the limit the caller gave.
+    TooLarge { bytes: u64, limit: u64 },
+    /// Not UTF-8, or holds NUL bytes: the 1-based line of the first bad byte.
     NotText { line: usize },
+    /// The system refused (permissions, a symbolic link loop, ...): its words.
+    Io(String),
 }
 
-/// Decode bytes as a document: UTF-8 without NUL bytes, a BOM dropped.
-pub fn decode(bytes: &[u8]) -> Text {
-    let line_of = |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-        return Text::NotText { line: line_of(nul) };
+impl ReadError {
+    /// A short phrase for messages: "not a regular file", "123 bytes, more than ...".
+    pub fn describe(&self) -> String {
+        match self {
+            ReadError::Missing => "missing".into(),
+            ReadError::NotAFile => "not a regular file".into(),
+            ReadError::TooLarge { bytes, limit } => format!("{bytes} bytes, more than the kit reads ({limit})"),
+            ReadError::NotText { line } => format!("not UTF-8 text from line {line}"),
+            ReadError::Io(reason) => format!("cannot be read: {reason}"),
+        }
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Text::Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_string()),
-        Err(e) => Text::NotText { line: line_of(e.valid_up_to()) },
+}
+
+/// The bytes of the regular file at `path` (symbolic links followed; the
+/// caller decides where links may lead), at most `limit` of them. A FIFO or
+/// device is never opened, so reading cannot block or run forever.
+pub fn read_bytes(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::Missing,
+        _ if is_link_loop(&e) => ReadError::Io("a symlink loop (a symbolic link that leads to itself)".into()),
+        _ => ReadError::Io(e.to_string()),
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile);
     }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge { bytes: meta.len(), limit });
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    // The file may grow between the size check and the read: never take more.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { bytes: bytes.len() as u64, limit });
+    }
+    Ok(bytes)
+}
+
+/// ELOOP: too many levels of symbolic links.
+fn is_link_loop(e: &std::io::Error) -> bool {
+    let eloop = if cfg!(target_os = "linux") { 40 } else { 62 };
+    e.raw_os_error() == Some(eloop)
+}
+
+/// Bytes as document text: UTF-8 without NUL bytes, a leading BOM dropped.
+/// Takes the bytes so that large documents are not copied.
+pub fn decode(bytes: Vec<u8>) -> std::result::Result<String, ReadError> {
+    let line_of = |bytes: &[u8], at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    // `contains` on bytes is a fast (memchr) search; most files hold no NUL.
+    if bytes.contains(&0) {
+        let nul = bytes.iter().position(|&b| b == 0).unwrap_or(0);
+        return Err(ReadError::NotText { line: line_of(&bytes, nul) });
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            Err(ReadError::NotText { line: line_of(e.as_bytes(), at) })
+        }
+    }
+}
+
+/// [`read_bytes`] then [`decode`].
+pub fn read_text(path: &Path, limit: u64) -> std::result::Result<String, ReadError> {
+    decode(read_bytes(path, limit)?)
 }
 
 /// Today's date in UTC as YYYY-MM-DD.
@@ -120,9 +194,23 @@ mod tests {
 
     #[test]
     fn decoding() {
-        assert_eq!(decode("\u{feff}# T\n".as_bytes()), Text::Ok("# T\n".into()));
-        assert_eq!(decode(b"a\nb\n\xff"), Text::NotText { line: 3 });
-        assert_eq!(decode(b"a\n\0"), Text::NotText { line: 2 });
+        assert_eq!(decode("\u{feff}# T\n".into()), Ok("# T\n".into()));
+        assert_eq!(decode(b"a\nb\n\xff".to_vec()), Err(ReadError::NotText { line: 3 }));
+        assert_eq!(decode(b"a\n\0".to_vec()), Err(ReadError::NotText { line: 2 }));
+    }
+
+    #[test]
+    fn reads_regular_files_only_and_capped() {
+        let dir = std::env::temp_dir().join(format!("xtask-fs-read-{}", unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("f.md");
+        std::fs::write(&p, "0123456789").unwrap();
+        assert_eq!(read_text(&p, 10).as_deref(), Ok("0123456789"));
+        assert_eq!(read_text(&p, 9), Err(ReadError::TooLarge { bytes: 10, limit: 9 }));
+        assert_eq!(read_text(&dir, 10), Err(ReadError::NotAFile));
+        assert_eq!(read_text(&dir.join("none"), 10), Err(ReadError::Missing));
+        assert_eq!(read_bytes(Path::new("/dev/zero"), 10), Err(ReadError::NotAFile));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! `git status --porcelain -z` under some folders, parsed (for `git-clean`).
 use std::path::Path;
 
+use crate::core::checks::git_clean::StatusEntry;
 use crate::error::Result;
 use crate::host::git;
-use crate::spec::checks::git_clean::StatusEntry;
 
 /// Changes of tracked files under `roots` (untracked files are not listed).
 /// None when `root` is not inside a git work tree.

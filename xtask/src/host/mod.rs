@@ -1,16 +1,15 @@
 //! The edges: files, processes, git, python and its tools. Thin wrappers that
 //! turn the outside world into data for the core.
+pub mod black;
+pub mod changes;
 pub mod fs;
 pub mod git;
 pub mod git_status;
 pub mod process;
+pub mod pytest;
 pub mod python;
 pub mod settings;
-pub mod templates;
-// The Python side (issue 5).
-pub mod black;
-pub mod changes;
-pub mod pytest;
 pub mod stream;
+pub mod templates;
 pub mod venv;
 pub mod workspaces;

@@ -7,13 +7,14 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
+use crate::core::coverage::CoverageData;
+use crate::core::imports::{self, ModuleIndex};
+use crate::core::paths::is_test_file;
+use crate::core::pytest::{self as verdicts, LastRun, Verdict};
 use crate::error::{Error, Result};
 use crate::host::settings::Settings;
 use crate::host::stream::{self, Sink};
 use crate::host::venv::Venv;
-use crate::spec::coverage::CoverageData;
-use crate::spec::imports::{self, ModuleIndex};
-use crate::spec::pytest::{self as verdicts, LastRun, Verdict};
 
 /// Lines of pytest output kept for verdicts and messages.
 const KEEP: usize = 400;
@@ -171,12 +172,6 @@ pub fn python_files(root: &Path, dir: &str) -> Vec<String> {
 fn is_support_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name == "conftest.py" || name == "__init__.py"
-}
-
-/// pytest's default test file names: `test_*.py` and `*_test.py`.
-pub fn is_test_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
 }
 
 /// The dotted name coverage.py knows `module` by (`src/pkg/a.py` -> `pkg.a`,

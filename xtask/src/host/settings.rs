@@ -1,6 +1,6 @@
 //! Settings: `[workspace.metadata.xtask]` in the root Cargo.toml, plus what the
 //! host's pyproject.toml declares. Every key is optional; defaults follow the
-//! seeds (src/ layout, tests/unit, 90% coverage).
+//! workflow this kit checks (src/ layout, tests/unit, 90% coverage).
 use std::path::Path;
 
 use serde_json::Value;
@@ -22,8 +22,13 @@ pub struct Settings {
     pub coverage_threshold: f64,
     /// Minimum changed-line coverage, percent; gated only when set.
     pub changed_line_threshold: Option<f64>,
-    /// The whole `[workspace.metadata.xtask]` table, for checks with their own keys.
-    pub raw: Value,
+    /// The anti-pattern rules enabled (`rules-enabled`, `[[...rules]]`).
+    pub rules: Vec<crate::core::checks::rules::Rule>,
+    /// Globs of the config templates (`env-templates`); None when not set.
+    pub env_templates: Option<Vec<String>>,
+    /// Patterns that read an environment variable (built-in ones plus
+    /// `env-call-patterns`).
+    pub env_patterns: Vec<regex_lite::Regex>,
     /// The host's pyproject.toml, parsed (Null when absent or unreadable).
     pub pyproject: Value,
     /// Lowest Python the host supports, from `requires-python` (e.g. `>=3.8`).
@@ -39,7 +44,9 @@ impl Default for Settings {
             integration_env: Vec::new(),
             coverage_threshold: 90.0,
             changed_line_threshold: None,
-            raw: Value::Object(Default::default()),
+            rules: Vec::new(),
+            env_templates: None,
+            env_patterns: crate::core::checks::env_templates::builtin_patterns(),
             pyproject: Value::Null,
             python_min: None,
         }
@@ -95,7 +102,13 @@ impl Settings {
         if let Some(v) = t.get("changed-line-threshold") {
             self.changed_line_threshold = Some(percent(v, "changed-line-threshold")?);
         }
-        self.raw = t.clone();
+        self.rules = crate::core::checks::rules::from_settings(t)?;
+        let (templates, patterns) = crate::core::checks::env_templates::from_settings(t)?;
+        if templates.as_ref().is_some_and(Vec::is_empty) {
+            return Err("env-templates is empty; list the config template globs or remove the setting".into());
+        }
+        self.env_templates = templates;
+        self.env_patterns = patterns;
         Ok(())
     }
 }

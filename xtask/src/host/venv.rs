@@ -11,10 +11,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::core::devtools::{self, HostStep, TOOLS};
 use crate::error::{Error, Result};
 use crate::host::process;
 use crate::host::stream::{self, progress, Sink};
-use crate::spec::devtools::{self, HostStep, TOOLS};
 
 /// Lines of pip's or make's output kept for error messages.
 const KEEP: usize = 200;

@@ -5,7 +5,7 @@
 //! `.venv` symlink, which is all the tool looks for.
 //!
 //! The provisioning repository (`CARGO_TARGET_TMPDIR/pyenv/host`) declares its
-//! own dev tools the seeds' way, a Makefile `install-dev` target that installs
+//! own dev tools the workflow's way, a Makefile `install-dev` target that installs
 //! pytest-xdist 3.7.0: setup must run it, keep that version and add the
 //! other three at our pins. Test threads wait on a mutex, test binaries on an
 //! exclusive lock of `pyenv/lock`.
@@ -62,7 +62,7 @@ pub fn link(repo: &TempRepo) {
     std::os::unix::fs::symlink(host().join(".venv"), repo.path.join(".venv")).unwrap();
 }
 
-/// A repository shaped like the seeds' (src/pkg, tests/unit, a Makefile,
+/// A repository shaped like the workflow's projects (src/pkg, tests/unit, a Makefile,
 /// black configured in pyproject.toml), committed on `main` with a green,
 /// fully covered suite, then switched to the branch `feature`. Its `.venv` is
 /// the shared environment.

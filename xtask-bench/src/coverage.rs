@@ -1,0 +1,293 @@
+//! `cargo xtask bench coverage`: a generated package of 50 modules with tests
+//! for each, one module modified on a branch; prints, from one run, the wall
+//! time of bare `python -m pytest`, of `pytest --cov=<whole package>` and of
+//! `cargo xtask coverage`, and whether the coverage verdicts agree.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use xtask::context::Ctx;
+use xtask::core::coverage::{self as judge, CoverageData};
+use xtask::core::diff::AddedLines;
+use xtask::error::Outcome;
+use xtask::error::{Error, Result};
+use xtask::host::pytest::{self, Project};
+use xtask::host::settings::Settings;
+use xtask::host::venv::{self, Venv};
+
+const MODULES: usize = 50;
+const FUNCTIONS: usize = 8;
+/// The module the branch modifies.
+const MODIFIED: usize = 17;
+/// Loop length in each test: sets how much Python each test runs.
+const ITERATIONS: usize = 1500;
+
+pub fn run(ctx: &Ctx) -> Result<Outcome> {
+    // The tools come from this repository's venv (built when missing).
+    let venv = venv::ensure(&ctx.root, &ctx.settings.pyproject)?;
+    let dir = Scratch::new()?;
+    let repo = dir.0.join("repo");
+    generate(&repo)?;
+    std::os::unix::fs::symlink(&venv.dir, repo.join(".venv"))
+        .map_err(|e| Error::io(&repo, &e, "check that the temporary folder is writable"))?;
+    let repo = repo.canonicalize().map_err(|e| Error::io(&repo, &e, "check the temporary folder"))?;
+    let settings = Settings::default();
+    let local = Venv::of(&repo);
+    let project = Project { root: &repo, venv: &local, settings: &settings };
+    let modified = format!("src/benchpkg/mod_{MODIFIED:02}.py");
+    xtask::outln!(
+        "bench coverage: {MODULES} modules, {} tests, 1 modified module ({modified}); Python {}, {} CPUs",
+        MODULES * FUNCTIONS + 2,
+        local.python_version().unwrap_or_default(),
+        pytest::cpu_count()
+    );
+
+    // Warm the file cache and Python's imports once; not timed.
+    timed(&mut bare(project))?;
+
+    // Interleaved rounds, medians reported: the host may be busy with other work.
+    let whole_json = dir.0.join("whole.json");
+    let (mut bare_t, mut whole_t, mut ours_t) = (Vec::new(), Vec::new(), Vec::new());
+    let mut ours = serde_json::Value::Null;
+    for _ in 0..ROUNDS {
+        bare_t.push(timed(&mut bare(project))?);
+        whole_t.push(timed(&mut whole(project, &whole_json))?);
+        let (t, doc) = xtask_coverage(&repo)?;
+        ours_t.push(t);
+        ours = doc;
+    }
+    let bare_s = median(&bare_t);
+    let row = |what: &str, t: &[Timing]| {
+        let m = median(t);
+        xtask::outln!(
+            "  {what:<66} {:>6.2} s {:>5.2}x   cpu {:>5.2} s {:>5.2}x",
+            m.wall,
+            m.wall / bare_s.wall,
+            m.cpu,
+            m.cpu / bare_s.cpu.max(1e-9)
+        );
+    };
+    xtask::outln!("  (median of {ROUNDS} interleaved rounds; cpu = user + system time of all processes)");
+    row("python -m pytest tests/unit", &bare_t);
+    row("python -m pytest --cov=src/benchpkg tests/unit (whole package)", &whole_t);
+    row("cargo xtask coverage", &ours_t);
+    xtask::outln!("  target: cargo xtask coverage wall time <= 1.30x bare pytest");
+    let same = same_verdict(&repo, &modified, &whole_json, &ours)?;
+
+    // The worst case for test selection: the modified module is imported by
+    // every test, so every test runs under the tracer.
+    git(&repo, &["checkout", "-q", "-b", "shared", "main"])?;
+    let common = "src/benchpkg/common.py";
+    let text = std::fs::read_to_string(repo.join(common)).unwrap_or_default();
+    std::fs::write(repo.join(common), text + "\n\ndef halve(v):\n    return v / 2\n")
+        .map_err(|e| Error::io(&repo.join(common), &e, "check the temporary folder"))?;
+    let test = repo.join("tests/unit/test_common.py");
+    let text = std::fs::read_to_string(&test).unwrap_or_default();
+    std::fs::write(&test, text + "\n\ndef test_halve():\n    assert common.halve(3) == 1.5\n")
+        .map_err(|e| Error::io(&test, &e, "check the temporary folder"))?;
+    git(&repo, &["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-am", "shared"])?;
+    let shared_json = dir.0.join("shared.json");
+    timed(&mut whole(project, &shared_json))?;
+    let mut shared_t = Vec::new();
+    let mut shared = serde_json::Value::Null;
+    for _ in 0..ROUNDS {
+        let (t, doc) = xtask_coverage(&repo)?;
+        shared_t.push(t);
+        shared = doc;
+    }
+    row("cargo xtask coverage, worst case: common.py, imported by every test", &shared_t);
+    let same_shared = same_verdict(&repo, common, &shared_json, &shared)?;
+    Ok(Outcome::from_ok(same && same_shared))
+}
+
+/// Rounds of each measurement.
+const ROUNDS: usize = 3;
+
+/// Wall and CPU seconds of one command.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    wall: f64,
+    cpu: f64,
+}
+
+/// The median wall time, with the CPU time of the same run.
+fn median(runs: &[Timing]) -> Timing {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.wall.total_cmp(&b.wall));
+    sorted.get(sorted.len() / 2).copied().unwrap_or(Timing { wall: 0.0, cpu: 0.0 })
+}
+
+/// CPU seconds used by the children this process has waited for (Linux:
+/// /proc/self/stat `cutime` + `cstime`, which include their own children).
+fn children_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `state` is field 3 of the full line, so cutime (16) and cstime (17) are 13 and 14 here.
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(13) + ticks(14)) / 100.0
+}
+
+/// `pytest --cov=<whole package>` with a JSON report at `json`.
+fn whole(project: Project, json: &Path) -> Command {
+    let mut cmd = bare(project);
+    let mut report = std::ffi::OsString::from("--cov-report=json:");
+    report.push(json.as_os_str());
+    cmd.args(["--cov=src/benchpkg", "--cov-fail-under=0"]).arg(report);
+    cmd
+}
+
+/// Time `xtask coverage --json` (this very binary) in `repo`; its report.
+fn xtask_coverage(repo: &Path) -> Result<(Timing, serde_json::Value)> {
+    let exe = crate::xtask_binary()?;
+    let mut cmd = Command::new(&exe);
+    cmd.args(["coverage", "--json", "--root"]).arg(repo).current_dir(repo);
+    let cpu = children_cpu();
+    let started = Instant::now();
+    let out = cmd.output().map_err(|e| Error::usage(format!("cannot run {}: {e}", exe.display())))?;
+    let seconds = Timing { wall: started.elapsed().as_secs_f64(), cpu: children_cpu() - cpu };
+    let doc = serde_json::from_slice(&out.stdout).map_err(|e| {
+        Error::usage(format!(
+            "`xtask coverage --json` did not print JSON ({e}): {}",
+            xtask::host::process::tail(&out.stderr, 5)
+        ))
+    })?;
+    Ok((seconds, doc))
+}
+
+/// Whether `xtask coverage` judged `module` as the whole-package run does.
+fn same_verdict(repo: &Path, module: &str, whole_json: &Path, ours: &serde_json::Value) -> Result<bool> {
+    let text =
+        std::fs::read_to_string(whole_json).map_err(|e| Error::io(whole_json, &e, "pytest-cov wrote no report"))?;
+    let data = CoverageData::from_json(&text, &repo.to_string_lossy()).map_err(Error::usage)?;
+    let threshold = Settings::default().coverage_threshold;
+    let modules = [module.to_string()];
+    let full = &judge::judge(&modules, &data, &AddedLines::new(), threshold, &|_| None)[0];
+    let finding = ours["checks"].as_array().and_then(|c| c.iter().find(|f| f["file"] == module));
+    let (status, percent) = match finding {
+        Some(f) => (f["status"].as_str().unwrap_or("?").to_string(), f["measured"].as_f64().unwrap_or(-1.0)),
+        None => ("absent".to_string(), -1.0),
+    };
+    let full_status = if full.passed { "pass" } else { "fail" };
+    let same = status == full_status && (percent - full.percent).abs() < 0.01 && ours["ok"] == full.passed;
+    xtask::outln!(
+        "  verdict {}: {module}: whole-package run {full_status} {:.2}%, xtask coverage {status} {percent:.2}%",
+        if same { "same" } else { "DIFFERENT" },
+        full.percent
+    );
+    Ok(same)
+}
+
+fn bare(project: Project) -> Command {
+    let mut cmd = pytest::command(project.root, project.venv, project.settings);
+    cmd.args(["-q", "-p", "no:cacheprovider", "tests/unit"]);
+    cmd
+}
+
+/// Wall and CPU time of one run; its output is dropped, a failure is an error.
+fn timed(cmd: &mut Command) -> Result<Timing> {
+    let cpu = children_cpu();
+    let started = Instant::now();
+    let out = cmd.output().map_err(|e| Error::usage(format!("cannot run pytest: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::usage(format!(
+            "the benchmark's pytest run failed: {}",
+            xtask::host::process::tail(&out.stdout, 5)
+        )));
+    }
+    Ok(Timing { wall: started.elapsed().as_secs_f64(), cpu: children_cpu() - cpu })
+}
+
+/// The package: `common.py` used by every module, 50 modules of 8 functions,
+/// a test file per module; committed on `main`, then the branch `feature`
+/// adds a tested function to one module.
+fn generate(repo: &Path) -> Result<()> {
+    let write = |rel: &str, text: &str| -> Result<()> {
+        let path = repo.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e, "check the temporary folder"))?;
+        }
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, &e, "check the temporary folder"))
+    };
+    write(".gitignore", ".venv\n__pycache__/\n")?;
+    write("src/benchpkg/__init__.py", "")?;
+    write(
+        "src/benchpkg/common.py",
+        "def weight(v):\n    if v % 2:\n        return v + 1\n    return v // 2\n\n\ndef clip(v, low, high):\n    return max(low, min(high, v))\n",
+    )?;
+    write("tests/unit/test_common.py", "from benchpkg import common\n\n\ndef test_weight():\n    assert common.weight(3) == 4\n    assert common.weight(4) == 2\n    assert common.clip(9, 0, 5) == 5\n")?;
+    for m in 0..MODULES {
+        write(&format!("src/benchpkg/mod_{m:02}.py"), &module(m, false))?;
+        write(&format!("tests/unit/test_mod_{m:02}.py"), &tests(m, false))?;
+    }
+    git(repo, &["init", "-q", "-b", "main"])?;
+    git(repo, &["add", "-A"])?;
+    git(repo, &["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "package"])?;
+    git(repo, &["checkout", "-q", "-b", "feature"])?;
+    write(&format!("src/benchpkg/mod_{MODIFIED:02}.py"), &module(MODIFIED, true))?;
+    write(&format!("tests/unit/test_mod_{MODIFIED:02}.py"), &tests(MODIFIED, true))?;
+    git(repo, &["add", "-A"])?;
+    git(repo, &["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "feature"])
+}
+
+fn module(m: usize, extra: bool) -> String {
+    let mut text = format!("\"\"\"Module {m} of the coverage benchmark.\"\"\"\nfrom benchpkg import common\n");
+    for f in 0..FUNCTIONS {
+        text.push_str(&format!(
+            "\n\ndef score_{f}(values):\n    total = 0\n    for v in values:\n        if v % 3 == {r}:\n            total += common.weight(v)\n        elif v % 3 == {s}:\n            total -= v\n        else:\n            total += v * {f}\n    return common.clip(total, -(10**9), 10**9)\n",
+            r = f % 3,
+            s = (f + 1) % 3
+        ));
+    }
+    if extra {
+        text.push_str("\n\ndef spread(values):\n    return max(values) - min(values) if values else 0\n");
+    }
+    text
+}
+
+fn tests(m: usize, extra: bool) -> String {
+    let mut text = format!("from benchpkg import mod_{m:02} as mod\n");
+    for f in 0..FUNCTIONS {
+        text.push_str(&format!(
+            "\n\ndef test_score_{f}():\n    assert isinstance(mod.score_{f}(range({ITERATIONS})), int)\n"
+        ));
+    }
+    if extra {
+        text.push_str(
+            "\n\ndef test_spread():\n    assert mod.spread([3, 1, 4]) == 3\n    assert mod.spread([]) == 0\n",
+        );
+    }
+    text
+}
+
+fn git(repo: &Path, args: &[&str]) -> Result<()> {
+    let out = xtask::host::git::run(repo, args)?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("git {} failed: {}", args.join(" "), xtask::host::process::tail(&out.stderr, 3))))
+    }
+}
+
+/// A temporary folder removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!(
+            "xtask-bench-coverage-{}-{}",
+            std::process::id(),
+            xtask::host::fs::unique()
+        ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(&dir, &e, "check that the temporary folder is writable"))?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,0 +1,50 @@
+//! The kit's benchmarks, for its contributors: performance comparisons on
+//! generated corpora, printed from one run. They live outside the `xtask`
+//! crate so that an adopter's first `cargo xtask` does not compile them;
+//! `cargo xtask bench WHAT` builds and runs this program.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use xtask::cli::{ColorChoice, Global};
+use xtask::context::Ctx;
+use xtask::error::{Error, Outcome, Result};
+
+mod coverage;
+mod gate_docs;
+mod snippets;
+
+const USAGE: &str = "usage: xtask-bench snippets|gate-docs|coverage [--root DIR]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) => {
+            eprintln!("error: {err}");
+            err.exit_code()
+        }
+    }
+}
+
+fn run() -> Result<Outcome> {
+    let mut args = std::env::args().skip(1);
+    let what = args.next().ok_or_else(|| Error::usage(USAGE))?;
+    let root = match (args.next().as_deref(), args.next()) {
+        (None, _) => None,
+        (Some("--root"), Some(dir)) => Some(PathBuf::from(dir)),
+        _ => return Err(Error::usage(USAGE)),
+    };
+    let ctx = Ctx::new(&Global { root, json: false, color: ColorChoice::Auto })?;
+    match what.as_str() {
+        "snippets" => snippets::run(&ctx),
+        "gate-docs" => gate_docs::run(&ctx),
+        "coverage" => coverage::run(&ctx),
+        other => Err(Error::usage(format!("unknown benchmark `{other}`; {USAGE}"))),
+    }
+}
+
+/// The xtask binary under test: `XTASK_BIN` (set by `cargo xtask bench`).
+pub fn xtask_binary() -> Result<PathBuf> {
+    std::env::var_os("XTASK_BIN").map(PathBuf::from).filter(|p| p.is_file()).ok_or_else(|| {
+        Error::usage("XTASK_BIN is not set to the xtask binary; run the benchmarks with `cargo xtask bench WHAT`")
+    })
+}

@@ -1,0 +1,549 @@
+//! `snippets`: python blocks of markdown. Each carries a `# VERIFIED:` line
+//! (when the document requires it), compiles (the host compiles, never runs,
+//! and hands the results in), and a `# VERIFIED: path:A-B` reference names an
+//! existing file and range whose lines hold the block's code (whitespace and
+//! comments ignored); otherwise the block has drifted.
+//!
+//! Python blocks: the info string's first word is `python`, `py`, `python3` or
+//! `py3` (any case); `pycon` blocks and python blocks starting with `>>>` are
+//! interpreter sessions, of which only the code after `>>> ` / `... ` counts.
+//! A block right after `<!-- gate: skip-snippet REASON -->` is skipped.
+use std::collections::HashMap;
+
+use crate::core::finding::Finding;
+use crate::core::markdown::Markdown;
+use crate::core::rules::gate_directives;
+
+/// One python block, as the checks need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PyBlock {
+    /// Line of the opening fence.
+    pub open_line: usize,
+    /// Line of the first code line.
+    pub first_line: usize,
+    /// The code to compile, one line per markdown line (session output lines
+    /// and prompts blanked), so compiler lines are markdown lines.
+    pub code: String,
+    pub session: bool,
+    pub skip: Option<Skip>,
+    pub verified: Vec<Verified>,
+}
+
+impl PyBlock {
+    pub fn line_count(&self) -> usize {
+        self.code.lines().count()
+    }
+
+    pub fn last_line(&self) -> usize {
+        self.first_line + self.line_count().saturating_sub(1)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// A `# VERIFIED:` line of a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    /// `# VERIFIED: path:A-B` (or `path:N`), path normalized and inside the root.
+    Ref { line: usize, path: String, start: usize, end: usize },
+    /// A reference that cannot be right whatever the files say.
+    BadRef { line: usize, message: String },
+    /// Free text (`# VERIFIED: syntax checked`): the gate compiles the block itself.
+    Note { line: usize },
+}
+
+impl Verified {
+    pub fn line(&self) -> usize {
+        match self {
+            Verified::Ref { line, .. } | Verified::BadRef { line, .. } | Verified::Note { line } => *line,
+        }
+    }
+}
+
+/// What the host found at a referenced path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefFile {
+    /// The file's lines (without line endings).
+    Lines(Vec<String>),
+    Missing,
+    /// A symbolic link leading out of the root: not read (where it leads is
+    /// not said, so a document cannot probe files outside).
+    OutsideRoot,
+    NotAFile,
+    NotText {
+        line: usize,
+    },
+    Unreadable {
+        reason: String,
+    },
+}
+
+/// The compiler's verdict on one block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compiled {
+    /// Not compiled (skipped blocks).
+    NotRun,
+    Ok,
+    Error {
+        line: Option<usize>,
+        message: String,
+    },
+}
+
+/// `Some(is_session)` when a block with this info-string word is Python.
+pub fn python_kind(lang: &str) -> Option<bool> {
+    match lang {
+        "python" | "py" | "python3" | "py3" => Some(false),
+        "pycon" => Some(true),
+        _ => None,
+    }
+}
+
+/// The python blocks of a document, in order.
+pub fn extract(md: &Markdown) -> Vec<PyBlock> {
+    let mut out = Vec::new();
+    let mut comment_idx = 0;
+    for block in &md.blocks {
+        while comment_idx < md.comments.len() && md.comments[comment_idx].range.end <= block.range.start {
+            comment_idx += 1;
+        }
+        let Some(mut session) = python_kind(&block.lang()) else { continue };
+        if !session {
+            session =
+                block.code.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with(">>>"));
+        }
+        // The comment right before the block, nothing but blank lines (and
+        // quote markers) between them.
+        let skip = comment_idx
+            .checked_sub(1)
+            .map(|i| &md.comments[i])
+            .filter(|c| md.text[c.range.end..block.range.start].chars().all(|ch| ch.is_whitespace() || ch == '>'))
+            .and_then(|c| {
+                gate_directives(&c.body).into_iter().find_map(|(offset, d)| {
+                    let head = d.get(..12)?;
+                    head.eq_ignore_ascii_case("skip-snippet")
+                        .then(|| Skip { line: c.line + offset, reason: d[12..].trim().to_string() })
+                })
+            });
+        let code = if session { session_code(&block.code) } else { block.code.clone() };
+        let verified = block
+            .code
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| verified_line(l).map(|rest| parse_verified(rest, block.first_line + i)))
+            .collect();
+        out.push(PyBlock { open_line: block.open_line, first_line: block.first_line, code, session, skip, verified });
+    }
+    out
+}
+
+/// Code of an interpreter session: `>>> ` and `... ` lines without the prompt,
+/// output lines blank (so line numbers stay).
+pub fn session_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let t = line.trim_start();
+        let code = if let Some(rest) = t.strip_prefix(">>>").or_else(|| t.strip_prefix("...")) {
+            rest.strip_prefix(' ').unwrap_or(rest)
+        } else {
+            ""
+        };
+        out.push_str(code);
+        out.push('\n');
+    }
+    out
+}
+
+/// The text after `# VERIFIED:` on a line (prompt and indentation allowed).
+fn verified_line(line: &str) -> Option<&str> {
+    let mut t = line.trim_start();
+    if let Some(rest) = t.strip_prefix(">>>").or_else(|| t.strip_prefix("...")) {
+        t = rest.trim_start();
+    }
+    let t = t.strip_prefix('#')?.trim_start();
+    let head = t.get(..9)?;
+    head.eq_ignore_ascii_case("verified:").then(|| t[9..].trim())
+}
+
+/// Read what follows `# VERIFIED:`: a `path:A-B` / `path:N` reference as its
+/// first word, else free text.
+pub fn parse_verified(rest: &str, line: usize) -> Verified {
+    let token = rest.split_whitespace().next().unwrap_or("");
+    let token = token.trim_matches(|c| matches!(c, '`' | '(' | ')' | ',' | ';' | '"' | '\''));
+    if token.contains("://") {
+        return Verified::Note { line };
+    }
+    let Some(colon) = token.rfind(':') else { return Verified::Note { line } };
+    let (path, spec) = (&token[..colon], &token[colon + 1..]);
+    let (a, b) = match spec.split_once('-') {
+        Some((a, b)) => (a, b),
+        None => (spec, spec),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if !digits(a) || !digits(b) {
+        return Verified::Note { line };
+    }
+    let bad = |message: String| Verified::BadRef { line, message };
+    if path.is_empty() {
+        return bad(format!("`{token}` names no file; write `# VERIFIED: path/to/file.py:{spec}`"));
+    }
+    let (Ok(start), Ok(end)) = (a.parse::<usize>(), b.parse::<usize>()) else {
+        return bad(format!("{spec} in `{token}` is not a line range of any file"));
+    };
+    if start == 0 || end < start {
+        return bad(format!("{spec} in `{token}` is not a line range (lines count from 1, start <= end)"));
+    }
+    match normalize_ref_path(path) {
+        Ok(path) => Verified::Ref { line, path, start, end },
+        Err(why) => bad(format!("`{path}` {why}; name a file inside the repository, relative to its root")),
+    }
+}
+
+/// `./src/../src/x.py` -> `src/x.py`; absolute paths and `..` escapes refused.
+pub fn normalize_ref_path(path: &str) -> Result<String, &'static str> {
+    let b = path.as_bytes();
+    let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
+    if path.starts_with(['/', '\\', '~']) || drive {
+        return Err("is an absolute path");
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split(['/', '\\']) {
+        match c {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err("leads out of the repository");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        return Err("names no file");
+    }
+    Ok(parts.join("/"))
+}
+
+/// A Python line as references are compared: comment dropped (outside
+/// strings), all whitespace removed.
+pub fn normalize_code_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '#' => break,
+                '"' | '\'' => quote = Some(c),
+                _ => {}
+            },
+        }
+        if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The paths a document's blocks reference (for the host to read).
+pub fn referenced_paths(blocks: &[PyBlock]) -> impl Iterator<Item = &str> {
+    blocks.iter().filter(|b| b.skip.is_none()).flat_map(|b| b.verified.iter()).filter_map(|v| match v {
+        Verified::Ref { path, .. } => Some(path.as_str()),
+        _ => None,
+    })
+}
+
+/// Findings for the blocks of one file. `compiled[i]` is block `i`'s verdict;
+/// `refs` what the host found at each referenced path.
+pub fn check(
+    file: &str,
+    blocks: &[PyBlock],
+    compiled: &[Compiled],
+    refs: &HashMap<String, RefFile>,
+    require_verified: bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut checked = 0usize;
+    let mut referenced = 0usize;
+    for (i, block) in blocks.iter().enumerate() {
+        if let Some(skip) = &block.skip {
+            out.push(if skip.reason.is_empty() {
+                Finding::fail(
+                    "snippets",
+                    "skip",
+                    "skip-snippet needs a reason: `<!-- gate: skip-snippet REASON -->` (e.g. pseudo-code, output)",
+                )
+                .at(file, Some(skip.line))
+            } else {
+                Finding::skip("snippets", "skipped", format!("python block skipped: {}", skip.reason))
+                    .at(file, Some(block.open_line))
+            });
+            continue;
+        }
+        checked += 1;
+        let before = out.len();
+        if block.verified.is_empty() && require_verified {
+            out.push(
+                Finding::fail(
+                    "snippets",
+                    "unverified",
+                    "python block has no `# VERIFIED:` line; add `# VERIFIED: path/to/file.py:START-END` naming the \
+                     lines it shows, or a note on how it was checked",
+                )
+                .at(file, Some(block.open_line)),
+            );
+        }
+        if let Some(Compiled::Error { line, message }) = compiled.get(i) {
+            let at = line.unwrap_or(block.first_line).clamp(block.first_line, block.last_line() + 1);
+            out.push(
+                Finding::fail("snippets", "compile", format!("python block does not compile: {message}"))
+                    .at(file, Some(at)),
+            );
+        }
+        let refs_ok = check_references(file, block, refs, &mut out);
+        if refs_ok && block.verified.iter().any(|v| matches!(v, Verified::Ref { .. })) {
+            referenced += 1;
+            if let Some(f) = drift(file, block, refs) {
+                out.push(f);
+            }
+        }
+        if out.len() > before {
+            // Counted among the failures, not the passes.
+            checked -= 1;
+        }
+    }
+    if checked > 0 && out.iter().all(|f| !f.is_fail()) {
+        out.push(
+            Finding::pass(
+                "snippets",
+                "compile",
+                format!("{checked} python blocks compile; {referenced} with references that match"),
+            )
+            .at(file, None)
+            .with("blocks", checked),
+        );
+    }
+    out
+}
+
+/// Report each reference that cannot hold; true when every one can.
+fn check_references(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>, out: &mut Vec<Finding>) -> bool {
+    let mut ok = true;
+    for v in &block.verified {
+        let problem = match v {
+            Verified::Note { .. } => None,
+            Verified::BadRef { message, .. } => Some(message.clone()),
+            Verified::Ref { path, start, end, .. } => match refs.get(path) {
+                Some(RefFile::Lines(lines)) if *end <= lines.len() => None,
+                Some(RefFile::Lines(lines)) => {
+                    Some(format!("lines {start}-{end} are outside {path} ({} lines); fix the range", lines.len()))
+                }
+                Some(RefFile::Missing) | None => {
+                    Some(format!("{path} does not exist; fix the path (relative to the repository root)"))
+                }
+                Some(RefFile::OutsideRoot) => {
+                    Some(format!("{path} is a symbolic link out of the repository; not followed"))
+                }
+                Some(RefFile::NotAFile) => Some(format!("{path} is not a file")),
+                Some(RefFile::NotText { line }) => Some(format!("{path} is not UTF-8 text (line {line})")),
+                Some(RefFile::Unreadable { reason }) => Some(format!("{path} cannot be read: {reason}")),
+            },
+        };
+        if let Some(message) = problem {
+            ok = false;
+            out.push(Finding::fail("snippets", "reference", format!("# VERIFIED: {message}")).at(file, Some(v.line())));
+        }
+    }
+    ok
+}
+
+/// A drift finding when the code lines of the block are not, in order, among
+/// the referenced lines (compared whitespace-insensitively, comments ignored;
+/// lines may be skipped, which is what `...` elisions mark). Order matters: a
+/// range that slid past the quoted code no longer holds its lines in sequence.
+fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option<Finding> {
+    let mut wanted: Vec<String> = Vec::new();
+    let mut names = Vec::new();
+    for v in &block.verified {
+        if let Verified::Ref { path, start, end, .. } = v {
+            if let Some(RefFile::Lines(lines)) = refs.get(path) {
+                wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
+                names.push(format!("{path}:{start}-{end}"));
+            }
+        }
+    }
+    let code_lines: Vec<(usize, String)> = block
+        .code
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (block.first_line + i, normalize_code_line(l)))
+        .filter(|(_, n)| !n.is_empty() && n != "...")
+        .collect();
+    // Greedy in-order match: each code line is looked for after the previous
+    // match; one that is not found is missing and the search goes on from the
+    // same place.
+    let mut at = 0;
+    let mut missing: Vec<&(usize, String)> = Vec::new();
+    for line in &code_lines {
+        match wanted[at..].iter().position(|w| *w == line.1) {
+            Some(i) => at += i + 1,
+            None => missing.push(line),
+        }
+    }
+    let (first_line, _) = missing.first()?;
+    let shown = block.code.lines().nth(first_line - block.first_line).unwrap_or("").trim();
+    Some(
+        Finding::fail(
+            "snippets",
+            "drift",
+            format!(
+                "{} of {} code lines are not, in order, in {} (first: `{}`); update the block or its # VERIFIED: range",
+                missing.len(),
+                code_lines.len(),
+                names.join(", "),
+                crate::core::checks::excerpt(shown, 60)
+            ),
+        )
+        .at(file, Some(*first_line))
+        .measure(missing.len() as f64, 0.0),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::finding::Status;
+
+    fn blocks(text: &str) -> Vec<PyBlock> {
+        extract(&Markdown::parse(text))
+    }
+
+    #[test]
+    fn python_blocks_sessions_and_skips() {
+        let text = "```Python title=x\na = 1\n```\n\n```js\nb\n```\n\n```pycon\n>>> x = 1\n>>> x\n1\n... \n```\n\n\
+                    ```py\n>>> for i in y:\n...     pass\nout\n```\n\n<!-- gate: skip-snippet pseudo-code -->\n\n\
+                    ```python3\nnot python\n```\n<!-- gate: skip-snippet -->\n```py3\nz\n```\n";
+        let b = blocks(text);
+        assert_eq!(b.len(), 5);
+        assert_eq!((b[0].first_line, b[0].session), (2, false));
+        assert!(b[1].session && b[2].session);
+        assert_eq!(b[1].code, "x = 1\nx\n\n\n");
+        assert_eq!(b[2].code, "for i in y:\n    pass\n\n");
+        assert_eq!(b[3].skip, Some(Skip { line: 22, reason: "pseudo-code".into() }));
+        assert_eq!(b[4].skip, Some(Skip { line: 27, reason: String::new() }));
+    }
+
+    #[test]
+    fn verified_lines() {
+        let v = |s: &str| parse_verified(s, 7);
+        assert_eq!(v("src/a.py:3-9"), Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 9 });
+        assert_eq!(
+            v("`./src/../src/a.py:4` (factory)"),
+            Verified::Ref { line: 7, path: "src/a.py".into(), start: 4, end: 4 }
+        );
+        assert_eq!(v("Syntax checked with py_compile"), Verified::Note { line: 7 });
+        assert_eq!(v("see https://x.org:443"), Verified::Note { line: 7 });
+        assert_eq!(v("src/a.py:abc"), Verified::Note { line: 7 });
+        for bad in [
+            "/etc/passwd:1",
+            "../x.py:1-2",
+            "src/../../x.py:1",
+            "a.py:0-3",
+            "a.py:9-3",
+            "a.py:1-99999999999999999999999",
+            ":3",
+        ] {
+            assert!(matches!(v(bad), Verified::BadRef { .. }), "{bad}");
+        }
+        let b = blocks("```python\n    # VERIFIED: src/a.py:1-2\n>>> # verified: note\nx\n```\n");
+        assert_eq!(b[0].verified.iter().map(Verified::line).collect::<Vec<_>>(), [2, 3]);
+    }
+
+    #[test]
+    fn code_line_normalization() {
+        assert_eq!(normalize_code_line("  x = f( a ,b )  # note"), "x=f(a,b)");
+        assert_eq!(normalize_code_line("s = \"a # b\"  # c"), "s=\"a#b\"");
+        assert_eq!(normalize_code_line("t = 'it\\'s # x'"), "t='it\\'s#x'");
+        assert_eq!(normalize_code_line("# only a comment"), "");
+    }
+
+    fn run(
+        text: &str,
+        compiled: &[Compiled],
+        refs: &[(&str, RefFile)],
+        require: bool,
+    ) -> Vec<(String, Status, Option<usize>)> {
+        let b = blocks(text);
+        let refs: HashMap<String, RefFile> = refs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        check("doc.md", &b, compiled, &refs, require).into_iter().map(|f| (f.rule, f.status, f.line)).collect()
+    }
+
+    fn lines(ls: &[&str]) -> RefFile {
+        RefFile::Lines(ls.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn unverified_compile_reference_and_drift() {
+        let text =
+            "# D\n\n```python\nx = 1\n```\n\n```python\n# VERIFIED: src/a.py:2-3\ndef f(a):\n    return  a\n```\n\n\
+                    ```python\n# VERIFIED: src/a.py:2-3\ndef f(a):\n    return a + 1\n```\n\n\
+                    ```python\n# VERIFIED: src/missing.py:1\nx\n```\n\n```python\n# VERIFIED: src/a.py:2-40\nx\n```\n";
+        let src = lines(&["import os", "def f(a):   # the function", "    return a"]);
+        let compiled = [
+            Compiled::Ok,
+            Compiled::Ok,
+            Compiled::Error { line: Some(17), message: "SyntaxError: x".into() },
+            Compiled::Ok,
+            Compiled::Ok,
+        ];
+        let got = run(text, &compiled, &[("src/a.py", src), ("src/missing.py", RefFile::Missing)], true);
+        assert_eq!(
+            got,
+            [
+                ("unverified".into(), Status::Fail, Some(3)),
+                ("compile".into(), Status::Fail, Some(17)),
+                ("drift".into(), Status::Fail, Some(16)),
+                ("reference".into(), Status::Fail, Some(20)),
+                ("reference".into(), Status::Fail, Some(25)),
+            ]
+        );
+        // Not required: the first block passes; the matching block gives no finding.
+        let ok =
+            "```python\n# VERIFIED: src/a.py:2-3\ndef f(a):\n    ...\n    return a\n```\n\n```python\nx = 1\n```\n";
+        let got =
+            run(ok, &[Compiled::Ok, Compiled::Ok], &[("src/a.py", lines(&["", "def f(a):", "  return a"]))], false);
+        assert_eq!(got, [("compile".into(), Status::Pass, None)]);
+    }
+
+    #[test]
+    fn drift_needs_the_lines_in_order() {
+        let src = lines(&["def f(a):", "    b = a", "    return b", "", "def g():", "    return 1"]);
+        let in_order = "```python\n# VERIFIED: src/a.py:1-6\ndef f(a):\n    ...\n    return b\n\ndef g():\n```\n";
+        let got = run(in_order, &[Compiled::Ok], &[("src/a.py", src.clone())], true);
+        assert_eq!(got, [("compile".into(), Status::Pass, None)]);
+        // The same lines out of order: the range no longer shows this code.
+        let swapped = "```python\n# VERIFIED: src/a.py:1-6\ndef g():\n    return 1\ndef f(a):\n    return b\n```\n";
+        let got = run(swapped, &[Compiled::Ok], &[("src/a.py", src)], true);
+        assert_eq!(got, [("drift".into(), Status::Fail, Some(5))]);
+    }
+
+    #[test]
+    fn skipped_blocks_are_reported_not_checked() {
+        let text = "<!-- gate: skip-snippet output of a run -->\n```python\nnot python at all\n```\n<!-- gate: skip-snippet -->\n```python\nx\n```\n";
+        let got = run(text, &[Compiled::NotRun, Compiled::NotRun], &[], true);
+        assert_eq!(got, [("skipped".into(), Status::Skip, Some(2)), ("skip".into(), Status::Fail, Some(5))]);
+    }
+}

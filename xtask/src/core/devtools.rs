@@ -1,0 +1,179 @@
+//! What `setup` decides, as data: the tools the gate needs and the versions we
+//! pin, which of them the venv already has, how the host declares its own dev
+//! tools, and the fingerprint that makes a second `setup` a no-op.
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// The tools the gate runs, as distribution names.
+pub const TOOLS: [&str; 4] = ["pytest", "pytest-cov", "pytest-xdist", "black"];
+
+/// Our pinned versions (xtask/python/dev-tools.txt, built into the binary).
+pub const PINNED: &str = include_str!("../../python/dev-tools.txt");
+
+/// `name==version` lines of a requirements file: (normalized name, line).
+pub fn pins(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let name = l.split(|c: char| "=<>!~;[ ".contains(c)).next().unwrap_or(l);
+            (normalize(name), l.to_string())
+        })
+        .collect()
+}
+
+/// PEP 503 name normalization: `Pytest_Cov` -> `pytest-cov`.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for c in name.chars() {
+        if c == '-' || c == '_' || c == '.' {
+            dash = true;
+        } else {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// A site-packages entry naming an installed distribution:
+/// `pytest_cov-7.1.0.dist-info` or `black-23.1.0-py3.11.egg-info` ->
+/// (normalized name, version).
+pub fn distribution(entry: &str) -> Option<(String, String)> {
+    let stem = entry.strip_suffix(".dist-info").or_else(|| entry.strip_suffix(".egg-info"))?;
+    let mut parts = stem.splitn(3, '-');
+    let name = parts.next()?;
+    let version = parts.next()?;
+    if name.is_empty() || version.is_empty() {
+        return None;
+    }
+    Some((normalize(name), version.to_string()))
+}
+
+/// The tools (of TOOLS) not installed, with the pinned requirement for each.
+pub fn missing(installed: &BTreeMap<String, String>) -> Vec<String> {
+    let pinned = pins(PINNED);
+    TOOLS
+        .iter()
+        .filter(|tool| !installed.contains_key(**tool))
+        .map(|tool| {
+            pinned.iter().find(|(name, _)| name == tool).map(|(_, line)| line.clone()).unwrap_or(tool.to_string())
+        })
+        .collect()
+}
+
+/// Constraints that keep what the host installed as it is while we add the
+/// rest: `name==version` for each of TOOLS already present.
+pub fn keep_installed(installed: &BTreeMap<String, String>) -> String {
+    TOOLS.iter().filter_map(|tool| installed.get(*tool).map(|v| format!("{tool}=={v}\n"))).collect()
+}
+
+/// How the host repository installs its own dev tools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostStep {
+    /// `make install-dev` (the workflow's way), from this makefile.
+    MakeInstallDev { makefile: String },
+    /// `pip install -e .[dev]`: pyproject.toml declares a `dev` extra.
+    PipDevExtra,
+    /// Nothing declared.
+    None,
+}
+
+impl HostStep {
+    pub fn describe(&self) -> String {
+        match self {
+            HostStep::MakeInstallDev { .. } => "make install-dev".into(),
+            HostStep::PipDevExtra => "pip install -e .[dev]".into(),
+            HostStep::None => "nothing declared".into(),
+        }
+    }
+}
+
+/// Whether a makefile has an `install-dev` target (a rule line, not a
+/// variable assignment such as `install-dev := x`).
+pub fn has_install_dev(makefile: &str) -> bool {
+    makefile.lines().any(|line| {
+        if line.starts_with(['\t', ' ', '#']) {
+            return false;
+        }
+        let Some((targets, rest)) = line.split_once(':') else { return false };
+        !rest.starts_with('=') && targets.split_whitespace().any(|t| t == "install-dev")
+    })
+}
+
+/// Whether a parsed pyproject.toml declares `[project.optional-dependencies] dev`.
+pub fn has_dev_extra(pyproject: &Value) -> bool {
+    pyproject["project"]["optional-dependencies"]["dev"].is_array()
+}
+
+/// A stable 64-bit FNV-1a hash, hex: the fingerprint of what setup installed
+/// from (our pins, the interpreter, the host's declaration and its file).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain([0u8]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_pins_cover_every_tool() {
+        let pinned = pins(PINNED);
+        for tool in TOOLS {
+            let line = &pinned.iter().find(|(n, _)| n == tool).expect(tool).1;
+            assert!(line.contains("=="), "{line} is pinned exactly");
+        }
+    }
+
+    #[test]
+    fn names_and_dist_info_folders() {
+        assert_eq!(normalize("Pytest_Cov"), "pytest-cov");
+        assert_eq!(normalize("zope.interface"), "zope-interface");
+        assert_eq!(distribution("pytest_cov-7.1.0.dist-info"), Some(("pytest-cov".into(), "7.1.0".into())));
+        assert_eq!(distribution("black-23.1.0-py3.11.egg-info"), Some(("black".into(), "23.1.0".into())));
+        assert_eq!(distribution("black"), None);
+        assert_eq!(distribution("__editable__.x.pth"), None);
+    }
+
+    #[test]
+    fn installs_only_what_is_missing_and_keeps_the_hosts_versions() {
+        let mut installed = BTreeMap::new();
+        installed.insert("black".to_string(), "24.10.0".to_string());
+        installed.insert("pytest".to_string(), "8.0.0".to_string());
+        let todo = missing(&installed);
+        assert_eq!(todo.len(), 2);
+        assert!(todo[0].starts_with("pytest-cov==") && todo[1].starts_with("pytest-xdist=="));
+        assert_eq!(keep_installed(&installed), "pytest==8.0.0\nblack==24.10.0\n");
+    }
+
+    #[test]
+    fn finds_the_hosts_declarations() {
+        assert!(has_install_dev("all: build\n\ninstall-dev: venv\n\tpip install -e .[dev]\n"));
+        assert!(has_install_dev(".PHONY: x\ninstall install-dev:\n\ttrue\n"));
+        assert!(!has_install_dev("install-dev := yes\n"));
+        assert!(!has_install_dev("\tinstall-dev: no\n# install-dev: no\ninstall-dev-extras:\n"));
+        let py =
+            crate::toml_lite::parse("[project]\nname = \"x\"\n[project.optional-dependencies]\ndev = [\"black\"]\n");
+        assert!(has_dev_extra(&py.unwrap()));
+        assert!(!has_dev_extra(&Value::Null));
+    }
+
+    #[test]
+    fn fingerprints_change_with_any_part() {
+        assert_eq!(fingerprint(&["a", "b"]), fingerprint(&["a", "b"]));
+        assert_ne!(fingerprint(&["a", "b"]), fingerprint(&["ab", ""]));
+        assert_eq!(fingerprint(&[]).len(), 16);
+    }
+}

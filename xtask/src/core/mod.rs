@@ -1,0 +1,29 @@
+//! The pure core: text and facts in, findings out. Nothing here reads or
+//! writes a file, starts a process or looks at the environment (a test in
+//! this module enforces it), so all of it is unit-tested with strings.
+//!
+//! - Documents: `markdown` (the one markdown reader), `rules` (the template
+//!   grammar), `workspace` (documents, metadata lines, summaries), `tasks`,
+//!   `phase`, `slug`, `markers` and `recover` (generated regions), `ledger`.
+//! - Tool output and repository facts: `diff`, `coverage`, `pytest`,
+//!   `black`, `imports`, `devtools`, `glob`, `paths`.
+//! - `checks`: one module per check id, each returning findings.
+pub mod black;
+pub mod checks;
+pub mod coverage;
+pub mod devtools;
+pub mod diff;
+pub mod finding;
+pub mod glob;
+pub mod imports;
+pub mod ledger;
+pub mod markdown;
+pub mod markers;
+pub mod paths;
+pub mod phase;
+pub mod pytest;
+pub mod recover;
+pub mod rules;
+pub mod slug;
+pub mod tasks;
+pub mod workspace;

@@ -1,0 +1,177 @@
+//! The workspace side of a gate run: each workspace read by the one reader
+//! (`host::workspaces`), its document and workspace checks run at its phase on
+//! every core, then the python blocks of all of them compiled in one helper
+//! run.
+use std::path::{Path, PathBuf};
+
+use crate::context::Ctx;
+use crate::core::checks::{snippets as snippet_core, DocInput, WorkspaceInput};
+use crate::core::finding::Finding;
+use crate::core::markdown::Markdown;
+use crate::core::phase::Phase;
+use crate::core::rules::{Rule, TemplateRules};
+use crate::core::tasks;
+use crate::core::workspace::{current_phase, Doc, DocText};
+use crate::error::{Error, Result};
+use crate::gate::par_map;
+use crate::gate::registry::{Run, CHECKS};
+use crate::gate::snippets::{check_docs_with, early_pool, SnippetDoc};
+use crate::host::templates;
+use crate::host::workspaces::{self, Location, WorkspaceDir};
+use crate::report::WorkspaceReport;
+
+/// (document path inside the workspace, ledger hash) of each document read.
+pub type Hashes = Vec<(String, String)>;
+
+/// A workspace after its checks.
+pub struct Gated {
+    pub phase: Phase,
+    /// The workspace folder; None when it must not be written (a link out of specs/).
+    pub dir: Option<PathBuf>,
+    /// The ledger's hash of each document as read.
+    pub hashes: Hashes,
+    pub report: WorkspaceReport,
+}
+
+/// The document and workspace checks of `slugs` (every active workspace when
+/// empty), each at `phase` or its own.
+pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<Vec<Gated>> {
+    let rules = load_rules(&ctx.root)?;
+    let dirs = if slugs.is_empty() {
+        workspaces::list(&ctx.root, Location::Active)?
+    } else {
+        let mut dirs: Vec<WorkspaceDir> = Vec::new();
+        for slug in slugs {
+            let ws = workspaces::find_active(&ctx.root, slug)?;
+            if !dirs.iter().any(|d| d.name == ws.name) {
+                dirs.push(ws);
+            }
+        }
+        dirs
+    };
+    let pool = early_pool(ctx, dirs.len() * Doc::ALL.len());
+    let gated: Vec<(Gated, Vec<SnippetDoc>)> = par_map(&dirs, |ws| gate_one(ctx, &rules, ws, phase));
+    // One helper run for the python blocks of every workspace.
+    let (gated, docs): (Vec<Gated>, Vec<Vec<SnippetDoc>>) = gated.into_iter().unzip();
+    let counts: Vec<usize> = docs.iter().map(Vec::len).collect();
+    let docs: Vec<SnippetDoc> = docs.into_iter().flatten().collect();
+    let mut per_doc = check_docs_with(ctx, &docs, pool)?.into_iter();
+    Ok(gated
+        .into_iter()
+        .zip(counts)
+        .map(|(mut g, count)| {
+            for _ in 0..count {
+                g.report.checks.extend(per_doc.next().unwrap_or_default());
+            }
+            order_findings(&mut g.report.checks);
+            g
+        })
+        .collect())
+}
+
+/// The rules of each document's template; a template that does not parse is
+/// an error naming its file and line.
+pub fn load_rules(root: &Path) -> Result<Vec<(Doc, TemplateRules)>> {
+    Doc::ALL
+        .iter()
+        .map(|&doc| {
+            let t = templates::load(root, doc)?;
+            let source =
+                if t.source == "built-in" { format!("built-in template {}", doc.rel_path()) } else { t.source.clone() };
+            TemplateRules::parse(&source, &t.text).map(|r| (doc, r)).map_err(|e| {
+                let fix = if t.source == "built-in" {
+                    format!("the kit's built-in template is wrong: put a fixed copy in templates/{}", doc.rel_path())
+                } else {
+                    "fix the template (or delete it to use the built-in one)".to_string()
+                };
+                Error::usage(format!("{source}:{}: {}; {fix}", e.line, e.message))
+            })
+        })
+        .collect()
+}
+
+/// Read one workspace and run its document and workspace checks; its python
+/// blocks are returned to be compiled with everyone else's.
+fn gate_one(
+    ctx: &Ctx,
+    rules: &[(Doc, TemplateRules)],
+    ws: &WorkspaceDir,
+    phase: Option<Phase>,
+) -> (Gated, Vec<SnippetDoc>) {
+    let dir = ctx.rel(&ws.path);
+    let report = |phase: Phase, checks: Vec<Finding>| WorkspaceReport {
+        slug: ws.name.clone(),
+        phase: phase.as_str().to_string(),
+        checks,
+    };
+    if workspaces::leads_out(&ctx.root, ws) {
+        // Met by listing specs/active/ (a named one is refused earlier).
+        let phase = phase.unwrap_or(Phase::Prd);
+        let finding = Finding::fail(
+            "structure",
+            "symlink",
+            "the workspace is a symbolic link out of specs/; not followed, and nothing is written there",
+        )
+        .at(dir, None);
+        let gated = Gated { phase, dir: None, hashes: Vec::new(), report: report(phase, vec![finding]) };
+        return (gated, Vec::new());
+    }
+    let texts = workspaces::read(&ctx.root, ws);
+    let own = texts.text(Doc::Recovery).and_then(current_phase).map(|(p, _)| p);
+    let ws_phase = phase.or(own).unwrap_or(Phase::Prd);
+    let path_of = |doc: Doc| texts.file(doc).map(|f| format!("{dir}/{}", f.rel_path)).unwrap_or_default();
+    let input = WorkspaceInput {
+        dir: dir.clone(),
+        phase_unknown: phase.is_none() && own.is_none() && texts.text(Doc::Recovery).is_some(),
+        files: &texts.files,
+        tasks: texts.text(Doc::Tasks).map(|t| (path_of(Doc::Tasks), tasks::parse(t))),
+    };
+    let applies = |run: fn(&Run) -> bool| CHECKS.iter().filter(move |c| run(&c.run) && c.runs_on_workspace(ws_phase));
+    let mut findings = Vec::new();
+    for check in applies(|r| matches!(r, Run::Workspace(_))) {
+        if let Run::Workspace(f) = check.run {
+            findings.extend(f(&input));
+        }
+    }
+    let snippets_apply = applies(|r| matches!(r, Run::Snippets)).next().is_some();
+    let mut snippet_docs = Vec::new();
+    for file in &texts.files {
+        let (DocText::Text(text), Some((_, template))) = (&file.text, rules.iter().find(|(d, _)| *d == file.doc))
+        else {
+            continue;
+        };
+        let md = Markdown::parse(text);
+        let path = format!("{dir}/{}", file.rel_path);
+        let doc_input = DocInput::new(file.doc, path.clone(), &md, template);
+        for check in applies(|r| matches!(r, Run::Document(_))) {
+            if let Run::Document(f) = check.run {
+                findings.extend(f(&doc_input));
+            }
+        }
+        let blocks = snippet_core::extract(&md);
+        if snippets_apply && !blocks.is_empty() {
+            snippet_docs.push(SnippetDoc {
+                file: path,
+                blocks,
+                require_verified: template.declares(|r| *r == Rule::VerifiedSnippets),
+            });
+        }
+    }
+    let gated = Gated {
+        phase: ws_phase,
+        dir: Some(ws.path.clone()),
+        hashes: texts.hashes(),
+        report: report(ws_phase, findings),
+    };
+    (gated, snippet_docs)
+}
+
+/// Structure first, then each document's findings by line (stable).
+fn order_findings(findings: &mut [Finding]) {
+    let rank = |f: &Finding| -> (bool, usize, usize) {
+        let file = f.file.as_deref().unwrap_or("").to_ascii_lowercase();
+        let doc = Doc::ALL.iter().position(|d| file.ends_with(d.rel_path())).unwrap_or(Doc::ALL.len());
+        (f.id != "structure", doc, f.line.unwrap_or(0))
+    };
+    findings.sort_by_cached_key(rank);
+}

@@ -1,0 +1,207 @@
+//! The gate's repository checks about the Python code: `git-clean` (prd),
+//! `tests`, `format`, `compile` (implementation), `coverage` (testing) and
+//! `api-docs` (docs). Each takes the facts it needs from [`Facts`]: one
+//! change, one venv, one test run and one helper process per gate.
+use crate::context::Ctx;
+use crate::core::checks::{self, api_docs as api_docs_core};
+use crate::core::finding::Finding;
+use crate::core::paths::is_test_code;
+use crate::error::Result;
+use crate::gate::facts::Facts;
+use crate::host::black::{self, CheckRun};
+use crate::host::changes::Changes;
+use crate::host::git_status;
+use crate::host::pytest::python_files;
+use crate::host::python::{self, CompileJob, Source};
+
+/// The unit test folder, as configured (root-relative, no slashes around).
+fn unit_folder(ctx: &Ctx) -> String {
+    ctx.settings.unit_tests.trim_matches('/').to_string()
+}
+
+/// `git-clean`: no tracked file under the source roots is changed.
+pub fn git_clean(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
+    let roots = &ctx.settings.source_roots;
+    Ok(match git_status::tracked_changes(&ctx.root, roots)? {
+        Some(entries) => checks::git_clean::check(&entries, roots),
+        None => vec![Finding::skip("git-clean", "modified", "not a git work tree: cannot tell which files changed")],
+    })
+}
+
+/// `tests`: the unit tests pass (from the run coverage shares, when it runs).
+pub fn tests(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let unit = unit_folder(ctx);
+    if !ctx.root.join(&unit).is_dir() {
+        return Ok(vec![Finding::fail(
+            "tests",
+            "missing",
+            format!("no unit test folder {unit}; create it or set `unit-tests` in [workspace.metadata.xtask]"),
+        )
+        .at(unit, None)]);
+    }
+    Ok(vec![facts.test_run()?.tests.clone()])
+}
+
+/// `coverage`: every modified module reaches the threshold, measured in the
+/// same run as `tests`.
+pub fn coverage(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let unit = unit_folder(ctx);
+    if !ctx.root.join(&unit).is_dir() {
+        return Ok(vec![Finding::fail("coverage", "missing", format!("cannot measure coverage without {unit}"))]);
+    }
+    Ok(facts.test_run()?.coverage.as_ref().map(|m| m.findings()).unwrap_or_default())
+}
+
+/// `format`: black --check on the modified Python files.
+pub fn format(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let changes = facts.changes()?;
+    let files = modified_python(changes);
+    if files.is_empty() {
+        return Ok(vec![Finding::pass(
+            "format",
+            "black",
+            format!("no modified Python files ({})", changes.describe_base()),
+        )]);
+    }
+    let run = black::check(&ctx.root, facts.venv()?, &files)?;
+    Ok(format_findings(&files, &run))
+}
+
+/// The modified `.py` files, whatever folder they are in.
+pub fn modified_python(changes: &Changes) -> Vec<String> {
+    changes.files.iter().filter(|f| f.ends_with(".py")).cloned().collect()
+}
+
+/// `format` findings: one per file black would change or cannot parse, or
+/// one pass naming how many files were checked.
+pub fn format_findings(files: &[String], run: &CheckRun) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for path in &run.report.would_reformat {
+        let mut f = Finding::fail("format", "black", "black would reformat this file; run `cargo xtask fmt`")
+            .at(path.clone(), None);
+        if let Some(diff) = run.report.diffs.get(path) {
+            f = f.with("diff", diff.clone());
+        }
+        out.push(f);
+    }
+    for e in &run.report.parse_errors {
+        out.push(Finding::fail("format", "parse", format!("black {}", e.message)).at(e.path.clone(), e.line));
+    }
+    if out.is_empty() && run.code != Some(0) {
+        // black failed without naming a file: say what it said.
+        out.push(Finding::fail("format", "black", format!("black --check failed: {}", run.messages.trim())));
+    }
+    if out.is_empty() {
+        out.push(Finding::pass(
+            "format",
+            "black",
+            format!("{} Python file{} formatted", files.len(), if files.len() == 1 { " is" } else { "s are" }),
+        ));
+    }
+    out
+}
+
+/// `compile`: every Python file under the source roots compiles.
+pub fn compile(_ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    Ok(facts.compiled()?.findings.clone())
+}
+
+/// `api-docs`: new public definitions of the modified modules have
+/// docstrings and type hints.
+pub fn api_docs(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let files = api_docs_files(ctx, facts.changes()?);
+    let defs = facts.definitions()?;
+    let added = facts.added_lines()?;
+    let empty = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for file in &files {
+        let parsed: Vec<api_docs_core::Def> =
+            defs.get(file).map(|d| d.iter().filter_map(api_docs_core::Def::from_json).collect()).unwrap_or_default();
+        out.extend(api_docs_core::check(file, &parsed, added.get(file).unwrap_or(&empty)));
+    }
+    if !out.iter().any(Finding::is_fail) {
+        let new = out.len();
+        out.clear();
+        out.push(Finding::pass(
+            api_docs_core::ID,
+            "docstring",
+            format!("{new} new public definitions in {} modified modules, all documented and annotated", files.len()),
+        ));
+    }
+    Ok(out)
+}
+
+/// Modified modules under the source roots, test code left out: the files
+/// whose new public definitions need docstrings and type hints.
+pub fn api_docs_files(ctx: &Ctx, changes: &Changes) -> Vec<String> {
+    let s = &ctx.settings;
+    changes
+        .under(&s.source_roots)
+        .into_iter()
+        .filter(|f| f.ends_with(".py") && !is_test_code(f, &s.unit_tests, &s.integration_tests))
+        .collect()
+}
+
+/// Per listed file, the helper's description of each definition.
+pub type Definitions = std::collections::BTreeMap<String, Vec<serde_json::Value>>;
+
+/// What one compile helper run found.
+pub struct Compiled {
+    /// `compile` findings: one per file that does not compile, or one pass.
+    pub findings: Vec<Finding>,
+    pub definitions: Definitions,
+}
+
+/// Compile every Python file under the source roots in one helper run, the
+/// helper also listing the definitions of `listed` (root-relative paths).
+pub fn compile_listing(ctx: &Ctx, listed: &[String]) -> Result<Compiled> {
+    let mut files: Vec<String> = Vec::new();
+    for dir in &ctx.settings.source_roots {
+        for f in python_files(&ctx.root, dir.trim_matches('/')) {
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    for f in listed {
+        if !files.contains(f) {
+            files.push(f.clone());
+        }
+    }
+    if files.is_empty() {
+        return Ok(Compiled {
+            findings: vec![Finding::pass("compile", "files", "no Python files under the source roots")],
+            definitions: Default::default(),
+        });
+    }
+    let interpreter = python::interpreter(&ctx.root)?;
+    let jobs: Vec<CompileJob> = files
+        .iter()
+        .map(|f| {
+            let path = ctx.root.join(f);
+            let source = if listed.contains(f) { Source::FileDefs(path) } else { Source::File(path) };
+            CompileJob { display_path: f.clone(), source, first_line: 0 }
+        })
+        .collect();
+    let results = python::compile_all(&interpreter, &jobs, ctx.settings.python_min)?;
+    let mut findings: Vec<Finding> = jobs
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| !r.ok)
+        .map(|(job, r)| Finding::fail("compile", "syntax", r.message.clone()).at(job.display_path.clone(), r.line))
+        .collect();
+    if findings.is_empty() {
+        findings.push(Finding::pass(
+            "compile",
+            "files",
+            format!("{} Python files under the source roots compile", files.len()),
+        ));
+    }
+    let definitions = jobs
+        .iter()
+        .zip(results)
+        .filter(|(job, _)| matches!(job.source, Source::FileDefs(_)))
+        .map(|(job, r)| (job.display_path.clone(), r.defs))
+        .collect();
+    Ok(Compiled { findings, definitions })
+}
