@@ -13,7 +13,7 @@ mod coverage;
 mod gate_docs;
 mod snippets;
 
-const USAGE: &str = "usage: xtask-bench snippets|gate-docs|coverage [--root DIR]";
+const USAGE: &str = "usage: xtask-bench snippets|gate-docs|coverage [--root DIR] [coverage: --host DIR --module PATH [--module PATH] [--base REV] [--threshold N]]";
 
 fn main() -> ExitCode {
     match run() {
@@ -28,17 +28,23 @@ fn main() -> ExitCode {
 fn run() -> Result<Outcome> {
     let mut args = std::env::args().skip(1);
     let what = args.next().ok_or_else(|| Error::usage(USAGE))?;
-    let root = match (args.next().as_deref(), args.next()) {
-        (None, _) => None,
-        (Some("--root"), Some(dir)) => Some(PathBuf::from(dir)),
-        _ => return Err(Error::usage(USAGE)),
+    let mut rest: Vec<String> = args.collect();
+    let root = match rest.first().map(String::as_str) {
+        Some("--root") if rest.len() >= 2 => {
+            let dir = PathBuf::from(rest.remove(1));
+            rest.remove(0);
+            Some(dir)
+        }
+        _ => None,
     };
     let ctx = Ctx::new(&Global { root, json: false, color: ColorChoice::Auto })?;
-    match what.as_str() {
-        "snippets" => snippets::run(&ctx),
-        "gate-docs" => gate_docs::run(&ctx),
-        "coverage" => coverage::run(&ctx),
-        other => Err(Error::usage(format!("unknown benchmark `{other}`; {USAGE}"))),
+    match (what.as_str(), rest.is_empty()) {
+        ("snippets", true) => snippets::run(&ctx),
+        ("gate-docs", true) => gate_docs::run(&ctx),
+        ("coverage", true) => coverage::run(&ctx),
+        ("coverage", false) => coverage::run_real(&ctx, &coverage::RealSuite::parse(&rest).map_err(Error::usage)?),
+        (other, true) => Err(Error::usage(format!("unknown benchmark `{other}`; {USAGE}"))),
+        _ => Err(Error::usage(USAGE)),
     }
 }
 

@@ -46,7 +46,7 @@ pub enum Cmd {
     Fmt { check: bool, all: bool },
     Recover { slug: String },
     Archive { slug: String, force: bool, dry_run: bool },
-    Bench { what: String },
+    Bench { what: String, args: Vec<String> },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -248,9 +248,19 @@ pub fn command() -> Command {
                         .help("Say what would happen; change nothing"),
                 ),
         )
-        .subcommand(Command::new("bench").about("Performance comparisons on generated corpora").arg(
-            Arg::new("what").required(true).value_parser(["snippets", "gate-docs", "coverage"]).help("Which benchmark"),
-        ))
+        .subcommand(
+            Command::new("bench")
+                .about("Performance comparisons on generated corpora (coverage: also on a real suite)")
+                .arg(
+                    Arg::new("what")
+                        .required(true)
+                        .value_parser(["snippets", "gate-docs", "coverage"])
+                        .help("Which benchmark"),
+                )
+                .arg(Arg::new("bench_args").last(true).num_args(0..).allow_hyphen_values(true).help(
+                    "After --, for coverage: --host DIR --module PATH [--module PATH] [--base REV] [--threshold N]",
+                )),
+        )
 }
 
 /// Parse the process arguments. On `--help`, a bare `cargo xtask` or a usage
@@ -325,7 +335,7 @@ fn to_cmd(name: &str, m: &ArgMatches) -> Cmd {
         "fmt" => Cmd::Fmt { check: m.get_flag("check"), all: m.get_flag("all") },
         "recover" => Cmd::Recover { slug: slug() },
         "archive" => Cmd::Archive { slug: slug(), force: m.get_flag("force"), dry_run: m.get_flag("dry_run") },
-        "bench" => Cmd::Bench { what: string(m, "what").unwrap_or_default() },
+        "bench" => Cmd::Bench { what: string(m, "what").unwrap_or_default(), args: strings(m, "bench_args") },
         other => unreachable!("clap accepted an undeclared command {other}"),
     }
 }

@@ -6,7 +6,7 @@
 //!   grammar), `workspace` (documents, metadata lines, summaries), `tasks`,
 //!   `phase`, `slug`, `markers` and `recover` (generated regions), `ledger`.
 //! - Tool output and repository facts: `diff`, `coverage`, `pytest`,
-//!   `black`, `imports`, `devtools`, `glob`, `paths`.
+//!   `black`, `devtools`, `glob`, `paths`.
 //! - `checks`: one module per check id, each returning findings.
 pub mod black;
 pub mod checks;
@@ -15,7 +15,6 @@ pub mod devtools;
 pub mod diff;
 pub mod finding;
 pub mod glob;
-pub mod imports;
 pub mod ledger;
 pub mod markdown;
 pub mod markers;

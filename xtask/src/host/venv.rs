@@ -220,6 +220,17 @@ pub fn setup(root: &Path, pyproject: &serde_json::Value, python: Option<&Path>) 
         install_missing(root, &venv, &installed, &missing)?;
         done.installed_now = missing;
     }
+    let optional = devtools::optional_missing(&venv.installed(), &version);
+    if !optional.is_empty() {
+        // Best effort: without it the coverage run measures with coverage.py's tracer.
+        match install_missing(root, &venv, &venv.installed(), &optional) {
+            Ok(()) => done.installed_now.extend(optional),
+            Err(_) => progress(&format!(
+                "setup: {} not installed; the coverage run will use coverage.py's slower tracer",
+                optional.join(" ")
+            )),
+        }
+    }
     let still: Vec<String> = devtools::missing(&venv.installed());
     if !still.is_empty() {
         return Err(Error::usage(format!(
