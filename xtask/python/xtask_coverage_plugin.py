@@ -30,17 +30,14 @@ variables:
 ``XTASK_COV_FILES``
     the files to measure, one path per line (relative to the current folder
     or absolute)
-``XTASK_COV_SOURCES``
-    instead of files: module names or folders, one per line
-``XTASK_COV_TESTS``
-    optional: a file listing the test files to measure (paths relative to
-    the current folder, one per line); without it everything is measured.
-    Only the coverage.py cores pause; slipcover's probes stay on.
 ``XTASK_COV_CORE``
     optional: ``sysmon``, ``slipcover``, ``ctrace`` or ``pytrace`` instead
     of the automatic choice
 
-Without ``XTASK_COV_OUT`` the plugin does nothing. Each report is
+Measuring starts when pytest loads the plugin, before any conftest.py (as
+pytest-cov does), and every test runs measured: the figures are those of
+the whole suite. Without ``XTASK_COV_OUT`` the plugin does nothing. Each
+report is
 coverage.py's JSON with an extra ``xtask`` object: the core that measured,
 whether branches count, and the files the project's settings leave out.
 """
@@ -49,39 +46,20 @@ import json
 import os
 import sys
 
-import pytest
-
 
 def read_settings(environ):
     """The plugin's settings from the environment, or None when it is off."""
     out = environ.get("XTASK_COV_OUT")
     if not out:
         return None
-    sources = [
-        s for s in environ.get("XTASK_COV_SOURCES", "").splitlines() if s.strip()
-    ]
     files = [
         os.path.abspath(f.strip())
         for f in environ.get("XTASK_COV_FILES", "").splitlines()
         if f.strip()
     ]
-    tests = None
-    listing = environ.get("XTASK_COV_TESTS")
-    if listing:
-        with open(listing, encoding="utf-8") as handle:
-            tests = {
-                normalize(line) for line in handle.read().splitlines() if line.strip()
-            }
     worker = environ.get("PYTEST_XDIST_WORKER", "main")
     core = environ.get("XTASK_COV_CORE", "").strip() or None
-    return {
-        "out": out,
-        "sources": sources,
-        "files": files,
-        "tests": tests,
-        "worker": worker,
-        "core": core,
-    }
+    return {"out": out, "files": files, "worker": worker, "core": core}
 
 
 def normalize(path):
@@ -90,33 +68,6 @@ def normalize(path):
     while path.startswith("./"):
         path = path[2:]
     return path
-
-
-def item_file(item, root):
-    """The test file of a collected item, relative to ``root``."""
-    path = getattr(item, "path", None) or item.fspath
-    return normalize(os.path.relpath(str(path), root))
-
-
-def wanted(item, tests, root):
-    """Whether the item's test file is one to measure (all when ``tests`` is None)."""
-    return tests is None or item_file(item, root) in tests
-
-
-def wanted_collector(collector, tests, root):
-    """Whether collecting this node can import a module to measure: a chosen
-    test file, or a folder above one whose conftest.py loads then."""
-    if tests is None:
-        return True
-    path = getattr(collector, "path", None)
-    if path is None:
-        return False
-    rel = normalize(os.path.relpath(str(path), root))
-    if rel in tests:
-        return True
-    prefix = "" if rel == "." else rel + "/"
-    conftest = os.path.join(str(path), "conftest.py")
-    return os.path.isfile(conftest) and any(t.startswith(prefix) for t in tests)
 
 
 def choose_core(requested, version, branch, plugins, slipcover, preloaded):
@@ -211,12 +162,9 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
                 self.left_out[path] = reason
             else:
                 measured.append(path)
-        if settings["files"]:
-            self.cov.set_option("run:source", None)
-            self.cov.set_option("run:source_pkgs", [])
-            self.cov.set_option("run:include", measured or ["<nothing>"])
-        else:
-            self.cov.set_option("run:source", settings["sources"] or None)
+        self.cov.set_option("run:source", None)
+        self.cov.set_option("run:source_pkgs", [])
+        self.cov.set_option("run:include", measured or ["<nothing>"])
         # Contexts would force the slow core and change nothing we report.
         self.cov.set_option("run:dynamic_context", None)
         self.cov.set_option("run:parallel", False)
@@ -257,7 +205,6 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
             self.start_slipcover(measured)
         elif self.core in ("sysmon", "ctrace", "pytrace"):
             self.cov.set_option("run:core", self.core)
-        self.tracing = False
         self.started = False
 
     def start_slipcover(self, measured):
@@ -270,16 +217,10 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
         self.imports = slipcover.ImportManager(self.slipcover, matcher)
         self.imports.__enter__()
 
-    def resume(self):
-        if self.slipcover is None and not self.tracing:
+    def start(self):
+        if self.slipcover is None:
             self.cov.start()
-            self.tracing = self.started = True
-
-    def pause(self):
-        # Measuring everything: never pause.
-        if self.tracing and self.settings["tests"] is not None:
-            self.cov.stop()
-            self.tracing = False
+            self.started = True
 
     def finish(self):
         try:
@@ -287,9 +228,8 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
         except ImportError:  # coverage older than 6.3
             from coverage.misc import CoverageException as NoDataError
 
-        if self.tracing:
+        if self.started:
             self.cov.stop()
-            self.tracing = False
         if self.slipcover is not None:
             self.imports.__exit__(None, None, None)
             self.slipcover.get_coverage()
@@ -346,48 +286,8 @@ def activate(environ=None):
     settings = read_settings(os.environ if environ is None else environ)
     if settings is not None:  # pragma: no cover - only in the loaded copy
         MEASURE = Measure(settings)
+        MEASURE.start()
     return MEASURE
-
-
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_load_initial_conftests(early_config, parser, args):
-    """The conftest.py files pytest loads before collecting may import a module."""
-    if MEASURE is not None:  # pragma: no cover
-        MEASURE.resume()
-    yield
-    if MEASURE is not None:  # pragma: no cover
-        MEASURE.pause()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector):
-    """Trace while a chosen test file (or a folder holding one) is collected."""
-    chosen = MEASURE is not None and wanted_collector(
-        collector, MEASURE.settings["tests"], MEASURE.root
-    )
-    if chosen:  # pragma: no cover
-        MEASURE.resume()
-    yield
-    if chosen:  # pragma: no cover
-        MEASURE.pause()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    """Trace the item's setup, call and teardown when its file is chosen.
-    Starting and stopping coverage costs about a millisecond, so the tracer
-    stays on while the next item is chosen too."""
-    chosen = MEASURE is not None and wanted(
-        item, MEASURE.settings["tests"], MEASURE.root
-    )
-    if chosen:  # pragma: no cover
-        MEASURE.resume()
-    yield
-    if chosen and not (
-        nextitem is not None
-        and wanted(nextitem, MEASURE.settings["tests"], MEASURE.root)
-    ):
-        MEASURE.pause()  # pragma: no cover
 
 
 def pytest_sessionfinish(session):

@@ -1,6 +1,6 @@
 """Tests of the coverage plugin `cargo xtask coverage` loads into pytest: its
-settings, which tests and collectors it traces, and, in a real pytest run,
-that code only untraced tests run stays unmeasured."""
+settings, the measurer it picks, what the project's coverage settings leave
+out, and, in real pytest runs, that its figures are coverage.py's own."""
 
 import json
 import os
@@ -22,33 +22,24 @@ def test_off_without_an_output_folder():
     assert plugin.MEASURE is None
 
 
-def test_reads_sources_tests_and_worker(tmp_path):
-    listing = tmp_path / "tests.txt"
-    listing.write_text(
-        "tests/unit/test_a.py\n./tests/unit/test_b.py\n\n", encoding="utf-8"
-    )
+def test_reads_files_core_and_worker(tmp_path):
     environ = {
         "XTASK_COV_OUT": str(tmp_path),
-        "XTASK_COV_SOURCES": "pkg.a\n\nsrc/other\n",
-        "XTASK_COV_TESTS": str(listing),
-        "XTASK_COV_FILES": "src/pkg/a.py\n\n",
+        "XTASK_COV_FILES": "src/pkg/a.py\n\n./src/pkg/b.py\n",
         "XTASK_COV_CORE": "sysmon",
         "PYTEST_XDIST_WORKER": "gw1",
     }
     settings = plugin.read_settings(environ)
     assert settings == {
         "out": str(tmp_path),
-        "sources": ["pkg.a", "src/other"],
-        "files": [os.path.abspath("src/pkg/a.py")],
-        "tests": {"tests/unit/test_a.py", "tests/unit/test_b.py"},
+        "files": [os.path.abspath("src/pkg/a.py"), os.path.abspath("src/pkg/b.py")],
         "worker": "gw1",
         "core": "sysmon",
     }
-    for key in ("XTASK_COV_TESTS", "PYTEST_XDIST_WORKER", "XTASK_COV_CORE"):
+    for key in ("PYTEST_XDIST_WORKER", "XTASK_COV_CORE"):
         del environ[key]
     settings = plugin.read_settings(environ)
-    assert settings["tests"] is None and settings["worker"] == "main"
-    assert settings["core"] is None
+    assert settings["worker"] == "main" and settings["core"] is None
 
 
 def test_chooses_the_cheapest_core_that_measures_what_the_project_asks():
@@ -100,117 +91,27 @@ def test_names_what_the_projects_settings_leave_out(tmp_path, monkeypatch):
     assert plugin.left_out(b, config(source=["pkg", "tests"]), found) == "source"
 
 
-def test_chooses_items_by_their_file(tmp_path):
-    root = str(tmp_path)
-    chosen = SimpleNamespace(path=tmp_path / "tests" / "test_a.py")
-    other = SimpleNamespace(path=None, fspath=tmp_path / "tests" / "test_b.py")
-    tests = {"tests/test_a.py"}
-    assert plugin.item_file(other, root) == "tests/test_b.py"
-    assert plugin.wanted(chosen, tests, root)
-    assert not plugin.wanted(other, tests, root)
-    assert plugin.wanted(other, None, root)
+def test_sources_by_folder_package_or_module_name(tmp_path):
+    import json as some_package
+
+    inside = os.path.join(
+        os.path.dirname(os.path.realpath(some_package.__file__)), "x.py"
+    )
+    assert plugin.under_source(inside, "json")
+    assert not plugin.under_source(inside, "no_such_package_anywhere")
+    assert not plugin.under_source(inside, "")
+    module = SimpleNamespace(origin=str(tmp_path / "single.py"))
+    found = {"single": module}.get
+    assert plugin.under_source(str(tmp_path / "single.py"), "single", found)
+    assert not plugin.under_source(str(tmp_path / "other.py"), "single", found)
 
 
-def test_traces_collectors_that_can_import_a_module(tmp_path):
-    root = str(tmp_path)
-    (tmp_path / "tests" / "unit").mkdir(parents=True)
-    (tmp_path / "tests" / "unit" / "conftest.py").write_text("", encoding="utf-8")
-    (tmp_path / "other").mkdir()
-    tests = {"tests/unit/test_a.py"}
-
-    def node(*parts):
-        return SimpleNamespace(path=tmp_path.joinpath(*parts))
-
-    assert plugin.wanted_collector(node("tests", "unit", "test_a.py"), tests, root)
-    # A folder above a chosen file with a conftest.py to load: yes.
-    assert plugin.wanted_collector(node("tests", "unit"), tests, root)
-    # Folders without a conftest.py, or not above a chosen file: no.
-    assert not plugin.wanted_collector(node("tests"), tests, root)
-    assert not plugin.wanted_collector(node("other"), tests, root)
-    assert not plugin.wanted_collector(node("tests", "unit", "test_b.py"), tests, root)
-    assert not plugin.wanted_collector(SimpleNamespace(), tests, root)
-    (tmp_path / "conftest.py").write_text("", encoding="utf-8")
-    assert plugin.wanted_collector(node(), tests, root)
-    assert plugin.wanted_collector(node("other"), None, root)
+def test_normalizes_paths():
+    assert plugin.normalize(" ./././src/a.py ") == "src/a.py"
 
 
-def test_hooks_do_nothing_when_off():
-    item = SimpleNamespace(path=Path("tests/test_a.py"))
-    for hook in (
-        plugin.pytest_load_initial_conftests(None, None, []),
-        plugin.pytest_make_collect_report(item),
-        plugin.pytest_runtest_protocol(item, None),
-    ):
-        next(hook)
-        assert next(hook, "done") == "done"
+def test_does_nothing_when_off():
     assert plugin.pytest_sessionfinish(None) is None
-
-
-def test_measures_only_while_chosen_tests_run(tmp_path):
-    """A real pytest run: the plugin copy loaded the way the xtask loads it."""
-    project = tmp_path / "project"
-    (project / "pkg").mkdir(parents=True)
-    (project / "tests").mkdir()
-    (project / "pkg" / "__init__.py").write_text("", encoding="utf-8")
-    (project / "pkg" / "calc.py").write_text(
-        textwrap.dedent("""\
-            def used_by_a():
-                return 1
-
-
-            def used_by_b():
-                return 2
-            """),
-        encoding="utf-8",
-    )
-    (project / "tests" / "test_a.py").write_text(
-        "from pkg.calc import used_by_a\n\n\ndef test_a():\n    assert used_by_a() == 1\n",
-        encoding="utf-8",
-    )
-    (project / "tests" / "test_b.py").write_text(
-        "from pkg.calc import used_by_b\n\n\ndef test_b():\n    assert used_by_b() == 2\n",
-        encoding="utf-8",
-    )
-    scratch = tmp_path / "scratch"
-    (scratch / "out").mkdir(parents=True)
-    (scratch / "_xtask_coverage.py").write_text(
-        PLUGIN.read_text(encoding="utf-8") + "\n\nactivate()\n", encoding="utf-8"
-    )
-    (scratch / "tests.txt").write_text("tests/test_a.py\n", encoding="utf-8")
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(scratch), str(project)]),
-        XTASK_COV_OUT=str(scratch / "out"),
-        XTASK_COV_SOURCES="pkg.calc",
-        XTASK_COV_TESTS=str(scratch / "tests.txt"),
-        # Pausing is what this test is about: a coverage.py core.
-        XTASK_COV_CORE="ctrace",
-    )
-    env.pop("COV_CORE_SOURCE", None)
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "_xtask_coverage",
-            "tests",
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    report = json.loads((scratch / "out" / "main.json").read_text(encoding="utf-8"))
-    calc = report["files"]["pkg/calc.py"]
-    # Both `def` lines ran at import; only test_a's function body was traced.
-    assert calc["executed_lines"] == [1, 2, 5]
-    assert calc["missing_lines"] == [6]
 
 
 def write_project(root, coverage_settings):
@@ -292,7 +193,6 @@ def run_plugin(project, scratch, files, core=None):
         XTASK_COV_FILES="\n".join(files),
     )
     env.pop("COV_CORE_SOURCE", None)
-    env.pop("XTASK_COV_TESTS", None)
     if core:
         env["XTASK_COV_CORE"] = core
     else:
