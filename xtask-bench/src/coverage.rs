@@ -31,7 +31,7 @@ const ITERATIONS: usize = 1500;
 
 pub fn run(ctx: &Ctx) -> Result<Outcome> {
     // The tools come from this repository's venv (built when missing).
-    let venv = venv::ensure(&ctx.root, &ctx.settings.pyproject)?;
+    let venv = venv::ensure(&ctx.root, &ctx.settings)?;
     let dir = Scratch::new()?;
     let repo = dir.0.join("repo");
     generate(&repo)?;

@@ -178,11 +178,12 @@ fn generate(dir: &Path, python: &Path, n: usize) -> Result<Corpus> {
     {
         xtask::host::git::stdout(dir, args)?;
     }
-    let rules = xtask::gate::documents::load_rules(dir)?;
+    let folders = templates::folders("specs/template-spec");
+    let rules = xtask::gate::documents::load_rules(dir, &folders)?;
     let templates: Vec<(Doc, String, &TemplateRules)> = Doc::ALL
         .iter()
         .map(|&doc| {
-            let t = templates::load(dir, doc)?;
+            let t = templates::load(dir, &folders, doc)?;
             let r = rules.iter().find(|(d, _)| *d == doc).map(|(_, r)| r);
             let r = r.ok_or_else(|| Error::usage(format!("no rules for {}", doc.rel_path())))?;
             Ok((doc, t.text, r))

@@ -37,7 +37,7 @@ fn run() -> Result<Outcome> {
         }
         _ => None,
     };
-    let ctx = Ctx::new(&Global { root, json: false, color: ColorChoice::Auto })?;
+    let ctx = Ctx::new(&Global { root, json: false, color: ColorChoice::Auto, format: Default::default() })?;
     match (what.as_str(), rest.is_empty()) {
         ("snippets", true) => snippets::run(&ctx),
         ("gate-docs", true) => gate_docs::run(&ctx),

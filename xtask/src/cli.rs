@@ -6,14 +6,18 @@ use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
+pub use crate::report::Format;
+
 /// Global options shared by every command.
 #[derive(Debug, Clone, Default)]
 pub struct Global {
     /// Repository root given with `--root`; found by walking up when absent.
     pub root: Option<PathBuf>,
     pub color: ColorChoice,
-    /// Print one JSON document instead of human text.
+    /// Print one JSON document instead of human text (`--json`, `--format json`).
     pub json: bool,
+    /// What stdout carries (`--format`).
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,19 +38,69 @@ pub struct Invocation {
 /// The commands, with their own arguments.
 #[derive(Debug, Clone)]
 pub enum Cmd {
-    NewSpec { name: Vec<String>, complexity: Complexity },
+    NewSpec {
+        name: Vec<String>,
+        complexity: Complexity,
+    },
     List,
-    Status { slug: String },
-    Gate { slugs: Vec<String>, phase: Option<String>, base: Option<String> },
-    Snippets { paths: Vec<PathBuf> },
-    Setup { python: Option<PathBuf> },
+    Status {
+        slug: String,
+    },
+    /// `active`: every active workspace at its own phase, with the repository
+    /// checks of the phases up to the highest (what the hooks run).
+    Gate {
+        slugs: Vec<String>,
+        phase: Option<String>,
+        base: Option<String>,
+        active: bool,
+    },
+    Snippets {
+        paths: Vec<PathBuf>,
+    },
+    Setup {
+        python: Option<PathBuf>,
+    },
     Doctor,
-    Test { suite: String, pytest_args: Vec<String> },
-    Coverage { base: Option<String>, threshold: Option<f64> },
-    Fmt { check: bool, all: bool },
-    Recover { slug: String },
-    Archive { slug: String, force: bool, dry_run: bool },
-    Bench { what: String, args: Vec<String> },
+    Test {
+        suite: String,
+        pytest_args: Vec<String>,
+    },
+    Coverage {
+        base: Option<String>,
+        threshold: Option<f64>,
+    },
+    Fmt {
+        check: bool,
+        all: bool,
+    },
+    Recover {
+        slug: String,
+    },
+    Archive {
+        slug: String,
+        force: bool,
+        dry_run: bool,
+    },
+    Bench {
+        what: String,
+        args: Vec<String>,
+    },
+    /// A Claude Code hook: the event's JSON on stdin, the answer on stdout.
+    Hook {
+        event: HookEvent,
+    },
+    /// Write the gate's hooks into .claude/settings.json.
+    Agents {
+        dry_run: bool,
+    },
+}
+
+/// The hook events `cargo xtask hook` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookEvent {
+    Stop,
+    SubagentStop,
+    PreToolUse,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -114,7 +168,15 @@ pub fn command() -> Command {
                 .long("json")
                 .global(true)
                 .action(ArgAction::SetTrue)
-                .help("Print one JSON document (stable, versioned) instead of text"),
+                .help("Print one JSON document (stable, versioned) instead of text; the same as --format json"),
+        )
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .global(true)
+                .value_name("FORMAT")
+                .value_parser(["text", "json", "sarif"])
+                .help("What stdout carries: text, json (as --json), or sarif (SARIF 2.1.0 for code scanning; gate and snippets)"),
         )
         .subcommand(
             Command::new("new-spec")
@@ -153,7 +215,18 @@ pub fn command() -> Command {
                         .value_parser(PHASES)
                         .help("Gate as if at this phase instead of the workspace's own"),
                 )
-                .arg(base_arg()),
+                .arg(base_arg())
+                .arg(
+                    Arg::new("active")
+                        .long("active")
+                        .action(ArgAction::SetTrue)
+                        .conflicts_with_all(["slugs", "phase"])
+                        .help(
+                            "Every active workspace at its own phase, with the repository checks of the phases up \
+                             to the highest (what the hooks and the pre-commit hook run); a bare gate runs every \
+                             repository check",
+                        ),
+                ),
         )
         .subcommand(
             Command::new("snippets")
@@ -261,6 +334,30 @@ pub fn command() -> Command {
                     "After --, for coverage: --host DIR --module PATH [--module PATH] [--base REV] [--threshold N]",
                 )),
         )
+        .subcommand(
+            Command::new("hook")
+                .about("Answer a Claude Code hook: its JSON on stdin, the decision on stdout (installed by `agents`)")
+                .subcommand_required(true)
+                .subcommand(Command::new("stop").about(
+                    "Stop: block while the active workspaces fail the gate at their phases (a loop guard lets the \
+                     stop through after `hook-max-blocks` blocks in a row)",
+                ))
+                .subcommand(Command::new("subagent-stop").about("SubagentStop: the same as stop, for a subagent"))
+                .subcommand(Command::new("pre-tool-use").about(
+                    "PreToolUse on Edit/Write/MultiEdit/NotebookEdit: deny edits under the source roots while every \
+                     active workspace is at phase prd",
+                )),
+        )
+        .subcommand(
+            Command::new("agents")
+                .about("Install the gate's Claude Code hooks in .claude/settings.json (merged; other settings kept)")
+                .arg(
+                    Arg::new("dry_run")
+                        .long("dry-run")
+                        .action(ArgAction::SetTrue)
+                        .help("Print the change as a diff; write nothing"),
+                ),
+        )
 }
 
 /// Parse the process arguments. On `--help`, a bare `cargo xtask` or a usage
@@ -288,8 +385,25 @@ where
             Some("never") => ColorChoice::Never,
             _ => ColorChoice::Auto,
         },
-        json: matches.get_flag("json"),
+        json: false,
+        format: match matches.get_one::<String>("format").map(String::as_str) {
+            Some("json") => Format::Json,
+            Some("sarif") => Format::Sarif,
+            Some(_) => Format::Text,
+            None if matches.get_flag("json") => Format::Json,
+            None => Format::Text,
+        },
     };
+    if matches.get_flag("json") && global.format != Format::Json {
+        let _ = cmd
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--json and --format other than json ask for two outputs; pass one",
+            )
+            .print();
+        return Err(ExitCode::from(2));
+    }
+    let global = Global { json: global.format == Format::Json, ..global };
     let Some((name, sub)) = matches.subcommand() else {
         // A bare `cargo xtask` lists the commands.
         let _ = cmd.print_help();
@@ -321,7 +435,12 @@ fn to_cmd(name: &str, m: &ArgMatches) -> Cmd {
         },
         "list" => Cmd::List,
         "status" => Cmd::Status { slug: slug() },
-        "gate" => Cmd::Gate { slugs: strings(m, "slugs"), phase: string(m, "phase"), base: string(m, "base") },
+        "gate" => Cmd::Gate {
+            slugs: strings(m, "slugs"),
+            phase: string(m, "phase"),
+            base: string(m, "base"),
+            active: m.get_flag("active"),
+        },
         "snippets" => {
             Cmd::Snippets { paths: m.get_many::<PathBuf>("paths").map(|v| v.cloned().collect()).unwrap_or_default() }
         }
@@ -336,6 +455,14 @@ fn to_cmd(name: &str, m: &ArgMatches) -> Cmd {
         "recover" => Cmd::Recover { slug: slug() },
         "archive" => Cmd::Archive { slug: slug(), force: m.get_flag("force"), dry_run: m.get_flag("dry_run") },
         "bench" => Cmd::Bench { what: string(m, "what").unwrap_or_default(), args: strings(m, "bench_args") },
+        "hook" => Cmd::Hook {
+            event: match m.subcommand_name() {
+                Some("subagent-stop") => HookEvent::SubagentStop,
+                Some("pre-tool-use") => HookEvent::PreToolUse,
+                _ => HookEvent::Stop,
+            },
+        },
+        "agents" => Cmd::Agents { dry_run: m.get_flag("dry_run") },
         other => unreachable!("clap accepted an undeclared command {other}"),
     }
 }
@@ -359,6 +486,22 @@ mod tests {
             }
             other => panic!("parsed {other:?}"),
         }
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(parse(["xtask", "gate", "--format", "sarif"]).unwrap().global.format, Format::Sarif);
+        let json = parse(["xtask", "gate", "--json"]).unwrap().global;
+        assert!(json.json && json.format == Format::Json);
+        let json = parse(["xtask", "gate", "--format", "json"]).unwrap().global;
+        assert!(json.json);
+        assert!(parse(["xtask", "gate", "--json", "--format", "sarif"]).is_err());
+        assert!(parse(["xtask", "gate", "--active", "x"]).is_err());
+        match parse(["xtask", "hook", "pre-tool-use"]).unwrap().command {
+            Cmd::Hook { event } => assert_eq!(event, HookEvent::PreToolUse),
+            other => panic!("parsed {other:?}"),
+        }
+        assert!(parse(["xtask", "hook"]).is_err());
     }
 
     #[test]

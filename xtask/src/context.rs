@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::Global;
 use crate::error::{Error, Result};
 use crate::host::settings::Settings;
-use crate::report::Style;
+use crate::report::{Format, Style};
 
 pub struct Ctx {
     /// Canonical path of the repository root.
@@ -12,6 +12,8 @@ pub struct Ctx {
     pub settings: Settings,
     pub style: Style,
     pub json: bool,
+    /// What stdout carries (`--format`; `json` is true for json).
+    pub format: Format,
 }
 
 impl Ctx {
@@ -41,7 +43,7 @@ impl Ctx {
             }
         };
         let settings = Settings::load(&root)?;
-        Ok(Ctx { root, settings, style: Style::new(global.color), json: global.json })
+        Ok(Ctx { root, settings, style: Style::new(global.color), json: global.json, format: global.format })
     }
 
     /// `path` relative to the root with `/` separators, for findings and messages.

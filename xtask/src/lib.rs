@@ -20,6 +20,7 @@ compile_error!("the spec-gate xtask runs on Linux and macOS only; use WSL on Win
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
+        $crate::STDOUT_USED.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
@@ -29,9 +30,14 @@ macro_rules! outln {
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
+        $crate::STDOUT_USED.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = write!(std::io::stdout(), $($arg)*);
     }};
 }
+
+/// Whether anything was printed to stdout through [`out!`] or [`outln!`]: a
+/// command that printed its JSON document before failing gets no second one.
+pub static STDOUT_USED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub mod cli;
 pub mod commands;

@@ -75,7 +75,8 @@ fn references(root: &Path, guides: &[String]) -> Vec<Reference> {
 fn guides_compile_and_their_references_match_the_code() {
     // The gate's own `guides` check, on this repository.
     let root = repo_root();
-    let global = Global { root: Some(root.clone()), color: ColorChoice::Never, json: false };
+    let global =
+        Global { root: Some(root.clone()), color: ColorChoice::Never, json: false, format: Default::default() };
     let ctx = Ctx::new(&global).unwrap();
     let findings = guides_findings(&ctx).unwrap();
     let failed: Vec<String> =
@@ -120,7 +121,12 @@ fn changing_referenced_lines_is_a_drift_finding_at_the_guide_line() {
         repo.write(path, &std::fs::read_to_string(root.join(path)).unwrap());
     }
     let guides_check = |repo: &TempRepo| {
-        let global = Global { root: Some(repo.path.clone()), color: ColorChoice::Never, json: false };
+        let global = Global {
+            root: Some(repo.path.clone()),
+            color: ColorChoice::Never,
+            json: false,
+            format: Default::default(),
+        };
         guides_findings(&Ctx::new(&global).unwrap()).unwrap()
     };
     assert!(guides_check(&repo).iter().all(|f| !f.is_fail()), "the copy passes before the change");

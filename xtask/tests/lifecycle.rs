@@ -542,6 +542,7 @@ fn list_shows_the_last_gate_and_whether_it_is_stale() {
         ok: false,
         findings: vec![Finding::fail("words", "document", "short"), Finding::pass("structure", "files", "ok")],
         hashes,
+        change: None,
     };
     repo.write(&format!("specs/active/{SLUG}/{}", ledger::FILE), &entry.to_json().to_string());
     let row = |run: &Run| run.stdout.lines().find(|l| l.contains(SLUG)).unwrap().to_string();

@@ -30,7 +30,7 @@ fn setup_is_idempotent_and_keeps_the_hosts_own_versions() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|c| c["rule"] == "host dev tools" && c["message"] == "make install-dev"));
+        .any(|c| c["rule"] == "install" && c["message"] == "make install-dev (from Makefile)"));
 }
 
 #[test]
@@ -343,7 +343,11 @@ fn fmt_check_fails_a_misformatted_modified_file_only() {
     repo.write("src/pkg/calc.py", &pyenv::CALC.replace("a + b", "a+b"));
     let run = repo.xtask(&["fmt", "--check"]);
     run.assert_code(1);
-    assert!(run.stdout.contains("error[format]: src/pkg/calc.py: black would reformat this file"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[format]: src/pkg/calc.py:2: black would reformat lines this change touched"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("+    return a + b"), "the diff is shown: {}", run.stdout);
     assert!(!run.stdout.contains("long.py") && !run.stdout.contains("old.py"), "{}", run.stdout);
 
@@ -383,7 +387,7 @@ fn gate_at_testing_reports_tests_format_compile_and_coverage() {
     let human = repo.xtask(&["gate", "--phase", "testing"]);
     human.assert_code(1);
     assert!(
-        human.stdout.contains("error[format]: src/pkg/calc.py: black would reformat this file"),
+        human.stdout.contains("error[format]: src/pkg/calc.py:2: black would reformat lines this change touched"),
         "{}",
         human.stdout
     );

@@ -107,3 +107,24 @@ fn the_core_does_no_io() {
         "fn a() {}\n#[cfg(test)]\nmod tests { fn b() { std::fs::read(\"x\"); } }\nfn c() { std::env::var(\"x\"); }\n";
     assert!(!without_test_items(sample).contains("std::fs") && without_test_items(sample).contains("std::env"));
 }
+
+/// Commands are thin: what two commands share lives in the gate engine, the
+/// core or the host, never in another command module.
+#[test]
+fn no_command_module_imports_another() {
+    let dir = repo_root().join("xtask/src/commands");
+    let mut offences = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "mod.rs") || path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = without_test_items(&std::fs::read_to_string(&path).unwrap());
+        for needle in ["crate::commands", "super::"] {
+            if source.contains(needle) {
+                offences.push(format!("{} uses {needle}", path.display()));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}

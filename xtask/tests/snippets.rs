@@ -70,7 +70,7 @@ fn blocks_as_commonmark_finds_them() {
     run.assert_code(1);
     assert_eq!(
         failures(&run),
-        [f("compile", "specs/a.md", 11), f("compile", "specs/a.md", 29), f("compile", "specs/a.md", 33)]
+        [f("compile", "specs/a.md", 11), f("compile", "specs/a.md", 29), f("unclosed", "specs/a.md", 32)]
     );
 }
 
@@ -135,12 +135,14 @@ fn odd_files_and_paths() {
     let run = repo.xtask(&["snippets", "--json"]);
     run.assert_code(1);
     let got = failures(&run);
+    // Hidden folders are walked too (this workflow keeps guides in .claude/).
     assert_eq!(
         got,
         [
             ("symlink".into(), "specs/out.md".into(), None),
             f("not-text", "specs/bin.md", 2),
-            f("not-text", "specs/latin1.md", 1)
+            f("not-text", "specs/latin1.md", 1),
+            f("compile", "specs/.hidden/x.md", 2)
         ]
     );
     for args in [vec!["snippets", "nope.md"], vec!["snippets", "/etc"], vec!["snippets", ".."]] {
@@ -151,4 +153,94 @@ fn odd_files_and_paths() {
     // No specs/ folder: nothing to check, not an error.
     let empty = TempRepo::new();
     empty.xtask(&["snippets"]).assert_code(0);
+}
+
+#[test]
+fn a_folder_is_walked_as_git_sees_it_and_an_unclosed_fence_is_named_where_it_opens() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", "build/\n");
+    repo.write(".claude/agents/expert.md", "# Expert\n\n```python\nreturn 1\n```\n");
+    repo.write(".agents/guide.md", "# Guide\n\n```python\nx = 1\n\nThe author's prose goes on here.\n");
+    repo.write("build/generated.md", "```python\nreturn 1\n```\n");
+    repo.write("docs/ok.md", "```python\nx = 1\n```\n");
+    repo.commit_all("docs");
+    repo.write("docs/new.md", "```python\nreturn 2\n```\n");
+    let run = repo.xtask(&["snippets", ".", "--json"]);
+    run.assert_code(1);
+    assert_eq!(
+        failures(&run),
+        [
+            f("unclosed", ".agents/guide.md", 3),
+            f("compile", ".claude/agents/expert.md", 4),
+            f("compile", "docs/new.md", 2)
+        ]
+    );
+}
+
+/// The finding messages of a `--json` run.
+fn messages(run: &Run) -> Vec<String> {
+    run.json()["checks"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn a_quote_can_name_the_revision_it_quotes() {
+    let repo = TempRepo::new();
+    repo.write("src/text.py", "def shout(s):\n    return s.upper()\n");
+    let quote = |reference: &str| {
+        format!("# PRD\n\n```python\n# VERIFIED: {reference}\ndef shout(s):\n    return s.upper()\n```\n")
+    };
+    repo.write("specs/active/x/prd.md", &quote("src/text.py:1-2"));
+    repo.commit_all("base");
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    // The change the PRD planned is made: the quote no longer matches today's code...
+    repo.write("src/text.py", "def shout(s: str) -> str:\n    return s.upper() + '!'\n");
+    repo.commit_all("implement");
+    let run = repo.xtask(&["snippets", "--json"]);
+    run.assert_code(1);
+    assert_eq!(failures(&run), [f("drift", "specs/active/x/prd.md", 5)]);
+    // ...but it does at the base, and the message offers the pinned form.
+    let pinned = format!("`# VERIFIED: src/text.py:1-2@{}`", &base[..12]);
+    assert!(
+        messages(&run).iter().any(|m| m.contains("matches at the base") && m.contains(&pinned)),
+        "{:?}",
+        messages(&run)
+    );
+    for reference in
+        [format!("src/text.py:1-2@{}", &base[..12]), "src/text.py:1-2@base".into(), "src/text.py:1-2@main".into()]
+    {
+        repo.write("specs/active/x/prd.md", &quote(&reference));
+        repo.xtask(&["snippets"]).assert_code(0);
+    }
+    repo.git(&["tag", "v1"]);
+    repo.write("specs/active/x/prd.md", &quote("src/text.py:1-2@v1"));
+    let run = repo.xtask(&["snippets", "--json"]);
+    assert_eq!(failures(&run), [f("drift", "specs/active/x/prd.md", 5)]);
+    repo.write("specs/active/x/prd.md", &quote("src/text.py:1-2@no-such-branch"));
+    let run = repo.xtask(&["snippets", "--json"]);
+    assert_eq!(failures(&run), [f("reference", "specs/active/x/prd.md", 4)]);
+    assert!(messages(&run).iter().any(|m| m.contains("does not exist at no-such-branch")), "{:?}", messages(&run));
+    repo.write("specs/active/x/prd.md", &quote("src/text.py:1-2@--output=/tmp/x"));
+    assert_eq!(failures(&repo.xtask(&["snippets", "--json"])), [f("reference", "specs/active/x/prd.md", 4)]);
+}
+
+#[test]
+fn archived_workspaces_are_read_at_the_commit_they_were_archived_at() {
+    let repo = TempRepo::new();
+    repo.write("src/text.py", "def shout(s):\n    return s.upper()\n");
+    let doc = "# PRD\n\n```python\n# VERIFIED: src/text.py:1-2\ndef shout(s):\n    return s.upper()\n```\n";
+    repo.write("specs/archive/old/prd.md", doc);
+    repo.write("specs/archive/older/prd.md", doc);
+    repo.commit_all("archived");
+    let commit = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.write("specs/archive/old/archive.md", &format!("# Archive record: old\n\n**Commit**: {commit}\n"));
+    repo.write("specs/archive/older/archive.md", "# Archive record: older\n\n**Archived**: 2025-01-01\n");
+    // A later, unrelated change to the quoted file.
+    repo.write("src/text.py", "import sys\n\n\ndef shout(s):\n    return s.upper()\n");
+    repo.commit_all("later");
+    repo.xtask(&["snippets"]).assert_code(0);
+    // Still compiled: an archived block that does not compile is reported.
+    repo.write("specs/archive/older/prd.md", &doc.replace("return s.upper()", "return s.upper("));
+    let run = repo.xtask(&["snippets", "--json"]);
+    assert_eq!(failures(&run), [f("compile", "specs/archive/older/prd.md", 6)]);
 }

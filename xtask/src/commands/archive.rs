@@ -86,7 +86,12 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
         )));
     }
 
-    let record = ArchiveRecord { date: Some(today_utc()), forced: plan.forced, qa: Some(qa_summary(&plan.checks)) };
+    let record = ArchiveRecord {
+        date: Some(today_utc()),
+        forced: plan.forced,
+        qa: Some(qa_summary(&plan.checks)),
+        commit: crate::host::git::head_commit(&ctx.root),
+    };
     plan.actions.push(format!(
         "record {}/{ARCHIVE_RECORD}: archived {}, {}",
         plan.to,

@@ -4,7 +4,7 @@
 //! the gate's own (`crate::gate::coverage`).
 use crate::context::Ctx;
 use crate::error::{Error, Outcome, Result};
-use crate::gate::coverage::measure;
+use crate::gate::coverage::{measure, modified_modules};
 use crate::host::changes::Changes;
 use crate::host::stream::Sink;
 use crate::host::venv;
@@ -16,8 +16,9 @@ pub fn run(ctx: &Ctx, base: Option<&str>, threshold: Option<f64>) -> Result<Outc
     }
     let sink = if ctx.json { Sink::Stderr } else { Sink::Stdout };
     let changes = Changes::collect(&ctx.root, base)?;
-    let venv = || venv::ensure(&ctx.root, &ctx.settings.pyproject);
-    let measured = measure(ctx, &changes, &venv, threshold, sink)?;
+    let added = changes.added_lines(&ctx.root, &modified_modules(ctx, &changes))?;
+    let venv = || venv::ensure(&ctx.root, &ctx.settings);
+    let measured = measure(ctx, &changes, &added, &venv, threshold, sink)?;
     let mut checks = measured.findings();
     if let Some(tests) = measured.tests_finding() {
         if tests.is_fail() {

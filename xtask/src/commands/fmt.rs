@@ -1,54 +1,56 @@
-//! `cargo xtask fmt [--check] [--all]`: black on the modified Python files
-//! (deleted files left out), or on every file under the source roots and
-//! tests with `--all`, with the host's black configuration.
+//! `cargo xtask fmt [--check] [--all]`: the project's formatter (ruff format
+//! or black, see `core::toolchain`) on the modified Python files (deleted
+//! files left out), on the lines the change touched where the file existed
+//! before; or on every file under the source roots and tests with `--all`.
+//! The project's own formatter configuration applies.
 use crate::context::Ctx;
 use crate::core::finding::Finding;
-use crate::error::{Error, Outcome, Result};
-use crate::gate::python::{format_findings, modified_python};
-use crate::host::black;
+use crate::core::formatting::Target;
+use crate::error::{Outcome, Result};
+use crate::gate::python::{format_targets, modified_python};
 use crate::host::changes::Changes;
+use crate::host::formatter;
 use crate::host::pytest::python_files;
 use crate::host::stream::Sink;
 use crate::host::venv;
 use crate::report::{self, Report};
 
 pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
-    let (files, scope) = if all {
-        (all_files(ctx), "under the source roots and tests".to_string())
+    let formatter = ctx.settings.toolchain.formatter.tool;
+    let (targets, scope) = if all {
+        let whole = all_files(ctx).into_iter().map(|path| Target { path, ranges: None }).collect();
+        (whole, "under the source roots and tests".to_string())
     } else {
         let changes = Changes::collect(&ctx.root, None)?;
-        (modified_python(&changes), changes.describe_base())
+        let files = modified_python(&changes);
+        let added = changes.added_lines(&ctx.root, &files)?;
+        (format_targets(&ctx.root, &files, &added), changes.describe_base())
     };
-    if files.is_empty() {
+    if targets.is_empty() {
         let message = format!("no Python files to format ({scope})");
         if ctx.json {
-            let checks = vec![Finding::pass("format", "black", message)];
+            let checks = vec![Finding::pass("format", formatter.as_str(), message)];
             report::emit(&Report { checks, workspaces: Vec::new() }, true, &ctx.style, "fmt");
         } else {
             crate::outln!("fmt: {message}");
         }
         return Ok(Outcome::Success);
     }
-    let venv = venv::ensure(&ctx.root, &ctx.settings.pyproject)?;
+    let venv = venv::ensure(&ctx.root, &ctx.settings)?;
     if !check {
         let sink = if ctx.json { Sink::Stderr } else { Sink::Stdout };
-        let done = black::format(&ctx.root, &venv, &files, sink)?;
-        return match done.code() {
-            Some(0) => Ok(Outcome::Success),
-            Some(123) => Ok(Outcome::Failed),
-            code => Err(Error::usage(format!(
-                "black failed (exit {}): {}",
-                code.map_or("signal".into(), |c| c.to_string()),
-                done.last_lines(3)
-            ))),
-        };
+        let ok = formatter::format(&ctx.root, &venv, formatter, &targets, sink)?;
+        return Ok(Outcome::from_ok(ok));
     }
-    let run = black::check(&ctx.root, &venv, &files)?;
-    let checks = format_findings(&files, &run);
-    let report = Report { checks, workspaces: Vec::new() };
+    let checks = formatter::check(&ctx.root, &venv, formatter, &targets)?;
     if !ctx.json {
-        crate::out!("{}", run.diff);
+        for f in &checks {
+            if let Some(diff) = f.extra.get("diff").and_then(|d| d.as_str()) {
+                crate::out!("{diff}");
+            }
+        }
     }
+    let report = Report { checks, workspaces: Vec::new() };
     report::emit(&report, ctx.json, &ctx.style, "fmt");
     Ok(Outcome::from_ok(report.ok()))
 }

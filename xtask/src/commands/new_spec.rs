@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome
             ctx.rel(&existing)
         )));
     }
-    let templates = templates::load_all(&ctx.root)?;
+    let templates = templates::load_all(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let values = Fill { feature: &feature, slug: &slug, date: &today_utc(), complexity: complexity.as_str() };
 
     let staging = active.join(format!(".{slug}.new-{}-{}", std::process::id(), unique()));
@@ -68,11 +68,21 @@ pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome
 
     let rel = ctx.rel(&target);
     let files: Vec<&str> = Doc::ALL.iter().map(|d| d.rel_path()).chain(["tmp/"]).collect();
+    // Only what the gate measures: each document's word minimum.
+    let rules = crate::gate::documents::load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
+    let minimum = |doc: Doc| {
+        rules
+            .iter()
+            .find(|(d, _)| *d == doc)
+            .and_then(|(_, r)| r.document_minimum())
+            .map_or(String::new(), |n| format!(" ({n}+ words)"))
+    };
     let next = format!(
-        "write research/analysis.md first (complexity {}: at least {} analysis steps), then research/plan.md, \
-         prd.md and tasks.md; `cargo xtask gate {slug}` measures them against the templates' rules",
-        complexity.as_str(),
-        analysis_steps(complexity)
+        "write research/analysis.md{} first, then research/plan.md{}, prd.md{} and tasks.md; `cargo xtask gate \
+         {slug}` measures them against the templates' rules",
+        minimum(Doc::Analysis),
+        minimum(Doc::Plan),
+        minimum(Doc::Prd),
     );
     if ctx.json {
         let doc = json!({
@@ -88,11 +98,18 @@ pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
-        let source = if templates.iter().all(|t| t.source == "built-in") {
-            "the built-in templates".to_string()
-        } else {
-            "templates/".to_string()
-        };
+        // Each folder the templates came from, in order (`specs/template-spec/`, `built-in`).
+        let mut folders: Vec<String> = Vec::new();
+        for t in &templates {
+            let folder = match t.source.strip_suffix(t.doc.rel_path()) {
+                Some(dir) if t.source != "built-in" => dir.to_string(),
+                _ => "the built-in templates".to_string(),
+            };
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
+        }
+        let source = folders.join(" and ");
         crate::outln!("created {rel}/ from {source}: {}", files.join(", "));
         crate::outln!("next: {next}");
     }
@@ -105,16 +122,6 @@ fn feature_name(words: &[String]) -> String {
     let joined = words.join(" ");
     let cleaned: String = joined.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The workflow's minimum number of analysis steps for each complexity.
-pub fn analysis_steps(complexity: Complexity) -> u32 {
-    match complexity {
-        Complexity::Simple => 18,
-        Complexity::Medium => 25,
-        Complexity::Complex => 35,
-        Complexity::MultiSystem => 50,
-    }
 }
 
 /// Fill `dir` (which must not exist) with the workspace: five documents,

@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::core::ledger::Entry;
 use crate::core::recover::{self, Facts};
 use crate::core::tasks;
-use crate::core::workspace::{current_phase, Doc, DocText, WorkspaceTexts};
+use crate::core::workspace::{Doc, DocText, WorkspaceTexts};
 use crate::error::Outcome;
 use crate::error::{Error, Result};
 use crate::host::changes::Changes;
@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
             written.push(format!("{}/{rel}", ctx.rel(&ws.path)));
         }
     }
-    let phase = current_phase(recovery).map(|(p, _)| p.to_string()).unwrap_or_else(|| "unknown".into());
+    let phase = texts.own_phase().map(|p| p.to_string()).unwrap_or_else(|| "unknown".into());
     let lines = recover::summary(&ws.name, &phase, &task_list, &facts);
     if ctx.json {
         let doc = json!({

@@ -9,7 +9,7 @@ use crate::host::venv::{self, SetupDone};
 use crate::report::{self, Report};
 
 pub fn run(ctx: &Ctx, python: Option<&Path>) -> Result<Outcome> {
-    let done = venv::setup(&ctx.root, &ctx.settings.pyproject, python)?;
+    let done = venv::setup(&ctx.root, &ctx.settings, python)?;
     if ctx.json {
         let checks = done
             .tools
@@ -37,11 +37,16 @@ pub fn summary(done: &SetupDone) -> String {
     if done.created {
         did.push("created .venv".to_string());
     }
-    if let Some(step) = &done.host_ran {
+    for step in &done.ran {
         did.push(format!("ran {step}"));
     }
     if !done.installed_now.is_empty() {
         did.push(format!("installed {}", done.installed_now.join(" ")));
     }
-    format!("setup: .venv ready ({}): {} in {:.1} s", tools.join(", "), did.join("; "), done.seconds)
+    let import = match &done.import {
+        Some((name, Ok(file))) => format!("\nsetup: import {name}: {file}"),
+        Some((name, Err(why))) => format!("\nsetup: warning: `import {name}` fails in .venv: {why}"),
+        None => String::new(),
+    };
+    format!("setup: .venv ready ({}): {} in {:.1} s{import}", tools.join(", "), did.join("; "), done.seconds)
 }

@@ -10,6 +10,6 @@ use crate::report::{self, Report};
 
 pub fn run(ctx: &Ctx, paths: &[PathBuf]) -> Result<Outcome> {
     let report = Report { checks: check_paths(ctx, paths)?, workspaces: Vec::new() };
-    report::emit(&report, ctx.json, &ctx.style, "snippets");
+    report::emit_ctx(ctx, &report, "snippets");
     Ok(Outcome::from_ok(report.ok()))
 }

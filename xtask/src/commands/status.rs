@@ -7,11 +7,12 @@ use serde_json::json;
 
 use crate::context::Ctx;
 use crate::core::finding::{Finding, Status};
+use crate::core::rules::{Rule, TemplateRules};
 use crate::core::workspace::{summarize, Summary};
 use crate::error::Outcome;
 use crate::error::Result;
 use crate::gate;
-use crate::host::workspaces;
+use crate::host::{templates, workspaces};
 use crate::report::{Style, WorkspaceReport, JSON_VERSION};
 
 pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
@@ -19,6 +20,21 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     let summary = summarize(&workspaces::read(&ctx.root, &ws));
     let live = gate::document_report(ctx, &ws.name, None)?;
     let next = next_step(&summary, &live);
+    let rules = gate::documents::load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
+    let provenance: Vec<serde_json::Value> = rules
+        .iter()
+        .flat_map(|(doc, r)| {
+            r.rules.iter().map(move |d| {
+                json!({
+                    "document": doc.rel_path(),
+                    "rule": what(r, &d.rule),
+                    "section": d.rule.section().map(|(s, _)| s.trim().to_string()),
+                    "from": format!("{}:{}", r.source, d.line),
+                    "template": r.text_source.as_deref().unwrap_or(&r.source),
+                })
+            })
+        })
+        .collect();
     if ctx.json {
         let doc = json!({
             "version": JSON_VERSION,
@@ -31,12 +47,42 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
             "last_gate": summary.gate.as_ref().map(|g| json!({"time": g.time, "phase": g.phase, "ok": g.ok, "failed": g.failed, "stale": !g.changed.is_empty(), "changed": g.changed})),
             "checks": live.checks.iter().map(Finding::to_json).collect::<Vec<_>>(),
             "next": next,
+            "rules": provenance,
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
         crate::out!("{}", render(&ws.name, &summary, &live, &next, &ctx.style));
+        for (doc, r) in &rules {
+            if r.rules.is_empty() {
+                continue;
+            }
+            let from = match &r.text_source {
+                Some(own) => format!("{} ({own} declares none)", r.source),
+                None => r.source.clone(),
+            };
+            let each: Vec<String> = r
+                .rules
+                .iter()
+                .map(|d| match d.rule.section() {
+                    Some((section, _)) => format!("{}: {} (:{})", section.trim(), what(r, &d.rule), d.line),
+                    None => format!("{} (:{})", what(r, &d.rule), d.line),
+                })
+                .collect();
+            crate::outln!("rules of {}: from {from}: {}", doc.rel_path(), each.join(", "));
+        }
     }
     Ok(Outcome::from_ok(!live.checks.iter().any(Finding::is_fail)))
+}
+
+/// What a rule asks, a document's word minimum as the gate measures it
+/// (the larger of its own and its sections' sum).
+fn what(r: &TemplateRules, rule: &Rule) -> String {
+    match (rule, r.document_minimum()) {
+        (Rule::DocumentWords { min }, Some(effective)) if effective > *min => {
+            format!("{effective}+ words (the sections' minimums add up to more than the {min} declared)")
+        }
+        _ => rule.describe(),
+    }
 }
 
 /// The one thing to do next.

@@ -10,15 +10,21 @@ use crate::host::stream::Sink;
 use crate::host::venv;
 
 pub fn run(ctx: &Ctx, suite: &str, pytest_args: &[String]) -> Result<Outcome> {
-    let folders = folders(ctx, suite)?;
-    let venv = venv::ensure(&ctx.root, &ctx.settings.pyproject)?;
+    let mut folders = folders(ctx, suite)?;
+    // `test unit -- tests/unit/test_x.py -k name` runs what it is given, not
+    // the whole folder as well.
+    if crate::core::pytest::names_tests(pytest_args, |p| ctx.root.join(p).exists()) {
+        folders.clear();
+    }
+    let venv = venv::ensure(&ctx.root, &ctx.settings)?;
     let project = pytest::Project { root: &ctx.root, venv: &venv, settings: &ctx.settings };
     let run = pytest::run_suite(project, suite, &folders, pytest_args, Sink::Stdout, ctx.style.color)?;
     match run.verdict {
         Verdict::Passed => Ok(Outcome::Success),
         Verdict::Failed => Ok(Outcome::Failed),
         Verdict::NoTests => {
-            eprintln!("{}: no tests collected in {}", ctx.style.red("error[tests]"), folders.join(", "));
+            let what = if folders.is_empty() { pytest_args.join(" ") } else { folders.join(", ") };
+            eprintln!("{}: no tests collected in {what}", ctx.style.red("error[tests]"));
             Ok(Outcome::Failed)
         }
         Verdict::Error(reason) => Err(Error::usage(format!("pytest could not run the tests: {reason}"))),

@@ -5,8 +5,25 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-/// The tools the gate runs, as distribution names.
-pub const TOOLS: [&str; 4] = ["pytest", "pytest-cov", "pytest-xdist", "black"];
+use crate::core::toolchain::{Formatter, Linter};
+
+/// The tools the gate always runs, as distribution names.
+pub const TOOLS: [&str; 3] = ["pytest", "pytest-cov", "pytest-xdist"];
+
+/// The tools the gate runs for a project: pytest and its plugins, the
+/// project's formatter, ruff when it lints with ruff.
+pub fn needed(formatter: Formatter, linter: Linter) -> Vec<&'static str> {
+    let mut out = TOOLS.to_vec();
+    match formatter {
+        Formatter::Black => out.push("black"),
+        Formatter::Ruff => out.push("ruff"),
+        Formatter::None => {}
+    }
+    if linter == Linter::Ruff && !out.contains(&"ruff") {
+        out.push("ruff");
+    }
+    out
+}
 
 /// Our pinned versions (xtask/python/dev-tools.txt, built into the binary).
 pub const PINNED: &str = include_str!("../../python/dev-tools.txt");
@@ -55,10 +72,10 @@ pub fn distribution(entry: &str) -> Option<(String, String)> {
     Some((normalize(name), version.to_string()))
 }
 
-/// The tools (of TOOLS) not installed, with the pinned requirement for each.
-pub fn missing(installed: &BTreeMap<String, String>) -> Vec<String> {
+/// The tools of `needed` not installed, with the pinned requirement for each.
+pub fn missing(installed: &BTreeMap<String, String>, needed: &[&str]) -> Vec<String> {
     let pinned = pins(PINNED);
-    TOOLS
+    needed
         .iter()
         .filter(|tool| !installed.contains_key(**tool))
         .map(|tool| {
@@ -81,41 +98,25 @@ pub fn optional_missing(installed: &BTreeMap<String, String>, python: &str) -> V
 }
 
 /// Constraints that keep what the host installed as it is while we add the
-/// rest: `name==version` for each of TOOLS already present.
-pub fn keep_installed(installed: &BTreeMap<String, String>) -> String {
-    TOOLS.iter().filter_map(|tool| installed.get(*tool).map(|v| format!("{tool}=={v}\n"))).collect()
+/// rest: `name==version` for each of `needed` already present.
+pub fn keep_installed(installed: &BTreeMap<String, String>, needed: &[&str]) -> String {
+    needed.iter().filter_map(|tool| installed.get(*tool).map(|v| format!("{tool}=={v}\n"))).collect()
 }
 
-/// How the host repository installs its own dev tools.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostStep {
-    /// `make install-dev` (the workflow's way), from this makefile.
-    MakeInstallDev { makefile: String },
-    /// `pip install -e .[dev]`: pyproject.toml declares a `dev` extra.
-    PipDevExtra,
-    /// Nothing declared.
-    None,
-}
-
-impl HostStep {
-    pub fn describe(&self) -> String {
-        match self {
-            HostStep::MakeInstallDev { .. } => "make install-dev".into(),
-            HostStep::PipDevExtra => "pip install -e .[dev]".into(),
-            HostStep::None => "nothing declared".into(),
-        }
-    }
-}
-
-/// Whether a makefile has an `install-dev` target (a rule line, not a
-/// variable assignment such as `install-dev := x`).
+/// Whether a makefile has an `install-dev` target.
 pub fn has_install_dev(makefile: &str) -> bool {
+    has_target(makefile, "install-dev")
+}
+
+/// Whether a makefile has a rule for `target` (a rule line, not a variable
+/// assignment such as `install-dev := x`).
+pub fn has_target(makefile: &str, target: &str) -> bool {
     makefile.lines().any(|line| {
         if line.starts_with(['\t', ' ', '#']) {
             return false;
         }
         let Some((targets, rest)) = line.split_once(':') else { return false };
-        !rest.starts_with('=') && targets.split_whitespace().any(|t| t == "install-dev")
+        !rest.starts_with('=') && targets.split_whitespace().any(|t| t == target)
     })
 }
 
@@ -144,7 +145,7 @@ mod tests {
     #[test]
     fn our_pins_cover_every_tool() {
         let pinned = pins(PINNED);
-        for tool in TOOLS {
+        for tool in needed(Formatter::Black, Linter::Ruff).into_iter().chain(["uv"]) {
             let line = &pinned.iter().find(|(n, _)| n == tool).expect(tool).1;
             assert!(line.contains("=="), "{line} is pinned exactly");
         }
@@ -165,10 +166,13 @@ mod tests {
         let mut installed = BTreeMap::new();
         installed.insert("black".to_string(), "24.10.0".to_string());
         installed.insert("pytest".to_string(), "8.0.0".to_string());
-        let todo = missing(&installed);
+        let tools = needed(Formatter::Black, Linter::None);
+        let todo = missing(&installed, &tools);
         assert_eq!(todo.len(), 2);
         assert!(todo[0].starts_with("pytest-cov==") && todo[1].starts_with("pytest-xdist=="));
-        assert_eq!(keep_installed(&installed), "pytest==8.0.0\nblack==24.10.0\n");
+        assert_eq!(keep_installed(&installed, &tools), "pytest==8.0.0\nblack==24.10.0\n");
+        assert_eq!(needed(Formatter::Ruff, Linter::Ruff), ["pytest", "pytest-cov", "pytest-xdist", "ruff"]);
+        assert_eq!(needed(Formatter::None, Linter::None), TOOLS);
     }
 
     #[test]

@@ -29,6 +29,23 @@ pub fn document_hash(bytes: &[u8]) -> String {
     }
 }
 
+/// One hash of everything the repository's change is made of: the base
+/// commit, the diff of the working tree against it (staged and unstaged
+/// alike), and each untracked file's name and content hash.
+pub fn change_fingerprint(base: Option<&str>, diff: &[u8], untracked: &[(String, String)]) -> String {
+    let mut all = Vec::with_capacity(diff.len() + 64 * (untracked.len() + 1));
+    all.extend_from_slice(base.unwrap_or("no base").as_bytes());
+    all.push(0);
+    all.extend_from_slice(diff);
+    for (path, hash) in untracked {
+        all.push(0);
+        all.extend_from_slice(path.as_bytes());
+        all.push(0);
+        all.extend_from_slice(hash.as_bytes());
+    }
+    hash(&all)
+}
+
 /// What one gate run of a workspace recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -38,12 +55,16 @@ pub struct Entry {
     pub findings: Vec<Finding>,
     /// Document path inside the workspace -> hash of its bytes.
     pub hashes: Vec<(String, String)>,
+    /// [`change_fingerprint`] of the repository's change when the gate ran
+    /// the Python checks (None otherwise): a passing result stays good while
+    /// neither this nor the documents differ.
+    pub change: Option<String>,
 }
 
 impl Entry {
     pub fn to_json(&self) -> Value {
         let hashes: Map<String, Value> = self.hashes.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        json!({
+        let mut v = json!({
             "version": 1,
             "time": self.time,
             "phase": self.phase,
@@ -51,7 +72,11 @@ impl Entry {
             "failed": self.findings.iter().filter(|f| f.is_fail()).count(),
             "hashes": hashes,
             "findings": self.findings.iter().map(Finding::to_json).collect::<Vec<_>>(),
-        })
+        });
+        if let Some(change) = &self.change {
+            v["change"] = json!(change);
+        }
+        v
     }
 
     /// None when the text is not a ledger we wrote (then it is ignored, not fatal).
@@ -68,7 +93,19 @@ impl Entry {
                 .iter()
                 .filter_map(|(k, h)| Some((k.clone(), h.as_str()?.to_string())))
                 .collect(),
+            change: v.get("change").and_then(Value::as_str).map(str::to_string),
         })
+    }
+
+    /// Whether this passing result still holds for a workspace now at
+    /// `phase` whose documents hash to `hashes`, in a repository whose change
+    /// fingerprints to `change`: nothing the gate measured differs. A result
+    /// recorded without a fingerprint (no Python checks ran) is never reused.
+    pub fn still_passes(&self, phase: &str, hashes: &[(String, String)], change: &str) -> bool {
+        self.ok
+            && self.phase == phase
+            && self.change.as_deref() == Some(change)
+            && self.changed_since(hashes).is_empty()
     }
 
     /// Documents whose hash differs from the recorded one (or that appeared or
@@ -104,6 +141,7 @@ mod tests {
             ok: false,
             findings: vec![Finding::fail("words", "document", "too short").at("specs/active/x/prd.md", Some(1))],
             hashes: vec![("prd.md".into(), hash(b"one")), ("tasks.md".into(), hash(b"t"))],
+            change: None,
         };
         let back = Entry::from_json(&e.to_json().to_string()).unwrap();
         assert_eq!(back, e);
@@ -111,5 +149,35 @@ mod tests {
         assert_eq!(back.changed_since(&[("prd.md".into(), hash(b"two")), ("tasks.md".into(), hash(b"t"))]), ["prd.md"]);
         assert_eq!(back.changed_since(&[("prd.md".into(), hash(b"one"))]), ["tasks.md"]);
         assert!(Entry::from_json("not json").is_none());
+    }
+
+    #[test]
+    fn a_passing_result_is_reused_only_while_nothing_it_measured_differs() {
+        let docs = vec![("prd.md".to_string(), hash(b"one"))];
+        let change = change_fingerprint(Some("abc"), b"diff --git a/x b/x", &[("new.py".into(), hash(b"x = 1"))]);
+        let e = Entry {
+            time: "t".into(),
+            phase: "implementation".into(),
+            ok: true,
+            findings: Vec::new(),
+            hashes: docs.clone(),
+            change: Some(change.clone()),
+        };
+        let e = Entry::from_json(&e.to_json().to_string()).unwrap();
+        assert!(e.still_passes("implementation", &docs, &change));
+        assert!(!e.still_passes("testing", &docs, &change));
+        assert!(!e.still_passes("implementation", &[("prd.md".into(), hash(b"two"))], &change));
+        let edited = change_fingerprint(Some("abc"), b"diff --git a/x b/x\n+1", &[("new.py".into(), hash(b"x = 1"))]);
+        assert!(!e.still_passes("implementation", &docs, &edited));
+        let new_file = change_fingerprint(Some("abc"), b"diff --git a/x b/x", &[("new.py".into(), hash(b"x = 2"))]);
+        assert_ne!(new_file, change);
+        assert_ne!(
+            change_fingerprint(Some("abd"), b"diff --git a/x b/x", &[("new.py".into(), hash(b"x = 1"))]),
+            change
+        );
+        let failed = Entry { ok: false, ..e.clone() };
+        assert!(!failed.still_passes("implementation", &docs, &change));
+        let unmeasured = Entry { change: None, ..e };
+        assert!(!unmeasured.still_passes("implementation", &docs, &change));
     }
 }

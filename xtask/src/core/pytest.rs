@@ -189,9 +189,164 @@ pub fn use_xdist(installed: bool, user_args: &[String], last: Option<LastRun>) -
 /// 228-module project, 1.75x on `cargo xtask bench coverage`'s package).
 pub const TRACER_FACTOR: f64 = 1.8;
 
+/// One failing test as pytest reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedTest {
+    /// `tests/unit/test_x.py::TestK::test_m[2]`.
+    pub node_id: String,
+    pub file: String,
+    /// The line in the test file where it failed, when the traceback names it.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// The failing tests of a run: the node ids of the short summary
+/// (`FAILED id - message`, `ERROR id`), each with the last line of its own
+/// file that its FAILURES section names (`tests/unit/test_x.py:8: AssertionError`).
+pub fn failed_tests(tail: &[String]) -> Vec<FailedTest> {
+    // FAILURES sections: title (`TestK.test_m`) -> the lines under it.
+    let mut sections: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in tail {
+        let t = line.trim_end();
+        if let Some(title) = section_title(t) {
+            sections.push((title, Vec::new()));
+        } else if t.starts_with("====") {
+            sections.push((String::new(), Vec::new()));
+        } else if let Some((_, lines)) = sections.last_mut() {
+            lines.push(t);
+        }
+    }
+    let mut out: Vec<FailedTest> = Vec::new();
+    for line in tail {
+        let t = line.trim_end();
+        let Some(rest) = t.strip_prefix("FAILED ").or_else(|| t.strip_prefix("ERROR ")) else { continue };
+        let (node_id, message) = match rest.split_once(" - ") {
+            Some((id, m)) => (id.trim(), m.trim()),
+            None => (rest.trim(), ""),
+        };
+        if !node_id.contains(".py") || out.iter().any(|f| f.node_id == node_id) {
+            continue;
+        }
+        let file = node_id.split("::").next().unwrap_or(node_id).to_string();
+        let title = node_id.split_once("::").map(|(_, t)| t.replace("::", ".")).unwrap_or_default();
+        let line = sections.iter().filter(|(t, _)| *t == title).find_map(|(_, lines)| {
+            lines.iter().rev().find_map(|l| {
+                let rest = l.strip_prefix(file.as_str())?.strip_prefix(':')?;
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                rest[digits.len()..].starts_with(':').then(|| digits.parse().ok()).flatten()
+            })
+        });
+        out.push(FailedTest { node_id: node_id.to_string(), file, line, message: message.to_string() });
+    }
+    out
+}
+
+/// `_____ TestK.test_m _____` -> `TestK.test_m`.
+fn section_title(line: &str) -> Option<String> {
+    let inner = line.strip_prefix("___")?.trim_start_matches('_').strip_suffix("___")?.trim_end_matches('_');
+    let inner = inner.trim();
+    (!inner.is_empty() && !inner.contains(' ')).then(|| inner.to_string())
+}
+
+/// Whether pytest arguments name tests to run (a path, or a node id, that
+/// `exists` finds), so the suite's folder is not added to them: options that
+/// take a value (`-k name`) are stepped over.
+pub fn names_tests(args: &[String], exists: impl Fn(&str) -> bool) -> bool {
+    const TAKES_VALUE: [&str; 22] = [
+        "-k",
+        "-m",
+        "-p",
+        "-c",
+        "-o",
+        "-W",
+        "-n",
+        "-r",
+        "--deselect",
+        "--ignore",
+        "--ignore-glob",
+        "--rootdir",
+        "--confcutdir",
+        "--basetemp",
+        "--junitxml",
+        "--junit-xml",
+        "--maxfail",
+        "--tb",
+        "--durations",
+        "--cov-report",
+        "--override-ini",
+        "--dist",
+    ];
+    let mut skip = false;
+    for a in args {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if a.starts_with('-') {
+            skip = TAKES_VALUE.contains(&a.as_str());
+            continue;
+        }
+        if exists(a.split("::").next().unwrap_or(a)) {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_tests_with_their_lines() {
+        // pytest 9's output shape for three failures (written for this test).
+        let out = "\
+=================================== FAILURES ===================================
+____________________________________ test_b ____________________________________
+
+    def test_b():
+>       assert x == 3
+E       assert 2 == 3
+
+tests/unit/test_x.py:8: AssertionError
+__________________________________ test_c[2] ___________________________________
+tests/unit/helpers.py:3: in check
+    assert n == 1
+tests/unit/test_x.py:12: in test_c
+    check(n)
+_________________________________ TestK.test_m _________________________________
+E       ValueError: boom
+=========================== short test summary info ============================
+FAILED tests/unit/test_x.py::test_b - assert 2 == 3
+FAILED tests/unit/test_x.py::test_c[2] - assert 2 == 1
+FAILED tests/unit/test_x.py::TestK::test_m
+ERROR tests/unit/test_y.py
+3 failed, 2 passed, 1 error in 0.31s";
+        let tail: Vec<String> = out.lines().map(str::to_string).collect();
+        let f = failed_tests(&tail);
+        let got: Vec<(&str, Option<usize>)> = f.iter().map(|t| (t.node_id.as_str(), t.line)).collect();
+        assert_eq!(
+            got,
+            [
+                ("tests/unit/test_x.py::test_b", Some(8)),
+                ("tests/unit/test_x.py::test_c[2]", Some(12)),
+                ("tests/unit/test_x.py::TestK::test_m", None),
+                ("tests/unit/test_y.py", None)
+            ]
+        );
+        assert_eq!(f[0].message, "assert 2 == 3");
+        assert_eq!(f[0].file, "tests/unit/test_x.py");
+    }
+
+    #[test]
+    fn arguments_that_name_tests() {
+        let exists = |p: &str| p == "tests/unit/test_x.py" || p == "tests/unit";
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(names_tests(&args(&["tests/unit/test_x.py", "-k", "name"]), exists));
+        assert!(names_tests(&args(&["-x", "tests/unit/test_x.py::test_b"]), exists));
+        assert!(!names_tests(&args(&["-k", "tests/unit"]), exists));
+        assert!(!names_tests(&args(&["-k", "add", "-q"]), exists));
+        assert!(!names_tests(&[], exists));
+    }
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()

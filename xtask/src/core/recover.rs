@@ -133,6 +133,7 @@ mod tests {
                 Finding::fail("coverage", "module", "low").at("src/pkg/a.py", None).measure(71.25, 90.0),
             ],
             hashes: vec![],
+            change: None,
         }
     }
 

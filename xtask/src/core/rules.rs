@@ -55,9 +55,15 @@ pub struct RuleError {
 /// Everything the gate takes from one template.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateRules {
-    /// Where the template came from (`templates/prd.md` or `built-in`).
+    /// Where the rules came from (`templates/prd.md`, `built-in template prd.md`).
     pub source: String,
+    /// When the rules are the built-in template's because the team's template
+    /// declares none: that template (whose lines are still residue).
+    pub text_source: Option<String>,
     pub rules: Vec<Declared>,
+    /// The sum of the word minimums of the top-level `(N+ words)` sections (a
+    /// section's minimum already counts the sections inside it).
+    pub section_total: u64,
     /// Prose lines of the template (trimmed, comments and code removed).
     residue_lines: FastSet,
     /// Template lines holding tool placeholders (`# PRD: {{feature}}`), as the
@@ -125,11 +131,22 @@ impl TemplateRules {
             }
         }
         let mut seen: Vec<String> = Vec::new();
+        // Levels of the open headings that carry a minimum, outermost first.
+        let mut counted: Vec<u8> = Vec::new();
         for h in &md.headings {
             let (name, min) = split_word_minimum(&h.text);
             let section = normalize_section(name);
             let ordinal = seen.iter().filter(|s| **s == section).count();
             seen.push(section.clone());
+            while counted.last().is_some_and(|&level| level >= h.level) {
+                counted.pop();
+            }
+            if let Some(Ok(min)) = min {
+                if counted.is_empty() {
+                    t.section_total = t.section_total.saturating_add(min);
+                }
+                counted.push(h.level);
+            }
             match min {
                 Some(Ok(min)) => t.rules.push(Declared {
                     rule: Rule::SectionWords { section, heading: name.trim().to_string(), ordinal, min },
@@ -183,6 +200,48 @@ impl TemplateRules {
 
     pub fn declares(&self, f: impl Fn(&Rule) -> bool) -> bool {
         self.rules.iter().any(|d| f(&d.rule))
+    }
+
+    /// The document's own `words >= N`, if it declares one.
+    pub fn own_minimum(&self) -> Option<u64> {
+        self.rules.iter().find_map(|d| match d.rule {
+            Rule::DocumentWords { min } => Some(min),
+            _ => None,
+        })
+    }
+
+    /// The one word minimum of the whole document that the gate measures and
+    /// every message states: the larger of its own `words >= N` and the sum of
+    /// its top-level sections' minimums. None when it declares neither.
+    pub fn document_minimum(&self) -> Option<u64> {
+        match (self.own_minimum(), self.section_total) {
+            (None, 0) => None,
+            (own, sections) => Some(own.unwrap_or(0).max(sections)),
+        }
+    }
+}
+
+impl Rule {
+    /// The section a rule needs, with its ordinal among same-named headings.
+    pub fn section(&self) -> Option<(&str, usize)> {
+        match self {
+            Rule::SectionWords { heading, ordinal, .. } => Some((heading.as_str(), *ordinal)),
+            Rule::Items { section, .. } | Rule::Measurable { section } => Some((section.as_str(), 0)),
+            Rule::Headings { section, .. } | Rule::Diagram { section } => section.as_deref().map(|s| (s, 0)),
+            Rule::DocumentWords { .. } | Rule::VerifiedSnippets => None,
+        }
+    }
+
+    /// What the rule asks, in a message: `600+ words`, `at least 8 items`.
+    pub fn describe(&self) -> String {
+        match self {
+            Rule::DocumentWords { min } | Rule::SectionWords { min, .. } => format!("{min}+ words"),
+            Rule::Items { min, .. } => format!("at least {min} items"),
+            Rule::Measurable { .. } => "every item measurable".to_string(),
+            Rule::Headings { prefix, min, .. } => format!("at least {min} headings \"{prefix}\""),
+            Rule::Diagram { .. } => "an ASCII diagram".to_string(),
+            Rule::VerifiedSnippets => "a # VERIFIED: line on every python block".to_string(),
+        }
     }
 }
 
@@ -405,13 +464,29 @@ pub fn split_word_minimum(heading: &str) -> (&str, Option<Result<u64, ()>>) {
     (&t[..open], Some(inner[..digits_end].parse::<u64>().map_err(|_| ())))
 }
 
-/// How a SECTION name and heading texts are compared: without a `(N+ words)`
-/// suffix or a trailing colon, case and runs of spaces ignored.
+/// How a SECTION name and heading texts are compared, the way authors vary a
+/// name: without a `(N+ words)` suffix, a trailing colon, emphasis, emoji and
+/// other symbols, or leading numbering (`2.`, `2)`, `2.1`, `II.`, `Phase 2:`,
+/// `Step 2 -`); `&` read as `and`; case and runs of spaces ignored.
 pub fn normalize_section(text: &str) -> String {
     let (name, _) = split_word_minimum(text);
-    let name = name.trim().trim_end_matches(':').trim();
+    // Letters, digits and the punctuation names are made of; emoji, arrows,
+    // check marks and emphasis go.
+    let kept: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '&' | '-' | '/' | '\'' | '(' | ')' | ':' | '.' | ',' | '+') {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let mut words: Vec<&str> = kept.split_whitespace().collect();
+    strip_numbering(&mut words);
     let mut out = String::with_capacity(name.len());
-    for (i, w) in name.split_whitespace().enumerate() {
+    for (i, w) in words.iter().enumerate() {
+        let w = if *w == "&" { "and" } else { w };
         if i > 0 {
             out.push(' ');
         }
@@ -421,20 +496,64 @@ pub fn normalize_section(text: &str) -> String {
             out.extend(w.chars().flat_map(char::to_lowercase));
         }
     }
+    while out.ends_with([':', ' ']) {
+        out.pop();
+    }
     out
+}
+
+/// Drop a leading `2.` / `2)` / `2.1` / `II.` / `Phase 2:` / `Step 2 -` from
+/// a heading's words (one of them, once), when a name follows it.
+fn strip_numbering(words: &mut Vec<&str>) {
+    // `2.`, `2)`, `2:`, `2.1`: a bare `2024` may be part of the name.
+    let is_number = |w: &str| {
+        let core = w.trim_end_matches(['.', ')', ':']);
+        (core.len() < w.len() || core.contains('.'))
+            && !core.is_empty()
+            && core.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let is_roman = |w: &str| {
+        let Some(core) = w.strip_suffix(['.', ')']) else { return false };
+        !core.is_empty() && core.len() <= 5 && core.bytes().all(|b| matches!(b, b'I' | b'V' | b'X'))
+    };
+    let Some(first) = words.first().copied() else { return };
+    let take = if is_number(first) || is_roman(first) {
+        1
+    } else if ["phase", "step", "part", "section"].iter().any(|p| first.eq_ignore_ascii_case(p))
+        && words.get(1).is_some_and(|w| {
+            let core = w.trim_end_matches(['.', ')', ':']);
+            !core.is_empty() && core.bytes().all(|b| b.is_ascii_digit())
+        })
+    {
+        // `Phase 2: Name`, `Phase 2 - Name`, `Phase 2 – Name` (the dash was
+        // dropped as a symbol when it is not an ASCII hyphen).
+        if words.get(2).is_some_and(|w| *w == "-" || *w == ":") {
+            3
+        } else {
+            2
+        }
+    } else {
+        return;
+    };
+    if words.len() > take {
+        words.drain(..take);
+    }
 }
 
 /// Index of the section named `name` among headings already normalized: the
 /// `ordinal`-th heading whose normalized text equals it; failing that, the
 /// first heading that starts with it (an author who wrote "Acceptance
-/// Criteria (12 items)").
+/// Criteria (12 items)") or is its plural ("Risks & Mitigations" for "Risks &
+/// Mitigation").
 pub fn find_normalized(normalized: &[String], name: &str, ordinal: usize) -> Option<usize> {
     let want = normalize_section(name);
     if let Some(i) = normalized.iter().enumerate().filter(|(_, n)| **n == want).map(|(i, _)| i).nth(ordinal) {
         return Some(i);
     }
     normalized.iter().position(|n| {
-        n.strip_prefix(want.as_str()).is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric()))
+        n.strip_prefix(want.as_str()).is_some_and(|rest| {
+            rest.starts_with(|c: char| !c.is_alphanumeric()) || rest == "s" || rest.starts_with("s ")
+        })
     })
 }
 
@@ -572,6 +691,19 @@ mod tests {
     }
 
     #[test]
+    fn one_document_minimum() {
+        // 300 for Overview counts its sub-section; 100 for Risks; the sections
+        // ask 400 in all, more than the document's own 250.
+        let text = "# T\n<!-- gate: words >= 250 -->\n## Overview (300+ words)\n### Detail (200+ words)\n\
+                    ## Plain\n### Deep (50+ words)\n## Risks (100+ words)\n";
+        let t = TemplateRules::parse("t", text).unwrap();
+        assert_eq!((t.own_minimum(), t.section_total, t.document_minimum()), (Some(250), 450, Some(450)));
+        let t = TemplateRules::parse("t", "# T\n<!-- gate: words >= 2000 -->\n## A (100+ words)\n").unwrap();
+        assert_eq!(t.document_minimum(), Some(2000));
+        assert_eq!(TemplateRules::parse("t", "# T\n## A\n").unwrap().document_minimum(), None);
+    }
+
+    #[test]
     fn unknown_rule_in_a_template_names_its_line() {
         let err = TemplateRules::parse("t", "# T\n\n<!-- gate: words >= 1;\n  colour blue -->\n").unwrap_err();
         assert_eq!(err.line, 4);
@@ -599,6 +731,37 @@ mod tests {
         assert_eq!(split_word_minimum("Risks (many)"), ("Risks (many)", None));
         assert_eq!(split_word_minimum("(5+ words)"), ("", Some(Ok(5))));
         assert_eq!(normalize_section("  Acceptance   Criteria: (8+ words)"), "acceptance criteria");
+    }
+
+    #[test]
+    fn section_names_as_authors_write_them() {
+        for heading in [
+            "2. Problem Statement",
+            "2) Problem Statement",
+            "2.1 Problem Statement",
+            "II. Problem Statement",
+            "Problem Statement:",
+            "PROBLEM STATEMENT",
+            "**Problem Statement**",
+            "🎯 Problem Statement",
+            "Problem Statement ✅",
+            "Phase 2: Problem Statement",
+            "Phase 2 - Problem Statement",
+            "Phase 2 – Problem Statement",
+            "Step 2: Problem Statement (200+ words)",
+        ] {
+            assert_eq!(normalize_section(heading), "problem statement", "{heading}");
+        }
+        assert_eq!(normalize_section("Risks & Mitigation"), "risks and mitigation");
+        assert_eq!(normalize_section("2024 Roadmap"), "2024 roadmap");
+        assert_eq!(normalize_section("2."), "2.");
+        assert_eq!(normalize_section("Phase 1: Scope Discovery (1000+ words)"), "scope discovery");
+        let md = Markdown::parse("# PRD\n## 6. Acceptance Criteria\n## 7. Risks and Mitigations\n");
+        assert_eq!(find_section(&md, "Acceptance Criteria", 0), Some(1));
+        assert_eq!(find_section(&md, "Risks & Mitigation", 0), Some(2));
+        assert_eq!(find_section(&md, "Risks & Mitigations", 0), Some(2));
+        assert_eq!(find_section(&md, "Risk", 0), Some(2));
+        assert_eq!(find_section(&md, "Ris", 0), None);
     }
 
     #[test]

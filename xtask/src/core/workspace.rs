@@ -4,6 +4,7 @@
 use crate::core::ledger;
 use crate::core::markdown::Markdown;
 use crate::core::phase::Phase;
+use crate::core::phase_line::{self, PhaseLine};
 use crate::core::tasks::{self, TaskCounts};
 
 /// The five documents of a workspace, in the order authors fill them.
@@ -42,16 +43,11 @@ impl Doc {
     }
 }
 
-/// The phase named on recovery.md's `**Current Phase**:` line, and that line
-/// (1-based). None when the line is missing or names no phase we know.
+/// The phase one document names, and its 1-based line: its `Current Phase`,
+/// `Phase` or `Status` field or `## Current Phase` heading, read as
+/// [`phase_line`] reads them. None when it names no phase the kit knows.
 pub fn current_phase(recovery: &str) -> Option<(Phase, usize)> {
-    let md = Markdown::parse(recovery);
-    let hidden = md.hidden_lines();
-    (1..=md.line_count()).filter(|&n| !hidden[n - 1]).find_map(|n| {
-        let rest = md.line(n).trim_start().trim_start_matches(['-', '*', ' ']).trim_start();
-        let value = strip_prefix_ci(rest, "current phase")?.trim_start_matches(['*', ':', ' ']);
-        Some((Phase::parse(value)?, n))
-    })
+    phase_line::phase_in(recovery)
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -133,6 +129,18 @@ impl WorkspaceTexts {
         self.files.iter().filter_map(|f| Some((f.rel_path.clone(), f.hash.clone()?))).collect()
     }
 
+    /// Where the workspace says it stands: recovery.md first, then prd.md
+    /// (see [`phase_line::read_phase`]).
+    pub fn phase_line(&self) -> Option<PhaseLine> {
+        phase_line::read_phase(self.text(Doc::Recovery), self.text(Doc::Prd))
+    }
+
+    /// The phase the workspace's own documents declare, when they declare
+    /// one: what the gate and the hooks go by.
+    pub fn own_phase(&self) -> Option<Phase> {
+        self.phase_line().and_then(|l| l.phase)
+    }
+
     /// The document's text when it was read as text.
     pub fn text(&self, doc: Doc) -> Option<&str> {
         match &self.file(doc)?.text {
@@ -151,6 +159,9 @@ pub struct ArchiveRecord {
     pub forced: bool,
     /// What the qa check said, in one line.
     pub qa: Option<String>,
+    /// The commit HEAD pointed at when it was archived: its `# VERIFIED:`
+    /// references are read at this commit, never against later code.
+    pub commit: Option<String>,
 }
 
 impl ArchiveRecord {
@@ -161,10 +172,12 @@ impl ArchiveRecord {
              <!-- Written by `cargo xtask archive`; specs/archive/INDEX.md is rebuilt from these records. -->\n\n\
              **Archived**: {}\n\
              **Forced**: {}\n\
-             **QA Check**: {}\n",
+             **QA Check**: {}\n\
+             **Commit**: {}\n",
             self.date.as_deref().unwrap_or("unknown"),
             if self.forced { "yes" } else { "no" },
             self.qa.as_deref().unwrap_or("not recorded"),
+            self.commit.as_deref().unwrap_or("not recorded"),
         )
     }
 
@@ -177,6 +190,7 @@ impl ArchiveRecord {
                 v.starts_with("yes") || v.starts_with("true")
             }),
             qa: value("QA Check"),
+            commit: value("Commit").filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_hexdigit())),
         }
     }
 }
@@ -230,7 +244,10 @@ pub fn summarize(ws: &WorkspaceTexts) -> Summary {
         title: prd.as_ref().and_then(title_in),
         created: prd.as_ref().and_then(|md| field_in(md, "Created")).map(|(v, _)| v).filter(|v| !v.is_empty()),
         status: prd.as_ref().and_then(|md| field_in(md, "Status")).map(|(v, _)| v).filter(|v| !v.is_empty()),
-        phase: ws.text(Doc::Recovery).and_then(current_phase).map(|(p, _)| p),
+        phase: {
+            let recovery = ws.text(Doc::Recovery).map(Markdown::parse);
+            phase_line::read_phase_in(recovery.as_ref(), prd.as_ref()).and_then(|l| l.phase)
+        },
         tasks: ws.text(Doc::Tasks).map(|t| tasks::parse(t).counts()),
         archive: ws.archive_record.as_deref().map(ArchiveRecord::parse),
         gate: ws.ledger.as_deref().and_then(ledger::Entry::from_json).map(|entry| GateSummary {
@@ -396,7 +413,12 @@ mod tests {
     #[test]
     fn reads_the_current_phase_line() {
         assert_eq!(current_phase("# R\n\n**Current Phase**: implementation\n"), Some((Phase::Implementation, 3)));
-        assert_eq!(current_phase("**current phase**: Planning Complete -> Ready"), Some((Phase::Prd, 1)));
+        // Planning done hands over to implementation (core/phase_line.rs).
+        assert_eq!(current_phase("**current phase**: Planning Complete -> Ready"), Some((Phase::Implementation, 1)));
+        assert_eq!(
+            current_phase("**Status**: PRD Complete, Ready for Implementation"),
+            Some((Phase::Implementation, 1))
+        );
         assert_eq!(current_phase("- **Current Phase:** QA"), Some((Phase::Qa, 1)));
         assert_eq!(current_phase("no phase here"), None);
         assert_eq!(current_phase("**Current Phase**: [Planning | Research]"), Some((Phase::Prd, 1)));
@@ -564,7 +586,8 @@ mod tests {
     fn summary_of_a_broken_workspace() {
         let mut ws = texts(DocText::Missing, DocText::NotText { line: 3 }, DocText::NotAFile);
         ws.files[4].rel_path = "RECOVERY.md".into();
-        ws.archive_record = Some(ArchiveRecord { date: Some("2026-01-02".into()), forced: true, qa: None }.render("x"));
+        ws.archive_record =
+            Some(ArchiveRecord { date: Some("2026-01-02".into()), forced: true, qa: None, commit: None }.render("x"));
         let s = summarize(&ws);
         assert_eq!((s.title, s.created, s.phase, s.tasks), (None, None, None, None));
         assert_eq!(
@@ -581,7 +604,12 @@ mod tests {
 
     #[test]
     fn archive_record_round_trips() {
-        let r = ArchiveRecord { date: Some("2026-11-22".into()), forced: false, qa: Some("all 3 tasks closed".into()) };
+        let r = ArchiveRecord {
+            date: Some("2026-11-22".into()),
+            forced: false,
+            qa: Some("all 3 tasks closed".into()),
+            commit: Some("0123abcd".into()),
+        };
         assert_eq!(ArchiveRecord::parse(&r.render("s")), r);
         assert_eq!(ArchiveRecord::parse("nothing"), ArchiveRecord::default());
     }
@@ -653,7 +681,7 @@ mod tests {
             summary(
                 "b",
                 Some("B | pipe"),
-                Some(ArchiveRecord { date: Some("2026-02-02".into()), forced: true, qa: None }),
+                Some(ArchiveRecord { date: Some("2026-02-02".into()), forced: true, qa: None, commit: None }),
             ),
             summary("a", None, None),
         ]);
@@ -674,6 +702,7 @@ mod tests {
             ok: false,
             findings: vec![crate::core::finding::Finding::fail("words", "document", "short")],
             hashes,
+            change: None,
         };
         ws.ledger = Some(entry(hashes.clone()).to_json().to_string());
         let gate = summarize(&ws).gate.unwrap();

@@ -5,6 +5,7 @@
 //! and `coverage` checks and by `cargo xtask coverage`.
 use crate::context::Ctx;
 use crate::core::coverage::{self as judge, ChangedLines, ModuleVerdict};
+use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
 use crate::core::paths::is_test_code;
 use crate::core::pytest::Verdict;
@@ -23,10 +24,10 @@ pub struct TestRun {
 
 /// The unit tests, once: measured for coverage when `changes` is given (the
 /// `coverage` check runs), else plainly.
-pub fn test_run(ctx: &Ctx, changes: Option<&Changes>, venv: &Venv, sink: Sink) -> Result<TestRun> {
+pub fn test_run(ctx: &Ctx, changes: Option<(&Changes, &AddedLines)>, venv: &Venv, sink: Sink) -> Result<TestRun> {
     let unit = ctx.settings.unit_tests.trim_matches('/').to_string();
     let measured = match changes {
-        Some(changes) => Some(measure(ctx, changes, &|| Ok(venv.clone()), None, sink)?),
+        Some((changes, added)) => Some(measure(ctx, changes, added, &|| Ok(venv.clone()), None, sink)?),
         None => None,
     };
     let tests = match measured.as_ref().and_then(|m| m.run.as_ref()) {
@@ -64,12 +65,13 @@ pub fn modified_modules(ctx: &Ctx, changes: &Changes) -> Vec<String> {
         .collect()
 }
 
-/// Measure the modified modules of `changes` (see `host::pytest::measure`)
-/// in the venv `venv` gives (asked only when there is something to measure).
-/// Tool output goes to `sink`.
+/// Measure the modified modules of `changes` (see `host::pytest::measure`),
+/// whose added lines are in `added`, in the venv `venv` gives (asked only
+/// when there is something to measure). Tool output goes to `sink`.
 pub fn measure(
     ctx: &Ctx,
     changes: &Changes,
+    added: &AddedLines,
     venv: &dyn Fn() -> Result<Venv>,
     threshold: Option<f64>,
     sink: Sink,
@@ -99,7 +101,6 @@ pub fn measure(
         )));
     }
     let venv = venv()?;
-    let added = changes.added_lines(&ctx.root, &m.modules)?;
     let root = ctx.root.clone();
     let absent =
         move |path: &str| std::fs::read(root.join(path)).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
@@ -107,7 +108,7 @@ pub fn measure(
     let run = pytest::measure(project, &m.modules, sink)?;
     // A module the project's own coverage settings leave out is not gated.
     let gated: Vec<String> = m.modules.iter().filter(|p| !run.left_out.contains_key(*p)).cloned().collect();
-    m.verdicts = judge::judge(&gated, &run.data, &added, threshold, &absent);
+    m.verdicts = judge::judge(&gated, &run.data, added, threshold, &absent);
     m.changed = judge::changed_total(&m.verdicts);
     m.run = Some(run);
     Ok(m)
@@ -254,7 +255,22 @@ pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str) -> Findin
     let summary = crate::core::pytest::summary(tail).unwrap_or_default();
     match verdict {
         Verdict::Passed => Finding::pass("tests", "pytest", format!("unit tests pass ({folder})")),
-        Verdict::Failed => Finding::fail("tests", "failed", format!("unit tests failed: {summary}")).at(folder, None),
+        Verdict::Failed => {
+            // Each failing test's node id, with its file and line when pytest names them.
+            let failed: Vec<serde_json::Value> = crate::core::pytest::failed_tests(tail)
+                .into_iter()
+                .map(|t| {
+                    let mut v = serde_json::json!({"node_id": t.node_id, "file": t.file, "message": t.message});
+                    if let Some(line) = t.line {
+                        v["line"] = line.into();
+                    }
+                    v
+                })
+                .collect();
+            Finding::fail("tests", "failed", format!("unit tests failed: {summary}"))
+                .at(folder, None)
+                .with("failed", failed)
+        }
         Verdict::NoTests => {
             Finding::fail("tests", "no-tests", format!("no tests collected in {folder}")).at(folder, None)
         }

@@ -9,9 +9,10 @@ use crate::core::checks::{snippets as snippet_core, DocInput, WorkspaceInput};
 use crate::core::finding::Finding;
 use crate::core::markdown::Markdown;
 use crate::core::phase::Phase;
+use crate::core::phase_line::read_phase_in;
 use crate::core::rules::{Rule, TemplateRules};
 use crate::core::tasks;
-use crate::core::workspace::{current_phase, Doc, DocText};
+use crate::core::workspace::{Doc, DocFile, DocText};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
 use crate::gate::registry::{Run, CHECKS};
@@ -36,7 +37,7 @@ pub struct Gated {
 /// The document and workspace checks of `slugs` (every active workspace when
 /// empty), each at `phase` or its own.
 pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<Vec<Gated>> {
-    let rules = load_rules(&ctx.root)?;
+    let rules = load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let dirs = if slugs.is_empty() {
         workspaces::list(&ctx.root, Location::Active)?
     } else {
@@ -69,25 +70,43 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<Vec<Gat
         .collect())
 }
 
-/// The rules of each document's template; a template that does not parse is
-/// an error naming its file and line.
-pub fn load_rules(root: &Path) -> Result<Vec<(Doc, TemplateRules)>> {
+/// The rules of each document's template (looked for in `folders`, see
+/// host::templates); a template that does not parse is an error naming its
+/// file and line. A team template that declares no rule at all (this
+/// workflow's own `specs/template-spec/` folders declare none) keeps the
+/// built-in template's rules, so adopting it never switches the gate off; its
+/// own lines still tell the gate what is template residue.
+pub fn load_rules(root: &Path, folders: &[String]) -> Result<Vec<(Doc, TemplateRules)>> {
     Doc::ALL
         .iter()
         .map(|&doc| {
-            let t = templates::load(root, doc)?;
-            let source =
-                if t.source == "built-in" { format!("built-in template {}", doc.rel_path()) } else { t.source.clone() };
-            TemplateRules::parse(&source, &t.text).map(|r| (doc, r)).map_err(|e| {
-                let fix = if t.source == "built-in" {
-                    format!("the kit's built-in template is wrong: put a fixed copy in templates/{}", doc.rel_path())
-                } else {
-                    "fix the template (or delete it to use the built-in one)".to_string()
-                };
-                Error::usage(format!("{source}:{}: {}; {fix}", e.line, e.message))
-            })
+            let t = templates::load(root, folders, doc)?;
+            let mut rules = parse_template(doc, &t)?;
+            if rules.rules.is_empty() && t.source != "built-in" {
+                let builtin =
+                    templates::Template { doc, text: doc.builtin_template().to_string(), source: "built-in".into() };
+                let builtin = parse_template(doc, &builtin)?;
+                rules.rules = builtin.rules;
+                rules.section_total = builtin.section_total;
+                rules.text_source = Some(rules.source.clone());
+                rules.source = builtin.source;
+            }
+            Ok((doc, rules))
         })
         .collect()
+}
+
+fn parse_template(doc: Doc, t: &templates::Template) -> Result<TemplateRules> {
+    let source =
+        if t.source == "built-in" { format!("built-in template {}", doc.rel_path()) } else { t.source.clone() };
+    TemplateRules::parse(&source, &t.text).map_err(|e| {
+        let fix = if t.source == "built-in" {
+            format!("the kit's built-in template is wrong: put a fixed copy in templates/{}", doc.rel_path())
+        } else {
+            "fix the template (or delete it to use the next template folder or the built-in one)".to_string()
+        };
+        Error::usage(format!("{source}:{}: {}; {fix}", e.line, e.message))
+    })
 }
 
 /// Read one workspace and run its document and workspace checks; its python
@@ -117,14 +136,29 @@ fn gate_one(
         return (gated, Vec::new());
     }
     let texts = workspaces::read(&ctx.root, ws);
-    let own = texts.text(Doc::Recovery).and_then(current_phase).map(|(p, _)| p);
+    // Each document is parsed once; the phase, the tasks and every check read
+    // the same parse.
+    let parsed: Vec<(&DocFile, Markdown)> = texts
+        .files
+        .iter()
+        .filter_map(|f| match &f.text {
+            DocText::Text(text) => Some((f, Markdown::parse(text))),
+            _ => None,
+        })
+        .collect();
+    let md_of = |doc: Doc| parsed.iter().find(|(f, _)| f.doc == doc).map(|(_, md)| md);
+    let phase_read = read_phase_in(md_of(Doc::Recovery), md_of(Doc::Prd));
+    let own = phase_read.as_ref().and_then(|l| l.phase);
     let ws_phase = phase.or(own).unwrap_or(Phase::Prd);
     let path_of = |doc: Doc| texts.file(doc).map(|f| format!("{dir}/{}", f.rel_path)).unwrap_or_default();
     let input = WorkspaceInput {
         dir: dir.clone(),
-        phase_unknown: phase.is_none() && own.is_none() && texts.text(Doc::Recovery).is_some(),
+        phase_unknown: phase.is_none()
+            && own.is_none()
+            && (texts.text(Doc::Recovery).is_some() || phase_read.is_some()),
+        phase_read,
         files: &texts.files,
-        tasks: texts.text(Doc::Tasks).map(|t| (path_of(Doc::Tasks), tasks::parse(t))),
+        tasks: md_of(Doc::Tasks).map(|md| (path_of(Doc::Tasks), tasks::from_markdown(md))),
     };
     let applies = |run: fn(&Run) -> bool| CHECKS.iter().filter(move |c| run(&c.run) && c.runs_on_workspace(ws_phase));
     let mut findings = Vec::new();
@@ -135,20 +169,16 @@ fn gate_one(
     }
     let snippets_apply = applies(|r| matches!(r, Run::Snippets)).next().is_some();
     let mut snippet_docs = Vec::new();
-    for file in &texts.files {
-        let (DocText::Text(text), Some((_, template))) = (&file.text, rules.iter().find(|(d, _)| *d == file.doc))
-        else {
-            continue;
-        };
-        let md = Markdown::parse(text);
+    for (file, md) in &parsed {
+        let Some((_, template)) = rules.iter().find(|(d, _)| *d == file.doc) else { continue };
         let path = format!("{dir}/{}", file.rel_path);
-        let doc_input = DocInput::new(file.doc, path.clone(), &md, template);
+        let doc_input = DocInput::new(file.doc, path.clone(), md, template);
         for check in applies(|r| matches!(r, Run::Document(_))) {
             if let Run::Document(f) = check.run {
                 findings.extend(f(&doc_input));
             }
         }
-        let blocks = snippet_core::extract(&md);
+        let blocks = snippet_core::extract(md);
         if snippets_apply && !blocks.is_empty() {
             snippet_docs.push(SnippetDoc {
                 file: path,

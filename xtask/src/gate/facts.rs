@@ -54,6 +54,12 @@ impl<'a> Facts<'a> {
         get(&self.changes, || Changes::collect(&self.ctx.root, self.base))
     }
 
+    /// The fingerprint of the change (what the ledger keeps so a passing
+    /// result can be reused while nothing it measured differs).
+    pub fn change_fingerprint(&self) -> Result<String> {
+        self.changes()?.fingerprint(&self.ctx.root)
+    }
+
     /// The added lines of every modified file (one `git diff` for all).
     pub fn added_lines(&self) -> Result<&AddedLines> {
         get(&self.added, || {
@@ -64,7 +70,7 @@ impl<'a> Facts<'a> {
 
     /// The project's venv, set up when missing.
     pub fn venv(&self) -> Result<&Venv> {
-        get(&self.venv, || venv::ensure(&self.ctx.root, &self.ctx.settings.pyproject))
+        get(&self.venv, || venv::ensure(&self.ctx.root, &self.ctx.settings))
     }
 
     /// The unit tests, run once: with coverage of the modified modules when
@@ -75,7 +81,7 @@ impl<'a> Facts<'a> {
             let venv = self.venv()?;
             let changes = if self.runs("coverage") {
                 stream::progress("gate: unit tests with coverage of the modified modules");
-                Some(self.changes()?)
+                Some((self.changes()?, self.added_lines()?))
             } else {
                 stream::progress("gate: unit tests");
                 None

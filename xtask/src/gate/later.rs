@@ -10,6 +10,7 @@ use crate::core::diff::ChangedFile;
 use crate::core::finding::Finding;
 use crate::core::glob;
 use crate::core::paths::is_test_code;
+use crate::core::quality_gates;
 use crate::error::Result;
 use crate::gate::facts::Facts;
 use crate::gate::snippets;
@@ -50,23 +51,41 @@ pub fn archived_snippets(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
     snippets::check_paths(ctx, &[dir])
 }
 
-/// `rules`: the anti-pattern rules of the settings over the added lines of the
-/// modified files.
+/// `rules`: the anti-pattern rules of the settings, and those of
+/// specs/guides/quality-gates.yaml, over the added lines of the modified
+/// files. The file's rules the regex engine cannot take are reported as
+/// skipped, by name.
 pub fn rules(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
     let rules = &ctx.settings.rules;
-    if rules.is_empty() {
-        return Ok(vec![Finding::skip(
+    let gates = ctx.settings.quality_gates.gates();
+    let gate_rules = gates.map(|q| q.rules.as_slice()).unwrap_or_default();
+    let mut out: Vec<Finding> = gates
+        .into_iter()
+        .flat_map(|q| &q.skipped_rules)
+        .map(|s| {
+            Finding::skip(rule_check::ID, &s.name, format!("skipped: {}", s.reason))
+                .at(quality_gates::FILE, Some(s.line))
+        })
+        .collect();
+    if rules.is_empty() && gate_rules.is_empty() {
+        out.push(Finding::skip(
             rule_check::ID,
             "enabled",
-            "no anti-pattern rules enabled (set `rules-enabled` or `[[workspace.metadata.xtask.rules]]`)",
-        )]);
+            "no anti-pattern rules enabled (set `rules-enabled` or `[[workspace.metadata.xtask.rules]]`, or declare rules in specs/guides/quality-gates.yaml)",
+        ));
+        return Ok(out);
     }
-    let Some(files) =
-        changed_files(ctx, facts, |path| rules.iter().any(|r| glob::selected(path, &r.include, &r.exclude)))?
-    else {
-        return Ok(vec![Finding::skip(rule_check::ID, "changes", "not a git work tree: no added lines to check")]);
+    let wanted = |path: &str| {
+        rules.iter().any(|r| glob::selected(path, &r.include, &r.exclude))
+            || gate_rules.iter().any(|r| glob::selected(path, &r.include, &[]))
     };
-    Ok(rule_check::check(rules, &files))
+    let Some(files) = changed_files(ctx, facts, wanted)? else {
+        out.push(Finding::skip(rule_check::ID, "changes", "not a git work tree: no added lines to check"));
+        return Ok(out);
+    };
+    out.extend(rule_check::check(rules, &files));
+    out.extend(quality_gates::check_rules(gate_rules, &files));
+    Ok(out)
 }
 
 /// `env-templates`: environment variables read on added lines of modified

@@ -14,12 +14,13 @@ use crate::report::{Report, WorkspaceReport};
 
 /// Record each gated workspace's findings and the repository's, with the hash
 /// of each document as gated. `dirs` pairs with `report.workspaces`.
-pub fn write_all(ctx: &Ctx, dirs: &[(Option<PathBuf>, Hashes)], report: &Report) {
+/// `change` is the change fingerprint when the Python checks ran.
+pub fn write_all(ctx: &Ctx, dirs: &[(Option<PathBuf>, Hashes)], report: &Report, change: Option<&str>) {
     let now = crate::host::fs::now_utc();
     let items: Vec<(&(Option<PathBuf>, Hashes), &WorkspaceReport)> = dirs.iter().zip(&report.workspaces).collect();
     par_map(&items, |((dir, hashes), ws)| {
         let Some(dir) = dir else { return };
-        if let Err(why) = write_one(ctx, dir, &now, hashes, ws, &report.checks) {
+        if let Err(why) = write_one(ctx, dir, &now, hashes, ws, &report.checks, change) {
             eprintln!("warning: {}: gate result not recorded: {why}", ctx.rel(&dir.join(ledger::FILE)));
         }
     });
@@ -32,6 +33,7 @@ fn write_one(
     hashes: &Hashes,
     ws: &WorkspaceReport,
     repo: &[Finding],
+    change: Option<&str>,
 ) -> Result<(), String> {
     // A workspace moved away (archived) while the gate ran: writing its
     // ledger would bring back a ghost folder.
@@ -48,6 +50,7 @@ fn write_one(
         // Filled in below from the report itself, without copies.
         findings: Vec::new(),
         hashes: hashes.clone(),
+        change: change.map(str::to_string),
     };
     let mut json = entry.to_json();
     json["failed"] = findings().filter(|f| f.is_fail()).count().into();

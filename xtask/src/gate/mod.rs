@@ -26,6 +26,7 @@ pub mod facts;
 pub mod later;
 pub mod ledger;
 pub mod python;
+pub mod quality_gates;
 pub mod registry;
 pub mod snippets;
 
@@ -62,6 +63,10 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
     let selected: Vec<&registry::Check> =
         registry::CHECKS.iter().filter(|c| c.runs_on_repository(highest, &phases, req.is_main_job())).collect();
     let facts = facts::Facts::new(ctx, req.base, selected.iter().map(|c| c.id).collect());
+    // What the Python checks are about to measure, taken before they run, so
+    // a passing result can be reused until it differs (`cargo xtask hook
+    // stop`). Documents are hashed as read; nothing else is needed before.
+    let change = if req.record && highest >= Phase::Implementation { facts.change_fingerprint().ok() } else { None };
     let mut checks = Vec::new();
     for check in selected {
         if let registry::Run::Repository(f) | registry::Run::MainJob(f) = check.run {
@@ -71,7 +76,7 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
     let (dirs, workspaces): (Vec<_>, Vec<_>) = gated.into_iter().map(|g| ((g.dir, g.hashes), g.report)).unzip();
     let report = Report { checks, workspaces };
     if req.record {
-        ledger::write_all(ctx, &dirs, &report);
+        ledger::write_all(ctx, &dirs, &report, change.as_deref());
     }
     Ok(report)
 }

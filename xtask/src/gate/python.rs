@@ -1,15 +1,18 @@
 //! The gate's repository checks about the Python code: `git-clean` (prd),
-//! `tests`, `format`, `compile` (implementation), `coverage` (testing) and
+//! `tests`, `format`, `lint`, `compile` (implementation), `coverage` (testing) and
 //! `api-docs` (docs). Each takes the facts it needs from [`Facts`]: one
 //! change, one venv, one test run and one helper process per gate.
 use crate::context::Ctx;
 use crate::core::checks::{self, api_docs as api_docs_core};
+use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
+use crate::core::formatting::{self, Target};
 use crate::core::paths::is_test_code;
+use crate::core::toolchain::{Formatter, Linter};
 use crate::error::Result;
 use crate::gate::facts::Facts;
-use crate::host::black::{self, CheckRun};
 use crate::host::changes::Changes;
+use crate::host::formatter;
 use crate::host::git_status;
 use crate::host::pytest::python_files;
 use crate::host::python::{self, CompileJob, Source};
@@ -52,19 +55,62 @@ pub fn coverage(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
     Ok(facts.test_run()?.coverage.as_ref().map(|m| m.findings()).unwrap_or_default())
 }
 
-/// `format`: black --check on the modified Python files.
+/// `format`: the project's formatter (ruff format or black) on the modified
+/// Python files, on the lines the change touched where the file existed
+/// before.
 pub fn format(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let formatter = ctx.settings.toolchain.formatter.tool;
+    if formatter == Formatter::None {
+        return Ok(vec![Finding::skip("format", "none", "formatter = \"none\": no format check")]);
+    }
+    let changes = facts.changes()?;
+    let files = modified_python(changes);
+    let targets = format_targets(&ctx.root, &files, facts.added_lines()?);
+    if targets.is_empty() {
+        return Ok(vec![Finding::pass(
+            "format",
+            formatter.as_str(),
+            format!("no modified Python files ({})", changes.describe_base()),
+        )]);
+    }
+    formatter::check(&ctx.root, facts.venv()?, formatter, &targets)
+}
+
+/// `lint`: the project's linter (ruff check) on the modified Python files,
+/// each finding at its file and line with its code. Every finding of a
+/// modified file counts, not only those on added lines: a change that drops
+/// the last use of an import makes the import line wrong without touching it.
+pub fn lint(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let linter = &ctx.settings.toolchain.linter;
+    if linter.tool == Linter::None {
+        return Ok(vec![Finding::skip(
+            "lint",
+            "none",
+            "no linter declared (ruff in the dev dependencies or [tool.ruff], or `linter = \"ruff\"`)",
+        )]);
+    }
     let changes = facts.changes()?;
     let files = modified_python(changes);
     if files.is_empty() {
         return Ok(vec![Finding::pass(
-            "format",
-            "black",
+            "lint",
+            "ruff",
             format!("no modified Python files ({})", changes.describe_base()),
         )]);
     }
-    let run = black::check(&ctx.root, facts.venv()?, &files)?;
-    Ok(format_findings(&files, &run))
+    let found = formatter::lint(&ctx.root, facts.venv()?, &files)?;
+    if found.is_empty() {
+        let n = files.len();
+        return Ok(vec![Finding::pass(
+            "lint",
+            "ruff",
+            format!("ruff check: no finding in {n} modified Python file{}", if n == 1 { "" } else { "s" }),
+        )]);
+    }
+    Ok(found
+        .into_iter()
+        .map(|f| Finding::fail("lint", &f.code, format!("{} {}", f.code, f.message)).at(f.path, Some(f.line)))
+        .collect())
 }
 
 /// The modified `.py` files, whatever folder they are in.
@@ -72,33 +118,16 @@ pub fn modified_python(changes: &Changes) -> Vec<String> {
     changes.files.iter().filter(|f| f.ends_with(".py")).cloned().collect()
 }
 
-/// `format` findings: one per file black would change or cannot parse, or
-/// one pass naming how many files were checked.
-pub fn format_findings(files: &[String], run: &CheckRun) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for path in &run.report.would_reformat {
-        let mut f = Finding::fail("format", "black", "black would reformat this file; run `cargo xtask fmt`")
-            .at(path.clone(), None);
-        if let Some(diff) = run.report.diffs.get(path) {
-            f = f.with("diff", diff.clone());
-        }
-        out.push(f);
-    }
-    for e in &run.report.parse_errors {
-        out.push(Finding::fail("format", "parse", format!("black {}", e.message)).at(e.path.clone(), e.line));
-    }
-    if out.is_empty() && run.code != Some(0) {
-        // black failed without naming a file: say what it said.
-        out.push(Finding::fail("format", "black", format!("black --check failed: {}", run.messages.trim())));
-    }
-    if out.is_empty() {
-        out.push(Finding::pass(
-            "format",
-            "black",
-            format!("{} Python file{} formatted", files.len(), if files.len() == 1 { " is" } else { "s are" }),
-        ));
-    }
-    out
+/// What to format in each of `files`: the lines the change added, or the
+/// whole file when it is new or every line of it changed.
+pub fn format_targets(root: &std::path::Path, files: &[String], added: &AddedLines) -> Vec<Target> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let total = std::fs::read(root.join(f)).map(|b| String::from_utf8_lossy(&b).lines().count()).unwrap_or(0);
+            formatting::target(f, added.get(f), total.max(1))
+        })
+        .collect()
 }
 
 /// `compile`: every Python file under the source roots compiles.

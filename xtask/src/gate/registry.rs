@@ -8,7 +8,7 @@ use crate::core::finding::Finding;
 use crate::core::phase::Phase;
 use crate::error::Result;
 use crate::gate::facts::Facts;
-use crate::gate::{later, python};
+use crate::gate::{later, python, quality_gates};
 
 /// What a check looks at, and so how the engine calls it.
 #[derive(Clone, Copy)]
@@ -46,6 +46,8 @@ const fn check(id: &'static str, from: Phase, run: Run) -> Check {
 pub const CHECKS: &[Check] = &[
     // Each workspace, at its own phase.
     check("structure", Phase::Prd, Run::Workspace(checks::structure::check_workspace)),
+    // A missing section, once, with every rule that needs it; the checks below skip it.
+    check("structure", Phase::Prd, Run::Document(checks::structure::missing_sections)),
     check("residue", Phase::Prd, Run::Document(checks::residue::check)),
     check("words", Phase::Prd, Run::Document(checks::words::check)),
     check("criteria", Phase::Prd, Run::Document(checks::criteria::check)),
@@ -64,9 +66,14 @@ pub const CHECKS: &[Check] = &[
     },
     check("tests", Phase::Implementation, Run::Repository(python::tests)),
     check("format", Phase::Implementation, Run::Repository(python::format)),
+    check("lint", Phase::Implementation, Run::Repository(python::lint)),
     check("compile", Phase::Implementation, Run::Repository(python::compile)),
+    // The owner's commands of specs/guides/quality-gates.yaml, at their phases.
+    check("quality-gates", Phase::Implementation, Run::Repository(quality_gates::implementation)),
     check("coverage", Phase::Testing, Run::Repository(python::coverage)),
+    check("quality-gates", Phase::Testing, Run::Repository(quality_gates::testing)),
     check("api-docs", Phase::Docs, Run::Repository(python::api_docs)),
+    check("quality-gates", Phase::Docs, Run::Repository(quality_gates::documentation)),
     check("guides", Phase::Docs, Run::Repository(later::guides)),
     check("rules", Phase::Qa, Run::Repository(later::rules)),
     check("env-templates", Phase::Qa, Run::Repository(later::env_templates)),
@@ -121,6 +128,8 @@ mod tests {
             "format",
             "git-clean",
             "guides",
+            "lint",
+            "quality-gates",
             "research",
             "residue",
             "rules",

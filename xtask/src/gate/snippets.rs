@@ -9,9 +9,11 @@ use crate::context::Ctx;
 use crate::core::checks::snippets::{self as snip, Compiled, PyBlock, RefFile};
 use crate::core::finding::Finding;
 use crate::core::markdown::Markdown;
+use crate::core::workspace::{ArchiveRecord, ARCHIVE_RECORD};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
 use crate::host::fs::{read_text, ReadError, MAX_TEXT_BYTES};
+use crate::host::git;
 use crate::host::python::{self, CodeRef, Pool};
 
 /// The python blocks of one markdown file.
@@ -83,35 +85,51 @@ pub fn check_paths(ctx: &Ctx, paths: &[PathBuf]) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
-/// Markdown files under `dir`: symbolic links are not followed (one leading
-/// out of the repository is reported), hidden folders and `target/` skipped.
+/// Markdown files under `dir`, as git sees the tree when `dir` is in a work
+/// tree (tracked files and untracked ones not ignored, hidden folders such as
+/// `.claude/` included); elsewhere every folder but `.git` and environments.
+/// Symbolic links are not followed (one leading out of the repository is
+/// reported).
 fn markdown_files(ctx: &Ctx, dir: &Path, findings: &mut Vec<Finding>) -> Vec<PathBuf> {
+    let candidates = match git::files_under(dir) {
+        Some(files) => files,
+        None => walk(dir),
+    };
     let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
-        e.depth() == 0 || {
-            let name = e.file_name().to_string_lossy();
-            !(e.file_type().is_dir() && (name.starts_with('.') || name == "target" || name == "node_modules"))
-        }
-    });
-    for entry in walker {
-        let Ok(entry) = entry else { continue };
-        if !is_markdown(entry.path()) {
-            continue;
-        }
-        if entry.file_type().is_symlink() {
-            match entry.path().canonicalize() {
-                Ok(target) if target.starts_with(&ctx.root) && target.is_file() => out.push(entry.path().to_path_buf()),
+    for path in candidates.into_iter().filter(|p| is_markdown(p)) {
+        let Ok(meta) = path.symlink_metadata() else { continue };
+        if meta.file_type().is_symlink() {
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&ctx.root) && target.is_file() => out.push(path),
                 Ok(target) if !target.starts_with(&ctx.root) => findings.push(
                     Finding::fail("snippets", "symlink", "symbolic link out of the repository; not followed")
-                        .at(ctx.rel(entry.path()), None),
+                        .at(ctx.rel(&path), None),
                 ),
                 _ => {}
             }
-        } else if entry.file_type().is_file() {
-            out.push(entry.path().to_path_buf());
+        } else if meta.is_file() {
+            out.push(path);
         }
     }
+    out.sort();
     out
+}
+
+/// Folders a walk outside git skips: git's own and environments.
+const NOT_WALKED: [&str; 7] = [".git", ".venv", "venv", "node_modules", ".tox", "__pycache__", "target"];
+
+/// Every file under `dir` but those in [`NOT_WALKED`] folders, links not followed.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !(e.file_type().is_dir() && NOT_WALKED.contains(&&*e.file_name().to_string_lossy()))
+        })
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| e.into_path())
+        .collect()
 }
 
 fn is_markdown(path: &Path) -> bool {
@@ -133,7 +151,25 @@ fn read_doc(ctx: &Ctx, path: &Path) -> std::result::Result<SnippetDoc, Box<Findi
         Box::new(Finding::fail("snippets", rule, message).at(&file, line))
     })?;
     let md = Markdown::parse(&text);
-    Ok(SnippetDoc { file, blocks: snip::extract(&md), require_verified: false })
+    let mut blocks = snip::extract(&md);
+    if let Some(at) = archived_at(ctx, path) {
+        snip::pin_references(&mut blocks, at.as_deref());
+    }
+    Ok(SnippetDoc { file, blocks, require_verified: false })
+}
+
+/// For a document of an archived workspace (`specs/archive/<slug>/...`): the
+/// commit its archive record names (None when it names none: its references
+/// are then only compiled). None for any other document.
+fn archived_at(ctx: &Ctx, path: &Path) -> Option<Option<String>> {
+    let rel = path.strip_prefix(ctx.specs().join("archive")).ok()?;
+    let slug = rel.components().next()?;
+    if rel.components().count() < 2 {
+        return None;
+    }
+    let record = ctx.specs().join("archive").join(slug).join(ARCHIVE_RECORD);
+    let text = read_text(&record, MAX_TEXT_BYTES).ok();
+    Some(text.and_then(|t| ArchiveRecord::parse(&t).commit))
 }
 
 /// Helpers started ahead for a run over `files` documents (none when there is
@@ -157,25 +193,149 @@ pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>
         (false, Some(pool)) => pool?.compile_code(&jobs, ctx.settings.python_min)?,
         (false, None) => python::compile_code(&python::interpreter(&ctx.root)?, &jobs, ctx.settings.python_min)?,
     };
-    let paths: HashSet<&str> = docs.iter().flat_map(|d| snip::referenced_paths(&d.blocks)).collect();
-    let paths: Vec<&str> = paths.into_iter().collect();
-    let refs: HashMap<String, RefFile> =
-        paths.iter().zip(par_map(&paths, |p| resolve_ref(&ctx.root, p))).map(|(p, r)| (p.to_string(), r)).collect();
-    let mut next = results.into_iter();
-    let mut out = Vec::with_capacity(docs.len());
-    for doc in docs {
-        let compiled: Vec<Compiled> = doc
-            .blocks
-            .iter()
-            .map(|b| match (&b.skip, b.skip.is_none().then(|| next.next()).flatten()) {
-                (None, Some(r)) if r.ok => Compiled::Ok,
-                (None, Some(r)) => Compiled::Error { line: r.line, message: r.message },
-                _ => Compiled::NotRun,
+    let refs = read_refs(ctx, docs);
+    let compiled: Vec<Vec<Compiled>> = {
+        let mut next = results.into_iter();
+        docs.iter()
+            .map(|doc| {
+                doc.blocks
+                    .iter()
+                    .map(|b| match (&b.skip, b.skip.is_none().then(|| next.next()).flatten()) {
+                        (None, Some(r)) if r.ok => Compiled::Ok,
+                        (None, Some(r)) => Compiled::Error { line: r.line, message: r.message },
+                        _ => Compiled::NotRun,
+                    })
+                    .collect()
             })
-            .collect();
-        out.push(snip::check(&doc.file, &doc.blocks, &compiled, &refs, doc.require_verified));
+            .collect()
+    };
+    let compiled = recompile_quotes_in_context(ctx, docs, compiled, &refs)?;
+    let mut out: Vec<Vec<Finding>> = docs
+        .iter()
+        .zip(&compiled)
+        .map(|(doc, c)| snip::check(&doc.file, &doc.blocks, c, &refs, doc.require_verified))
+        .collect();
+    // A quote that drifted may be one the change itself rewrote: read the
+    // base only then, and say so.
+    let drifted = |f: &Vec<Finding>| f.iter().any(|f| f.rule == "drift");
+    if out.iter().any(drifted) {
+        if let Some(base) = base_refs(ctx, docs) {
+            let redo: Vec<usize> = (0..docs.len()).filter(|&i| drifted(&out[i])).collect();
+            for i in redo {
+                let doc = &docs[i];
+                out[i] = snip::check_with_base(
+                    &doc.file,
+                    &doc.blocks,
+                    &compiled[i],
+                    &refs,
+                    Some(&base),
+                    doc.require_verified,
+                );
+            }
+        }
     }
     Ok(out)
+}
+
+/// A block that failed to compile on its own but quotes its references
+/// exactly is real code: compiled again inside its enclosing `def`/`class`
+/// (core::checks::snippets::in_context), and that verdict stands.
+fn recompile_quotes_in_context(
+    ctx: &Ctx,
+    docs: &[SnippetDoc],
+    mut compiled: Vec<Vec<Compiled>>,
+    refs: &HashMap<String, RefFile>,
+) -> Result<Vec<Vec<Compiled>>> {
+    let mut again: Vec<(usize, usize, String, usize)> = Vec::new();
+    for (d, doc) in docs.iter().enumerate() {
+        for (b, block) in doc.blocks.iter().enumerate() {
+            if matches!(compiled[d][b], Compiled::Error { .. }) {
+                if let Some((code, headers)) = snip::in_context(block, refs) {
+                    again.push((d, b, code, headers));
+                }
+            }
+        }
+    }
+    if again.is_empty() {
+        return Ok(compiled);
+    }
+    let jobs: Vec<CodeRef> =
+        again.iter().map(|(d, _, code, _)| CodeRef { display_path: &docs[*d].file, code, first_line: 0 }).collect();
+    let results = python::compile_code(&python::interpreter(&ctx.root)?, &jobs, ctx.settings.python_min)?;
+    for ((d, b, _, headers), r) in again.iter().zip(results) {
+        let first = docs[*d].blocks[*b].first_line;
+        compiled[*d][*b] = if r.ok {
+            Compiled::Ok
+        } else {
+            // Lines of the headers are the file's; the block's map back to markdown.
+            let line = r.line.map(|l| if l > *headers { first + l - headers - 1 } else { first });
+            Compiled::Error { line, message: r.message }
+        };
+    }
+    Ok(compiled)
+}
+
+/// Every file the documents reference, read once: working-tree files from
+/// disk, files at a revision through git (`base` is the merge base).
+fn read_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> HashMap<String, RefFile> {
+    let wanted: HashSet<(&str, Option<&str>)> = docs.iter().flat_map(|d| snip::referenced_paths(&d.blocks)).collect();
+    let (at_rev, on_disk): (Vec<_>, Vec<_>) = wanted.into_iter().partition(|(_, rev)| rev.is_some());
+    let paths: Vec<&str> = on_disk.iter().map(|(p, _)| *p).collect();
+    let mut refs: HashMap<String, RefFile> =
+        paths.iter().zip(par_map(&paths, |p| resolve_ref(&ctx.root, p))).map(|(p, r)| (p.to_string(), r)).collect();
+    if at_rev.is_empty() {
+        return refs;
+    }
+    let base = at_rev.iter().any(|(_, r)| *r == Some("base")).then(|| base_commit(ctx)).flatten();
+    let specs: Vec<String> = at_rev
+        .iter()
+        .map(|(path, rev)| {
+            let rev = rev.expect("partitioned on rev");
+            let rev = if rev == "base" { base.as_deref().unwrap_or("base") } else { rev };
+            format!("{rev}:{path}")
+        })
+        .collect();
+    let objects = git::cat_files(&ctx.root, &specs).unwrap_or_default();
+    for (i, (path, rev)) in at_rev.iter().enumerate() {
+        let found = objects.get(i).cloned().unwrap_or(git::Object::Missing);
+        refs.insert(snip::ref_key(path, *rev), ref_file(found));
+    }
+    refs
+}
+
+/// The merge base the change is measured against, None outside git or
+/// without a base branch.
+fn base_commit(ctx: &Ctx) -> Option<String> {
+    crate::host::changes::resolve_base(&ctx.root, None).ok().flatten().map(|b| b.commit)
+}
+
+/// The unpinned referenced files of `docs` at the base.
+fn base_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> Option<snip::BaseRefs> {
+    let commit = base_commit(ctx)?;
+    let paths: HashSet<&str> = docs
+        .iter()
+        .flat_map(|d| snip::referenced_paths(&d.blocks))
+        .filter(|(_, r)| r.is_none())
+        .map(|(p, _)| p)
+        .collect();
+    let paths: Vec<&str> = paths.into_iter().collect();
+    let specs: Vec<String> = paths.iter().map(|p| format!("{commit}:{p}")).collect();
+    let objects = git::cat_files(&ctx.root, &specs).ok()?;
+    let refs = paths.iter().zip(objects).map(|(p, o)| (p.to_string(), ref_file(o))).collect();
+    Some(snip::BaseRefs { commit: commit.chars().take(12).collect(), refs })
+}
+
+/// A git object as the snippet check reads a referenced file.
+fn ref_file(object: git::Object) -> RefFile {
+    match object {
+        git::Object::Missing => RefFile::Missing,
+        git::Object::NotAFile => RefFile::NotAFile,
+        git::Object::Blob(bytes) => match crate::host::fs::decode(bytes) {
+            Ok(text) => RefFile::Lines(text.lines().map(str::to_string).collect()),
+            Err(ReadError::NotText { line }) => RefFile::NotText { line },
+            Err(e) => RefFile::Unreadable { reason: e.describe() },
+        },
+    }
 }
 
 /// What is at `rel` (normalized, relative, no `..`) under the canonical `root`.
@@ -201,5 +361,26 @@ pub fn resolve_ref(root: &Path, rel: &str) -> RefFile {
         Err(ReadError::NotAFile) => RefFile::NotAFile,
         Err(ReadError::NotText { line }) => RefFile::NotText { line },
         Err(e) => RefFile::Unreadable { reason: e.describe() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_git_every_folder_but_git_and_environments_is_walked() {
+        let dir = std::env::temp_dir().join(format!("xtask-walk-{}", std::process::id()));
+        for rel in [".claude/a.md", ".git/b.md", ".venv/c.md", "venv/d.md", "node_modules/e.md", "x/.tox/f.md", "g.md"]
+        {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let mut got: Vec<String> =
+            walk(&dir).iter().map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned()).collect();
+        got.sort();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(got, [".claude/a.md", "g.md"]);
     }
 }

@@ -136,6 +136,44 @@ impl Changes {
     }
 }
 
+impl Changes {
+    /// The fingerprint of this change (`core::ledger::change_fingerprint`):
+    /// one full `git diff` of the working tree against the base (HEAD when
+    /// there is none), and the content of each untracked file.
+    pub fn fingerprint(&self, root: &Path) -> Result<String> {
+        let against = match &self.base {
+            Some(b) => b.commit.clone(),
+            None => head_or_empty_tree(root)?,
+        };
+        let args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--binary", &against, "--"];
+        let out = git::run(root, &args)?;
+        if !out.status.success() {
+            return Err(Error::usage(format!(
+                "`git {}` failed in {}: {}",
+                args.join(" "),
+                root.display(),
+                crate::host::process::tail(&out.stderr, 3)
+            )));
+        }
+        let untracked: Vec<(String, String)> = self
+            .untracked
+            .iter()
+            .map(|p| {
+                let hash = match std::fs::read(root.join(p)) {
+                    Ok(bytes) => crate::core::ledger::hash(&bytes),
+                    Err(e) => format!("unreadable: {e}"),
+                };
+                (p.clone(), hash)
+            })
+            .collect();
+        Ok(crate::core::ledger::change_fingerprint(
+            self.base.as_ref().map(|b| b.commit.as_str()),
+            &out.stdout,
+            &untracked,
+        ))
+    }
+}
+
 fn is_never(path: &str) -> bool {
     path.split('/').any(|part| NEVER.contains(&part))
 }

@@ -5,7 +5,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::core::quality_gates::{self, Problem, QualityGates};
+use crate::core::toolchain::{self, Declared, Formatter, Linter, Overrides, Toolchain};
 use crate::error::{Error, Result};
+use crate::host::fs::{read_text, ReadError};
 use crate::toml_lite;
 
 #[derive(Debug, Clone)]
@@ -33,6 +36,43 @@ pub struct Settings {
     pub pyproject: Value,
     /// Lowest Python the host supports, from `requires-python` (e.g. `>=3.8`).
     pub python_min: Option<(u32, u32)>,
+    /// The most times in a row the Stop hook blocks an agent before it lets
+    /// the stop through (`hook-max-blocks`, default 3; 0 never blocks).
+    pub hook_max_blocks: u32,
+    /// The team's template folder (`templates-dir`), read before `templates/`;
+    /// default `specs/template-spec`, where this workflow's prompts keep them.
+    pub templates_dir: String,
+    /// The project's toolchain: how setup installs it, its formatter and
+    /// linter (`formatter`, `linter`, `install-groups`, `install-extras`
+    /// override what it declares).
+    pub toolchain: Toolchain,
+    /// `specs/guides/quality-gates.yaml`, as read (`quality-gates = false`
+    /// turns it off).
+    pub quality_gates: GatesFile,
+    /// `quality-gates-skip`: names of declared gates not to run.
+    pub quality_gates_skip: Vec<String>,
+    /// Where the coverage threshold comes from, in words.
+    pub threshold_from: String,
+}
+
+/// The owner's quality-gates file.
+#[derive(Debug, Clone, Default)]
+pub enum GatesFile {
+    /// No file, or `quality-gates = false`.
+    #[default]
+    Absent,
+    Read(QualityGates),
+    /// The file is there but cannot be read: a failing finding at its line.
+    Broken(Problem),
+}
+
+impl GatesFile {
+    pub fn gates(&self) -> Option<&QualityGates> {
+        match self {
+            GatesFile::Read(q) => Some(q),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -49,6 +89,12 @@ impl Default for Settings {
             env_patterns: crate::core::checks::env_templates::builtin_patterns(),
             pyproject: Value::Null,
             python_min: None,
+            hook_max_blocks: 3,
+            templates_dir: "specs/template-spec".into(),
+            toolchain: toolchain::detect(&Declared::default(), &Overrides::default()),
+            quality_gates: GatesFile::Absent,
+            quality_gates_skip: Vec::new(),
+            threshold_from: "the default".into(),
         }
     }
 }
@@ -58,14 +104,20 @@ impl Settings {
     /// a setting of the wrong type is an error naming the file and key.
     pub fn load(root: &Path) -> Result<Settings> {
         let mut s = Settings::default();
+        let mut overrides = Overrides::default();
+        let mut gates_on = true;
         let cargo = root.join("Cargo.toml");
         if let Ok(text) = std::fs::read_to_string(&cargo) {
             let doc =
                 toml_lite::parse(&text).map_err(|e| Error::usage(format!("{}: {e}; fix the TOML", cargo.display())))?;
             let table = &doc["workspace"]["metadata"]["xtask"];
             if table.is_object() {
-                s.apply(table)
-                    .map_err(|e| Error::usage(format!("{}: [workspace.metadata.xtask] {e}", cargo.display())))?;
+                let in_table = |e: String| Error::usage(format!("{}: [workspace.metadata.xtask] {e}", cargo.display()));
+                s.apply(table).map_err(in_table)?;
+                (overrides, gates_on) = toolchain_settings(table).map_err(in_table)?;
+                if table.get("coverage-threshold").is_some() {
+                    s.threshold_from = "`coverage-threshold` in Cargo.toml".into();
+                }
             }
         }
         let pyproject = root.join("pyproject.toml");
@@ -77,6 +129,16 @@ impl Settings {
                 s.pyproject = doc;
             }
         }
+        s.toolchain = read_toolchain(root, &s.pyproject, &overrides);
+        if gates_on {
+            s.quality_gates = read_gates(root);
+        }
+        if let Some(t) = s.quality_gates.gates().and_then(|q| q.threshold.as_ref()) {
+            if s.threshold_from == "the default" {
+                s.coverage_threshold = t.percent;
+                s.threshold_from = format!("`{}` in {}", t.name, quality_gates::FILE);
+            }
+        }
         Ok(s)
     }
 
@@ -86,6 +148,15 @@ impl Settings {
             if self.source_roots.iter().any(|r| escapes(r)) {
                 return Err("source-roots: each entry must be a relative path inside the repository".into());
             }
+        }
+        if let Some(v) = t.get("templates-dir") {
+            let dir = string(v, "templates-dir")?;
+            if dir.is_empty() || escapes(&dir) {
+                return Err(
+                    "templates-dir: a relative folder inside the repository, e.g. \"specs/template-spec\"".into()
+                );
+            }
+            self.templates_dir = dir;
         }
         if let Some(v) = t.get("unit-tests") {
             self.unit_tests = string(v, "unit-tests")?;
@@ -102,6 +173,16 @@ impl Settings {
         if let Some(v) = t.get("changed-line-threshold") {
             self.changed_line_threshold = Some(percent(v, "changed-line-threshold")?);
         }
+        if let Some(v) = t.get("hook-max-blocks") {
+            self.hook_max_blocks = v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n <= 100)
+                .ok_or("hook-max-blocks: expected a whole number from 0 to 100")?;
+        }
+        if let Some(v) = t.get("quality-gates-skip") {
+            self.quality_gates_skip = string_list(v, "quality-gates-skip")?;
+        }
         self.rules = crate::core::checks::rules::from_settings(t)?;
         let (templates, patterns) = crate::core::checks::env_templates::from_settings(t)?;
         if templates.as_ref().is_some_and(Vec::is_empty) {
@@ -110,6 +191,70 @@ impl Settings {
         self.env_templates = templates;
         self.env_patterns = patterns;
         Ok(())
+    }
+}
+
+/// The toolchain keys: (overrides, whether quality-gates.yaml is read);
+/// `quality-gates-skip` is read by `apply`.
+fn toolchain_settings(t: &Value) -> std::result::Result<(Overrides, bool), String> {
+    let mut o = Overrides::default();
+    if let Some(v) = t.get("formatter") {
+        let name = string(v, "formatter")?;
+        o.formatter =
+            Some(Formatter::parse(&name).ok_or(format!("formatter: `{name}` is not one of ruff, black, none"))?);
+    }
+    if let Some(v) = t.get("linter") {
+        let name = string(v, "linter")?;
+        o.linter = Some(Linter::parse(&name).ok_or(format!("linter: `{name}` is not one of ruff, none"))?);
+    }
+    if let Some(v) = t.get("install-groups") {
+        o.groups = Some(string_list(v, "install-groups")?);
+    }
+    if let Some(v) = t.get("install-extras") {
+        o.extras = Some(string_list(v, "install-extras")?);
+    }
+    let gates_on = match t.get("quality-gates") {
+        None => true,
+        Some(v) => v.as_bool().ok_or("quality-gates: expected true or false")?,
+    };
+    Ok((o, gates_on))
+}
+
+/// Largest configuration file read for the toolchain (a makefile, a lock
+/// file is only checked for existence).
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Read what the project declares about its toolchain and decide it.
+fn read_toolchain(root: &Path, pyproject: &Value, overrides: &Overrides) -> Toolchain {
+    let text = |name: &str| read_text(&root.join(name), MAX_CONFIG_BYTES).ok();
+    // make reads only the first of these names that exists.
+    let makefile = ["GNUmakefile", "makefile", "Makefile"].into_iter().find_map(|n| text(n).map(|t| (n, t)));
+    let pre_commit = text(".pre-commit-config.yaml");
+    let ruff_toml = ["ruff.toml", ".ruff.toml"].into_iter().find_map(|n| text(n).map(|t| (n, t)));
+    let declared = Declared {
+        pyproject: (!pyproject.is_null()).then_some(pyproject),
+        uv_lock: root.join("uv.lock").is_file(),
+        poetry_lock: root.join("poetry.lock").is_file(),
+        pdm_lock: root.join("pdm.lock").is_file(),
+        makefile: makefile.as_ref().map(|(n, t)| (*n, t.as_str())),
+        pre_commit: pre_commit.as_deref(),
+        ruff_toml: ruff_toml.as_ref().map(|(n, t)| (*n, t.as_str())),
+    };
+    toolchain::detect(&declared, overrides)
+}
+
+/// `specs/guides/quality-gates.yaml`, read and typed.
+fn read_gates(root: &Path) -> GatesFile {
+    match read_text(&root.join(quality_gates::FILE), MAX_CONFIG_BYTES) {
+        Err(ReadError::Missing) => GatesFile::Absent,
+        Err(e) => GatesFile::Broken(Problem {
+            line: 1,
+            message: format!("cannot be read ({e:?}); make it a readable UTF-8 text file"),
+        }),
+        Ok(text) => match quality_gates::parse(&text) {
+            Ok(q) => GatesFile::Read(q),
+            Err(p) => GatesFile::Broken(p),
+        },
     }
 }
 
@@ -172,5 +317,10 @@ mod tests {
         assert!(s.apply(&serde_json::json!({"source-roots": ["../x"]})).is_err());
         assert!(s.apply(&serde_json::json!({"coverage-threshold": 120})).is_err());
         assert!(s.apply(&serde_json::json!({"unit-tests": 3})).is_err());
+        assert_eq!(Settings::default().hook_max_blocks, 3);
+        s.apply(&serde_json::json!({"hook-max-blocks": 5})).unwrap();
+        assert_eq!(s.hook_max_blocks, 5);
+        assert!(s.apply(&serde_json::json!({"hook-max-blocks": -1})).is_err());
+        assert!(s.apply(&serde_json::json!({"hook-max-blocks": "3"})).is_err());
     }
 }

@@ -1,5 +1,7 @@
-//! Where templates come from: `ROOT/templates/<doc>` when present, else the copy
-//! built into the binary, so the kit works in any repository.
+//! Where templates come from, per document: the team's folder
+//! (`specs/template-spec/`, where this workflow's prompts keep them, or the
+//! `templates-dir` setting), then `templates/`, then the copy built into the
+//! binary, so the kit works in any repository.
 use std::path::Path;
 
 use crate::core::workspace::Doc;
@@ -14,15 +16,34 @@ pub struct Template {
     pub source: String,
 }
 
-pub fn load(root: &Path, doc: Doc) -> Result<Template> {
-    let folder = root.join("templates");
+/// The folders templates are looked for in, in order, relative to the root.
+pub fn folders(templates_dir: &str) -> Vec<String> {
+    let mut out = vec![templates_dir.trim_end_matches('/').to_string()];
+    if out[0] != "templates" {
+        out.push("templates".to_string());
+    }
+    out
+}
+
+/// The template of `doc`: from the first of `folders` that has it, else built in.
+pub fn load(root: &Path, folders: &[String], doc: Doc) -> Result<Template> {
+    for folder in folders {
+        if let Some(t) = load_from(root, folder, doc)? {
+            return Ok(t);
+        }
+    }
+    Ok(Template { doc, text: doc.builtin_template().to_string(), source: "built-in".into() })
+}
+
+fn load_from(root: &Path, folder_rel: &str, doc: Doc) -> Result<Option<Template>> {
+    let folder = root.join(folder_rel);
     let path = folder.join(doc.rel_path());
-    let rel = format!("templates/{}", doc.rel_path());
+    let rel = format!("{folder_rel}/{}", doc.rel_path());
     if path.symlink_metadata().is_err() {
-        return Ok(Template { doc, text: doc.builtin_template().to_string(), source: "built-in".into() });
+        return Ok(None);
     }
     // The documents' link policy: a template is read only where it lies
-    // inside templates/, so a cloned repository cannot make new-spec copy a
+    // inside its folder, so a cloned repository cannot make new-spec copy a
     // file from elsewhere on the machine into a workspace.
     let inside = match (path.canonicalize(), folder.canonicalize(), root.canonicalize()) {
         (Ok(target), Ok(folder), Ok(root)) => target.starts_with(&folder) && folder.starts_with(&root),
@@ -30,11 +51,12 @@ pub fn load(root: &Path, doc: Doc) -> Result<Template> {
     };
     if !inside {
         return Err(Error::usage(format!(
-            "{rel}: a symbolic link out of templates/ (or to nothing); replace it with the template itself, or delete it to use the built-in one"
+            "{rel}: a symbolic link out of {folder_rel}/ (or to nothing); replace it with the template itself, or \
+             delete it to use the next template folder or the built-in one"
         )));
     }
     match read_text(&path, MAX_TEXT_BYTES) {
-        Ok(text) => Ok(Template { doc, text, source: rel }),
+        Ok(text) => Ok(Some(Template { doc, text, source: rel })),
         Err(ReadError::NotText { line }) => Err(Error::usage(format!(
             "{rel}:{line}: template is not UTF-8 text; fix it or delete it to use the built-in template"
         ))),
@@ -45,6 +67,6 @@ pub fn load(root: &Path, doc: Doc) -> Result<Template> {
     }
 }
 
-pub fn load_all(root: &Path) -> Result<Vec<Template>> {
-    Doc::ALL.iter().map(|&doc| load(root, doc)).collect()
+pub fn load_all(root: &Path, folders: &[String]) -> Result<Vec<Template>> {
+    Doc::ALL.iter().map(|&doc| load(root, folders, doc)).collect()
 }

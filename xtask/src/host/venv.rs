@@ -1,20 +1,26 @@
 //! The host's virtual environment, `ROOT/.venv`, and `setup`, which builds it:
-//! the host's own dev tools first (`make install-dev`, else the `dev` extra),
-//! then whichever of pytest, pytest-cov, pytest-xdist and black is still
-//! missing, at the versions pinned in xtask/python/dev-tools.txt.
+//! first what the project declares (see `core::toolchain`: `uv sync`, PEP 735
+//! dependency groups, poetry, pdm, hatch, `make install-dev`, the `dev`
+//! extra), then whichever tool the gate needs is still missing (pytest,
+//! pytest-cov, pytest-xdist, the project's formatter, ruff for its linter),
+//! at the versions pinned in xtask/python/dev-tools.txt. A venv without pip
+//! (uv makes those) is installed into with `uv pip`, else after `ensurepip`.
+//! Setup then checks that the project itself imports from the venv.
 //!
 //! A second `setup` that has nothing to do reads a few files and returns: the
 //! venv records a fingerprint of what it was built from (our pins, the
-//! interpreter version, the host's declaration and its file).
+//! interpreter version, the project's declaration and its files).
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::core::devtools::{self, HostStep, TOOLS};
+use crate::core::devtools;
+use crate::core::toolchain::{Installer, Toolchain};
 use crate::error::{Error, Result};
-use crate::host::process;
+use crate::host::settings::Settings;
 use crate::host::stream::{self, progress, Sink};
+use crate::host::{process, uv};
 
 /// Lines of pip's or make's output kept for error messages.
 const KEEP: usize = 200;
@@ -67,14 +73,25 @@ impl Venv {
         out
     }
 
-    /// Each tool the gate needs, with its version when installed.
-    pub fn tools(&self) -> Vec<(&'static str, Option<String>)> {
+    /// Each tool of `needed`, with its version when installed.
+    pub fn tools(&self, needed: &[&'static str]) -> Vec<(&'static str, Option<String>)> {
         let installed = self.installed();
-        TOOLS.iter().map(|t| (*t, installed.get(*t).cloned())).collect()
+        needed.iter().map(|t| (*t, installed.get(*t).cloned())).collect()
     }
 
     fn stamp(&self) -> PathBuf {
         self.dir.join(".xtask-setup")
+    }
+
+    /// What the last setup ran, for `doctor` (see [`SetupDone::record`]).
+    pub fn last_setup(&self) -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(self.dir.join(".xtask-setup.json")).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Whether pip is installed in the venv (uv's venvs have none).
+    pub fn has_pip(&self) -> bool {
+        self.installed().contains_key("pip")
     }
 
     /// Environment for tools run "inside" the venv, as if it were activated.
@@ -90,36 +107,57 @@ impl Venv {
     }
 }
 
-/// How the host declares its dev tools, with the file it is declared in.
-pub fn host_step(root: &Path, pyproject: &serde_json::Value) -> (HostStep, String) {
-    for name in ["GNUmakefile", "makefile", "Makefile"] {
-        if let Ok(text) = std::fs::read_to_string(root.join(name)) {
-            if devtools::has_install_dev(&text) {
-                return (HostStep::MakeInstallDev { makefile: name.to_string() }, text);
-            }
-            // make reads only the first of these names that exists.
-            break;
-        }
+/// The tools the gate needs for this project.
+pub fn needed(settings: &Settings) -> Vec<&'static str> {
+    devtools::needed(settings.toolchain.formatter.tool, settings.toolchain.linter.tool)
+}
+
+/// The project files the install plan reads: a change to any of them redoes setup.
+fn declaration(root: &Path, toolchain: &Toolchain) -> String {
+    let mut files = vec!["pyproject.toml"];
+    match &toolchain.install.installer {
+        Installer::Uv => files.push("uv.lock"),
+        Installer::Poetry => files.push("poetry.lock"),
+        Installer::Pdm => files.push("pdm.lock"),
+        Installer::MakeInstallDev { makefile } => files.push(makefile),
+        _ => {}
     }
-    if devtools::has_dev_extra(pyproject) {
-        let text = std::fs::read_to_string(root.join("pyproject.toml")).unwrap_or_default();
-        return (HostStep::PipDevExtra, text);
-    }
-    (HostStep::None, String::new())
+    files.iter().map(|f| std::fs::read_to_string(root.join(f)).unwrap_or_default()).collect::<Vec<_>>().join("\0")
 }
 
 /// What `setup` did.
 #[derive(Debug, Clone, Default)]
 pub struct SetupDone {
     pub created: bool,
-    /// The host's step, when it ran.
-    pub host_ran: Option<String>,
+    /// The project's install plan, in words.
+    pub plan: String,
+    /// The commands setup ran for the project, as shown.
+    pub ran: Vec<String>,
     /// Requirements we installed.
     pub installed_now: Vec<String>,
     /// Nothing to do.
     pub up_to_date: bool,
     pub tools: Vec<(&'static str, Option<String>)>,
+    /// `import <package>` from the venv: Ok(the file it came from) or Err(why not).
+    pub import: Option<(String, std::result::Result<String, String>)>,
     pub seconds: f64,
+}
+
+impl SetupDone {
+    /// Kept in the venv for `doctor`.
+    fn record(&self, venv: &Venv) {
+        let import = self.import.as_ref().map(|(name, r)| match r {
+            Ok(file) => serde_json::json!({"package": name, "ok": true, "from": file}),
+            Err(why) => serde_json::json!({"package": name, "ok": false, "error": why}),
+        });
+        let doc = serde_json::json!({
+            "plan": self.plan,
+            "ran": self.ran,
+            "installed": self.installed_now,
+            "import": import,
+        });
+        let _ = crate::host::fs::write_atomic(&venv.dir.join(".xtask-setup.json"), doc.to_string().as_bytes());
+    }
 }
 
 /// The interpreter to build the venv with: `--python` (a path, or a name on
@@ -156,12 +194,14 @@ pub fn version_of(python: &Path, dir: &Path) -> Result<String> {
 
 /// Build or complete `ROOT/.venv`. Progress goes to stderr; a failing step is
 /// an error naming the step and quoting the tool's last lines.
-pub fn setup(root: &Path, pyproject: &serde_json::Value, python: Option<&Path>) -> Result<SetupDone> {
+pub fn setup(root: &Path, settings: &Settings, python: Option<&Path>) -> Result<SetupDone> {
     let started = Instant::now();
     // One setup at a time per repository (two gates started together).
     let _lock = lock_dir(root);
     let venv = Venv::of(root);
-    let mut done = SetupDone::default();
+    let toolchain = &settings.toolchain;
+    let needed = needed(settings);
+    let mut done = SetupDone { plan: toolchain.install.describe(), ..SetupDone::default() };
 
     if venv.exists() {
         if let Some(wanted) = python {
@@ -180,50 +220,47 @@ pub fn setup(root: &Path, pyproject: &serde_json::Value, python: Option<&Path>) 
                 venv.dir.display()
             )));
         }
-        let base = base_python(python)?;
-        let version = version_of(&base, root)?;
-        progress(&format!("setup: creating .venv with {} (Python {version})", base.display()));
-        let mut cmd = stream::command(&base, root);
-        cmd.args(["-m", "venv"]).arg(&venv.dir);
-        let run = stream::run(&mut cmd, Sink::Stderr, KEEP)?;
-        if !run.success() || !venv.exists() {
-            // Leave nothing half-built behind: the next run starts over.
-            let _ = std::fs::remove_dir_all(&venv.dir);
-            return Err(Error::usage(format!(
-                "setup failed at `{} -m venv .venv`: {}",
-                base.display(),
-                with_default(run.last_lines(4), "no output")
-            )));
+        if toolchain.install.installer == Installer::Uv {
+            // uv makes the venv itself, with the interpreter the project asks for.
+            uv_sync(root, &venv, settings, python, &mut done)?;
+        } else {
+            create(root, &venv, python)?;
         }
         done.created = true;
     }
 
-    let (step, declaration) = host_step(root, pyproject);
     let version = venv.python_version().unwrap_or_default();
-    let fingerprint = devtools::fingerprint(&["v1", devtools::PINNED, &version, &step.describe(), &declaration]);
+    let fingerprint = devtools::fingerprint(&[
+        "v2",
+        devtools::PINNED,
+        &version,
+        &done.plan,
+        &needed.join(","),
+        &declaration(root, toolchain),
+    ]);
     let recorded = std::fs::read_to_string(venv.stamp()).unwrap_or_default();
-    if recorded.trim() == fingerprint && devtools::missing(&venv.installed()).is_empty() {
+    if recorded.trim() == fingerprint && devtools::missing(&venv.installed(), &needed).is_empty() {
         done.up_to_date = true;
-        done.tools = venv.tools();
+        done.tools = venv.tools(&needed);
         done.seconds = started.elapsed().as_secs_f64();
         return Ok(done);
     }
 
-    if step != HostStep::None {
-        run_host_step(root, &venv, &step)?;
-        done.host_ran = Some(step.describe());
+    if done.ran.is_empty() {
+        install_project(root, &venv, settings, python, &mut done)?;
     }
 
     let installed = venv.installed();
-    let missing = devtools::missing(&installed);
+    let missing = devtools::missing(&installed, &needed);
     if !missing.is_empty() {
-        install_missing(root, &venv, &installed, &missing)?;
+        install_missing(root, &venv, &installed, &missing, &needed, &mut done)?;
         done.installed_now = missing;
     }
     let optional = devtools::optional_missing(&venv.installed(), &version);
     if !optional.is_empty() {
         // Best effort: without it the coverage run measures with coverage.py's tracer.
-        match install_missing(root, &venv, &venv.installed(), &optional) {
+        let installed = venv.installed();
+        match install_missing(root, &venv, &installed, &optional, &needed, &mut done) {
             Ok(()) => done.installed_now.extend(optional),
             Err(_) => progress(&format!(
                 "setup: {} not installed; the coverage run will use coverage.py's slower tracer",
@@ -231,19 +268,26 @@ pub fn setup(root: &Path, pyproject: &serde_json::Value, python: Option<&Path>) 
             )),
         }
     }
-    let still: Vec<String> = devtools::missing(&venv.installed());
+    let still: Vec<String> = devtools::missing(&venv.installed(), &needed);
     if !still.is_empty() {
         return Err(Error::usage(format!(
-            "setup: pip finished but {} is still missing from {}; run `{} -m pip install {}` to see why",
+            "setup: the install finished but {} is still missing from {}; run `{} -m pip install {}` to see why",
             still.join(", "),
             venv.dir.display(),
             venv.python().display(),
             still.join(" ")
         )));
     }
+    done.import = import_check(root, &venv, settings);
+    if let Some((name, Err(why))) = &done.import {
+        progress(&format!(
+            "setup: warning: `import {name}` fails in .venv ({why}); the project's tests may not find it"
+        ));
+    }
+    done.record(&venv);
     // The fingerprint is written last: an interrupted setup is redone.
     let _ = std::fs::write(venv.stamp(), format!("{fingerprint}\n"));
-    done.tools = venv.tools();
+    done.tools = venv.tools(&needed);
     done.seconds = started.elapsed().as_secs_f64();
     Ok(done)
 }
@@ -256,28 +300,32 @@ fn with_default(text: String, default: &str) -> String {
     }
 }
 
-fn run_host_step(root: &Path, venv: &Venv, step: &HostStep) -> Result<()> {
-    let (mut cmd, shown) = match step {
-        HostStep::MakeInstallDev { makefile } => {
-            let make = process::find_on_path("make").ok_or_else(|| {
-                Error::usage(format!(
-                    "{makefile} has an install-dev target but make is not on PATH; install make (e.g. `apt-get install make`)"
-                ))
-            })?;
-            let mut cmd = stream::command(&make, root);
-            cmd.arg("install-dev");
-            (cmd, "make install-dev".to_string())
-        }
-        HostStep::PipDevExtra => {
-            let mut cmd = stream::command(&venv.python(), root);
-            cmd.args(["-m", "pip", "install", "--progress-bar", "off", "-e", ".[dev]"]);
-            (cmd, "pip install -e .[dev]".to_string())
-        }
-        HostStep::None => return Ok(()),
-    };
-    venv.activate(&mut cmd);
-    progress(&format!("setup: {shown} (the host's own dev tools)"));
+/// `python -m venv .venv` (with pip).
+fn create(root: &Path, venv: &Venv, python: Option<&Path>) -> Result<()> {
+    let base = base_python(python)?;
+    let version = version_of(&base, root)?;
+    progress(&format!("setup: creating .venv with {} (Python {version})", base.display()));
+    let mut cmd = stream::command(&base, root);
+    cmd.args(["-m", "venv"]).arg(&venv.dir);
     let run = stream::run(&mut cmd, Sink::Stderr, KEEP)?;
+    if !run.success() || !venv.exists() {
+        // Leave nothing half-built behind: the next run starts over.
+        let _ = std::fs::remove_dir_all(&venv.dir);
+        return Err(Error::usage(format!(
+            "setup failed at `{} -m venv .venv`: {}",
+            base.display(),
+            with_default(run.last_lines(4), "no output")
+        )));
+    }
+    Ok(())
+}
+
+/// Run one step of setup, streaming to stderr; a failure is an error naming it.
+fn run_step(mut cmd: std::process::Command, venv: &Venv, shown: &str, done: &mut SetupDone) -> Result<()> {
+    venv.activate(&mut cmd);
+    progress(&format!("setup: {shown}"));
+    let run = stream::run(&mut cmd, Sink::Stderr, KEEP)?;
+    done.ran.push(shown.to_string());
     if !run.success() {
         return Err(Error::usage(format!(
             "setup failed at `{shown}` (exit {}): {}",
@@ -288,36 +336,200 @@ fn run_host_step(root: &Path, venv: &Venv, step: &HostStep) -> Result<()> {
     Ok(())
 }
 
-/// pip install the missing tools at our pins, keeping the versions already
-/// there; when the pins do not fit the host (an old Python, an old pytest),
-/// let pip choose versions of the missing tools that do.
-fn install_missing(root: &Path, venv: &Venv, installed: &BTreeMap<String, String>, missing: &[String]) -> Result<()> {
-    let constraints = venv.dir.join(".xtask-constraints.txt");
-    std::fs::write(&constraints, devtools::keep_installed(installed))
-        .map_err(|e| Error::io(&constraints, &e, "check that .venv is writable"))?;
-    let attempt = |requirements: &[String]| -> Result<stream::Finished> {
-        progress(&format!("setup: pip install {}", requirements.join(" ")));
-        let mut cmd = stream::command(&venv.python(), root);
-        cmd.args(["-m", "pip", "install", "--progress-bar", "off", "-c"]).arg(&constraints).args(requirements);
-        venv.activate(&mut cmd);
-        stream::run(&mut cmd, Sink::Stderr, KEEP)
+/// A Python to run uv's own installer with: the venv's, else python3.
+fn any_python(venv: &Venv, python: Option<&Path>) -> Result<PathBuf> {
+    if venv.exists() {
+        return Ok(venv.python());
+    }
+    base_python(python)
+}
+
+/// `uv sync` into `.venv`: the lock as it is (`--frozen`, as CI installs
+/// it: a tracked uv.lock is never rewritten, even when it lags behind
+/// pyproject.toml, which real projects commit), every extra unless
+/// `install-extras` says, the groups uv installs by default plus
+/// `install-groups`.
+fn uv_sync(root: &Path, venv: &Venv, settings: &Settings, python: Option<&Path>, done: &mut SetupDone) -> Result<()> {
+    let plan = &settings.toolchain.install;
+    let uv = uv::find_or_install(&any_python(venv, python)?)?;
+    let mut cmd = stream::command(&uv, root);
+    let mut shown = vec!["uv".to_string(), "sync".to_string()];
+    if root.join("uv.lock").is_file() {
+        shown.push("--frozen".into());
+    }
+    match &plan.extras {
+        None => shown.push("--all-extras".into()),
+        Some(extras) => extras.iter().for_each(|e| shown.extend(["--extra".to_string(), e.clone()])),
+    }
+    for g in &plan.groups {
+        shown.extend(["--group".to_string(), g.clone()]);
+    }
+    if let Some(p) = python {
+        shown.extend(["--python".to_string(), base_python(Some(p))?.display().to_string()]);
+    }
+    cmd.args(&shown[1..]);
+    cmd.env("UV_PROJECT_ENVIRONMENT", &venv.dir);
+    let result = run_step(cmd, venv, &shown.join(" "), done);
+    if result.is_err() && !venv.exists() {
+        let _ = std::fs::remove_dir_all(&venv.dir);
+    }
+    result
+}
+
+/// Install the project the way it declares (see `core::toolchain`).
+fn install_project(
+    root: &Path,
+    venv: &Venv,
+    settings: &Settings,
+    python: Option<&Path>,
+    done: &mut SetupDone,
+) -> Result<()> {
+    let plan = &settings.toolchain.install;
+    match &plan.installer {
+        Installer::Uv => uv_sync(root, venv, settings, python, done),
+        Installer::MakeInstallDev { makefile } => {
+            let make = process::find_on_path("make").ok_or_else(|| {
+                Error::usage(format!(
+                    "{makefile} has an install-dev target but make is not on PATH; install make (e.g. `apt-get install make`)"
+                ))
+            })?;
+            let mut cmd = stream::command(&make, root);
+            cmd.arg("install-dev");
+            run_step(cmd, venv, "make install-dev", done)
+        }
+        Installer::Poetry if process::find_on_path("poetry").is_some() => {
+            let mut cmd = stream::command(&process::find_on_path("poetry").unwrap_or_default(), root);
+            cmd.args(["install", "--no-interaction", "--with", "dev"]);
+            if plan.extras.is_none() {
+                cmd.arg("--all-extras");
+            }
+            run_step(cmd, venv, "poetry install --with dev", done)
+        }
+        Installer::Pdm if process::find_on_path("pdm").is_some() => {
+            let mut cmd = stream::command(&process::find_on_path("pdm").unwrap_or_default(), root);
+            cmd.args(["install", "--dev"]);
+            run_step(cmd, venv, "pdm install --dev", done)
+        }
+        Installer::DevExtra => pip_install(root, venv, &["-e".into(), ".[dev]".into()], done),
+        Installer::Groups | Installer::Poetry | Installer::Pdm | Installer::Hatch => {
+            let mut args = Vec::new();
+            if plan.installable {
+                let extras = match &plan.extras {
+                    Some(e) => e.clone(),
+                    None => declared_extras(&settings.pyproject),
+                };
+                let spec = if extras.is_empty() { ".".to_string() } else { format!(".[{}]", extras.join(",")) };
+                args.extend(["-e".to_string(), spec]);
+            }
+            args.extend(plan.requirements.iter().cloned());
+            if args.is_empty() {
+                return Ok(());
+            }
+            pip_install(root, venv, &args, done)
+        }
+        Installer::None => Ok(()),
+    }
+}
+
+/// The extras `[project.optional-dependencies]` (or poetry's `extras`) declares.
+fn declared_extras(pyproject: &serde_json::Value) -> Vec<String> {
+    let table = if pyproject["project"]["optional-dependencies"].is_object() {
+        &pyproject["project"]["optional-dependencies"]
+    } else {
+        &pyproject["tool"]["poetry"]["extras"]
     };
-    let pinned = attempt(missing)?;
-    if pinned.success() {
+    table.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// `pip install ARGS` into the venv: its own pip when it has one, else
+/// `uv pip` (uv on PATH or the kit's copy), else pip after `ensurepip`.
+fn pip_install(root: &Path, venv: &Venv, args: &[String], done: &mut SetupDone) -> Result<()> {
+    let (cmd, shown) = pip_command(root, venv, args, done)?;
+    run_step(cmd, venv, &shown, done)
+}
+
+fn pip_command(
+    root: &Path,
+    venv: &Venv,
+    args: &[String],
+    done: &mut SetupDone,
+) -> Result<(std::process::Command, String)> {
+    let words = args.join(" ");
+    if !venv.has_pip() {
+        if let Some(uv) = uv::find() {
+            let mut cmd = stream::command(&uv, root);
+            cmd.args(["pip", "install", "--python"]).arg(venv.python()).args(args);
+            return Ok((cmd, format!("uv pip install {words}")));
+        }
+        let mut ensure = stream::command(&venv.python(), root);
+        ensure.args(["-m", "ensurepip", "--default-pip"]);
+        if run_step(ensure, venv, "python -m ensurepip (the venv has no pip)", done).is_err() {
+            let uv = uv::find_or_install(&venv.python())?;
+            let mut cmd = stream::command(&uv, root);
+            cmd.args(["pip", "install", "--python"]).arg(venv.python()).args(args);
+            return Ok((cmd, format!("uv pip install {words}")));
+        }
+    }
+    let mut cmd = stream::command(&venv.python(), root);
+    cmd.args(["-m", "pip", "install", "--progress-bar", "off"]).args(args);
+    Ok((cmd, format!("pip install {words}")))
+}
+
+/// Install the missing tools at our pins, keeping the versions already
+/// there; when the pins do not fit the host (an old Python, an old pytest),
+/// let the installer choose versions of the missing tools that do.
+fn install_missing(
+    root: &Path,
+    venv: &Venv,
+    installed: &BTreeMap<String, String>,
+    missing: &[String],
+    needed: &[&str],
+    done: &mut SetupDone,
+) -> Result<()> {
+    let constraints = venv.dir.join(".xtask-constraints.txt");
+    std::fs::write(&constraints, devtools::keep_installed(installed, needed))
+        .map_err(|e| Error::io(&constraints, &e, "check that .venv is writable"))?;
+    let mut pinned: Vec<String> = vec!["-c".into(), constraints.display().to_string()];
+    pinned.extend(missing.iter().cloned());
+    let (mut cmd, shown) = pip_command(root, venv, &pinned, done)?;
+    venv.activate(&mut cmd);
+    progress(&format!("setup: {shown}"));
+    if stream::run(&mut cmd, Sink::Stderr, KEEP)?.success() {
+        done.ran.push(shown);
         return Ok(());
     }
-    let names: Vec<String> = missing.iter().map(|r| r.split("==").next().unwrap_or(r).to_string()).collect();
-    progress("setup: the pinned versions do not fit this environment; letting pip choose compatible ones");
-    let loose = attempt(&names)?;
-    if loose.success() {
-        return Ok(());
+    let mut loose: Vec<String> = vec!["-c".into(), constraints.display().to_string()];
+    loose.extend(missing.iter().map(|r| r.split("==").next().unwrap_or(r).to_string()));
+    progress("setup: the pinned versions do not fit this environment; letting the installer choose compatible ones");
+    pip_install(root, venv, &loose, done)
+}
+
+/// `import <package>` with the venv's Python in the root, as the tests
+/// import it (without the source roots the kit adds to PYTHONPATH): the
+/// file it comes from, or the error's last line.
+pub fn import_check(
+    root: &Path,
+    venv: &Venv,
+    settings: &Settings,
+) -> Option<(String, std::result::Result<String, String>)> {
+    let name = settings.toolchain.import_name.clone()?;
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
     }
-    Err(Error::usage(format!(
-        "setup failed at `pip install {}` (exit {}): {}",
-        names.join(" "),
-        loose.code().map_or("signal".to_string(), |c| c.to_string()),
-        with_default(loose.last_lines(5), "no output")
-    )))
+    let mut cmd = stream::command(&venv.python(), root);
+    cmd.args(["-c", &format!("import {name}; print(getattr({name}, '__file__', None) or '(namespace package)')")]);
+    venv.activate(&mut cmd);
+    cmd.env_remove("PYTHONPATH").stdin(std::process::Stdio::null());
+    let result = match cmd.output() {
+        Err(e) => Err(e.to_string()),
+        Ok(out) if out.status.success() => {
+            let file = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let shown = Path::new(&file).strip_prefix(root).map(|p| p.display().to_string()).unwrap_or(file);
+            Ok(shown)
+        }
+        Ok(out) => Err(process::tail(&out.stderr, 1)),
+    };
+    Some((name, result))
 }
 
 /// Hold an exclusive lock on the repository folder while setup runs (flock
@@ -330,12 +542,12 @@ fn lock_dir(root: &Path) -> Option<std::fs::File> {
 
 /// Make sure the venv can run the gate's tools: run `setup` when `.venv` is
 /// missing or lacks one of them. Used by the gate and the commands that need
-/// pytest or black.
-pub fn ensure(root: &Path, pyproject: &serde_json::Value) -> Result<Venv> {
+/// pytest or the formatter.
+pub fn ensure(root: &Path, settings: &Settings) -> Result<Venv> {
     let venv = Venv::of(root);
-    if !venv.exists() || !devtools::missing(&venv.installed()).is_empty() {
+    if !venv.exists() || !devtools::missing(&venv.installed(), &needed(settings)).is_empty() {
         progress("setup: .venv is missing or incomplete; running `cargo xtask setup` first");
-        setup(root, pyproject, None)?;
+        setup(root, settings, None)?;
     }
     Ok(venv)
 }

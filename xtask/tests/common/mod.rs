@@ -104,13 +104,46 @@ impl Run {
     }
 }
 
-/// Run the built binary in `dir` with colour off and no GitHub annotations.
+/// Run the built binary in `dir` like [`xtask_in`], with `stdin` as its
+/// standard input and `env` added to its environment.
+pub fn xtask_with(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("CLAUDE_PROJECT_DIR")
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run the built binary in `dir` with colour off, no GitHub annotations and
+/// no step summary (a CI runner's own variables must not reach the tool).
 pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        // uv uses the interpreters installed here, never one it downloads.
+        .env("UV_PYTHON_DOWNLOADS", "never")
         .stdin(Stdio::null())
         .output()
         .unwrap();

