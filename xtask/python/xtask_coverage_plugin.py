@@ -202,8 +202,12 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
         )
         self.slipcover = None
         if self.core == "slipcover":
-            self.start_slipcover(measured)
-        elif self.core in ("sysmon", "ctrace", "pytrace"):
+            try:
+                self.start_slipcover(measured)
+            except Exception:  # a slipcover that does not fit this pytest
+                self.slipcover = None
+                self.core = "ctrace"
+        if self.core in ("sysmon", "ctrace", "pytrace"):
             self.cov.set_option("run:core", self.core)
         self.started = False
 
