@@ -82,15 +82,21 @@ fn qa_ready_repo() -> TempRepo {
     repo.git(&["checkout", "-q", "feature"]);
     repo.git(&["merge", "-q", "main"]);
     spec_support::write_filled(&repo, SLUG);
+    // The branch's work: the file its ticked tasks name is changed.
+    let tasks = format!("specs/active/{SLUG}/tasks.md");
+    repo.write(&tasks, &repo.read(&tasks).replace("`src/demo/store.py`", "`src/pkg/calc.py`"));
+    repo.write("src/pkg/calc.py", &format!("# Reviewed for the demo feature.\n{}", pyenv::CALC));
     close_all_tasks(&repo, SLUG);
     repo.commit_all("filled workspace");
     repo
 }
 
-/// Mark every task of a workspace's tasks.md done.
+/// Mark every task of a workspace's tasks.md done, and tick its criteria.
 fn close_all_tasks(repo: &TempRepo, slug: &str) {
-    let rel = format!("specs/active/{slug}/tasks.md");
-    repo.write(&rel, &repo.read(&rel).replace("- [ ] ", "- [x] "));
+    for doc in ["tasks.md", "prd.md"] {
+        let rel = format!("specs/active/{slug}/{doc}");
+        repo.write(&rel, &repo.read(&rel).replace("- [ ] ", "- [x] "));
+    }
 }
 
 #[test]

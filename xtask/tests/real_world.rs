@@ -99,7 +99,7 @@ fn a_teams_template_spec_folder_is_used_and_keeps_the_kits_rules() {
     let rules = status.json()["rules"].as_array().unwrap().clone();
     let acceptance: Vec<&serde_json::Value> =
         rules.iter().filter(|r| r["document"] == "prd.md" && r["section"] == "Acceptance Criteria").collect();
-    assert_eq!(acceptance.len(), 2, "{rules:?}");
+    assert_eq!(acceptance.len(), 3, "{rules:?}");
     assert!(acceptance[0]["from"].as_str().unwrap().starts_with("built-in template prd.md:"), "{rules:?}");
     assert_eq!(acceptance[0]["template"], "specs/template-spec/prd.md");
     // The gate measures them.

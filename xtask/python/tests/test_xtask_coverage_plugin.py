@@ -193,6 +193,8 @@ def run_plugin(project, scratch, files, core=None):
         XTASK_COV_FILES="\n".join(files),
     )
     env.pop("COV_CORE_SOURCE", None)
+    # Under xdist this test runs in a worker; the child is no worker.
+    env.pop("PYTEST_XDIST_WORKER", None)
     if core:
         env["XTASK_COV_CORE"] = core
     else:

@@ -2,11 +2,13 @@
 //! rule of its phase measured against what is required (bars for word counts),
 //! task progress, the last gate and the next step. The document checks run
 //! live (they need no Python tools); the repository checks (tests, coverage)
-//! are shown from the last gate's ledger.
+//! and the workspace's claims judged against them ("criteria proven n/m",
+//! "tasks with evidence n/m") are shown from the last gate's ledger.
 use serde_json::json;
 
 use crate::context::Ctx;
 use crate::core::finding::{Finding, Status};
+use crate::core::ledger::Entry;
 use crate::core::rules::{Rule, TemplateRules};
 use crate::core::workspace::{summarize, Summary};
 use crate::error::Outcome;
@@ -17,9 +19,11 @@ use crate::report::{Style, WorkspaceReport, JSON_VERSION};
 
 pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     let ws = workspaces::find_active(&ctx.root, slug)?;
-    let summary = summarize(&workspaces::read(&ctx.root, &ws));
+    let texts = workspaces::read(&ctx.root, &ws);
+    let summary = summarize(&texts);
     let live = gate::document_report(ctx, &ws.name, None)?;
-    let next = next_step(&summary, &live);
+    let claims = claims(texts.ledger.as_deref());
+    let next = next_step(&summary, &live, &claims);
     let rules = gate::documents::load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let provenance: Vec<serde_json::Value> = rules
         .iter()
@@ -46,12 +50,13 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
             "tasks": summary.tasks.map(|t| json!({"total": t.total, "done": t.done, "not_applicable": t.not_applicable, "open": t.open, "blocked": t.blocked})),
             "last_gate": summary.gate.as_ref().map(|g| json!({"time": g.time, "phase": g.phase, "ok": g.ok, "failed": g.failed, "stale": !g.changed.is_empty(), "changed": g.changed})),
             "checks": live.checks.iter().map(Finding::to_json).collect::<Vec<_>>(),
+            "claims": claims.iter().map(Finding::to_json).collect::<Vec<_>>(),
             "next": next,
             "rules": provenance,
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
-        crate::out!("{}", render(&ws.name, &summary, &live, &next, &ctx.style));
+        crate::out!("{}", render(&ws.name, &summary, &live, &claims, &next, &ctx.style));
         for (doc, r) in &rules {
             if r.rules.is_empty() {
                 continue;
@@ -74,6 +79,14 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     Ok(Outcome::from_ok(!live.checks.iter().any(Finding::is_fail)))
 }
 
+/// What the last gate judged of the workspace's claims: the `proven` and
+/// `evidence` findings of its ledger (they need the test run and the change,
+/// which `status` does not gather).
+fn claims(ledger: Option<&str>) -> Vec<Finding> {
+    let Some(entry) = ledger.and_then(Entry::from_json) else { return Vec::new() };
+    entry.findings.into_iter().filter(|f| f.id == "proven" || f.id == "evidence").collect()
+}
+
 /// What a rule asks, a document's word minimum as the gate measures it
 /// (the larger of its own and its sections' sum).
 fn what(r: &TemplateRules, rule: &Rule) -> String {
@@ -86,8 +99,8 @@ fn what(r: &TemplateRules, rule: &Rule) -> String {
 }
 
 /// The one thing to do next.
-fn next_step(summary: &Summary, live: &WorkspaceReport) -> String {
-    if let Some(f) = live.checks.iter().find(|f| f.is_fail()) {
+fn next_step(summary: &Summary, live: &WorkspaceReport, claims: &[Finding]) -> String {
+    if let Some(f) = live.checks.iter().chain(claims).find(|f| f.is_fail()) {
         let at = match (&f.file, f.line) {
             (Some(file), Some(line)) => format!("{file}:{line}: "),
             (Some(file), None) => format!("{file}: "),
@@ -129,7 +142,14 @@ fn figure(x: f64) -> String {
     }
 }
 
-pub fn render(slug: &str, s: &Summary, live: &WorkspaceReport, next: &str, style: &Style) -> String {
+pub fn render(
+    slug: &str,
+    s: &Summary,
+    live: &WorkspaceReport,
+    claims: &[Finding],
+    next: &str,
+    style: &Style,
+) -> String {
     let mut out = String::new();
     let title = s.title.as_deref().unwrap_or("(no title)");
     out.push_str(&format!("{} {}\n", style.bold(&format!("specs/active/{slug}")), title));
@@ -161,19 +181,42 @@ pub fn render(slug: &str, s: &Summary, live: &WorkspaceReport, next: &str, style
         }
     }
     out.push_str(&format!("\nrules at phase {} (measured / required):\n", live.phase));
+    out.push_str(&rule_lines(slug, &live.checks, true, style));
+    // The claims, as the last gate judged them: the figures, then what fails.
+    match &s.gate {
+        Some(g) if !claims.is_empty() => {
+            let stale = if g.changed.is_empty() { String::new() } else { " (stale)".to_string() };
+            out.push_str(&format!("\nclaims judged by the last gate ({}, phase {}){stale}:\n", g.time, g.phase));
+            let shown: Vec<Finding> =
+                claims.iter().filter(|f| f.rule == "summary" || f.status != Status::Pass).cloned().collect();
+            // Each criterion and task keeps its line: they are what to work on.
+            out.push_str(&rule_lines(slug, &shown, false, style));
+        }
+        _ => out.push_str(&format!(
+            "\nclaims: criteria proven and tasks with evidence are judged by `cargo xtask gate {slug}`\n"
+        )),
+    }
+    out.push_str(&format!("\nnext: {next}\n"));
+    out
+}
+
+/// One line per finding (with `fold`, many failures of one rule in one file
+/// fold into one line).
+fn rule_lines(slug: &str, checks: &[Finding], fold: bool, style: &Style) -> String {
+    let mut out = String::new();
     let mut shown: Vec<(&str, &str, Option<&str>)> = Vec::new();
-    for f in &live.checks {
+    for f in checks {
         // Many failures of one rule in one file (placeholders, say) fold into
         // one line, so the dashboard stays one screen.
         // Rules with a minimum keep one line each: those are the bars.
         let key = (f.id.as_str(), f.rule.as_str(), f.file.as_deref());
         let foldable = |g: &Finding| g.is_fail() && g.required.is_none_or(|r| r <= 0.0);
-        let same: Vec<&Finding> = live
-            .checks
+        let same: Vec<&Finding> = checks
             .iter()
             .filter(|g| foldable(g) && foldable(f) && (g.id.as_str(), g.rule.as_str(), g.file.as_deref()) == key)
             .collect();
-        if same.len() > FOLD {
+        let folded = fold && same.len() > FOLD;
+        if folded {
             if shown.contains(&key) {
                 continue;
             }
@@ -195,14 +238,13 @@ pub fn render(slug: &str, s: &Summary, live: &WorkspaceReport, next: &str, style
             (Some(m), Some(r)) => format!(" {} (at most {})", figure(m), figure(r)),
             _ => String::new(),
         };
-        let message = if same.len() > FOLD {
+        let message = if folded {
             format!("{} findings like this one; `cargo xtask gate {slug}` lists each: {}", same.len(), f.message)
         } else {
             f.message.clone()
         };
         out.push_str(&format!("  {mark} {:<12} {place}{numbers}  {message}\n", f.id));
     }
-    out.push_str(&format!("\nnext: {next}\n"));
     out
 }
 
@@ -237,7 +279,7 @@ mod tests {
                     .measure(8.0, 8.0),
             ],
         };
-        let text = render("x", &Summary::default(), &live, "fix it", &Style::default());
+        let text = render("x", &Summary::default(), &live, &[], "fix it", &Style::default());
         assert!(text.contains("FAIL words        prd.md:29 [##########----------] 150/300"), "{text}");
         assert!(text.contains("ok   criteria     prd.md:152 [####################] 8/8"), "{text}");
         assert!(text.contains("last gate: never run"));

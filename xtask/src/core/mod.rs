@@ -25,6 +25,7 @@ pub mod json_order;
 pub mod ledger;
 pub mod markdown;
 pub mod markers;
+pub mod outcomes;
 pub mod paths;
 pub mod phase;
 pub mod phase_line;

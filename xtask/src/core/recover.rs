@@ -72,6 +72,14 @@ fn test_status(facts: &Facts) -> String {
             out.push_str(&format!("- Coverage {place}: {figure}{}\n", if f.is_fail() { " FAILING" } else { "" }));
         }
     }
+    for f in gate.findings.iter().filter(|f| f.rule == "summary" && (f.id == "proven" || f.id == "evidence")) {
+        let what = if f.id == "proven" { "Criteria proven by tests" } else { "Ticked tasks shown in the change" };
+        let figure = match (f.measured, f.required) {
+            (Some(m), Some(r)) => format!("{m:.0}/{r:.0}"),
+            _ => f.message.clone(),
+        };
+        out.push_str(&format!("- {what}: {figure}\n"));
+    }
     let failing = gate.findings.iter().filter(|f| f.is_fail()).count();
     out.push_str(&format!("- Failing checks: {failing}\n"));
     out
@@ -93,6 +101,15 @@ pub fn summary(slug: &str, phase: &str, tasks: &TaskList, facts: &Facts) -> Vec<
     for t in tasks.blocked() {
         lines.push(format!("blocked: {} (tasks.md:{}): {}", t.label(), t.line, t.blocker.as_deref().unwrap_or("")));
     }
+    // The criteria the last gate did not find proven: what the work is for.
+    let unproven = |f: &&Finding| f.id == "proven" && f.rule != "summary" && f.status != Status::Pass;
+    if let Some(g) = &facts.last_gate {
+        for f in g.findings.iter().filter(unproven) {
+            let at = f.line.map(|l| format!(" (prd.md:{l})")).unwrap_or_default();
+            let label = f.extra.get("criterion").and_then(|v| v.as_str()).unwrap_or("criterion");
+            lines.push(format!("not proven: {label}{at}: {}", f.message));
+        }
+    }
     match &facts.last_gate {
         None => lines.push("last gate: never run; run `cargo xtask gate ".to_string() + slug + "`"),
         Some(g) => {
@@ -103,7 +120,7 @@ pub fn summary(slug: &str, phase: &str, tasks: &TaskList, facts: &Facts) -> Vec<
                 g.phase,
                 if g.ok { "passed" } else { "failed" }
             ));
-            for f in g.findings.iter().filter(|f| f.is_fail()) {
+            for f in g.findings.iter().filter(|f| f.is_fail() && !unproven(f)) {
                 let at = match (&f.file, f.line) {
                     (Some(file), Some(line)) => format!("{file}:{line}: "),
                     (Some(file), None) => format!("{file}: "),
@@ -170,5 +187,32 @@ mod tests {
         assert!(lines.contains(&"next task: A3 (tasks.md:4): **A3**: c".to_string()), "{lines:#?}");
         assert!(lines.iter().any(|l| l.starts_with("blocked: A2 (tasks.md:2)")));
         assert!(lines.iter().any(|l| l == "failing: [coverage] src/pkg/a.py: low"));
+    }
+
+    #[test]
+    fn unproven_criteria_are_listed_where_work_resumes() {
+        let mut g = gate();
+        let prd = "specs/active/x/prd.md";
+        g.findings.extend([
+            Finding::pass("proven", "criterion", "AC1 proven").at(prd, Some(40)).with("criterion", "AC1"),
+            Finding::fail("proven", "criterion", "AC2 is ticked, but `t.py::a` failed (t.py:3)")
+                .at(prd, Some(41))
+                .with("criterion", "AC2"),
+            Finding::skip("proven", "criterion", "AC3 is not proven yet").at(prd, Some(42)).with("criterion", "AC3"),
+            Finding::skip("proven", "summary", "criteria proven 1/3").at(prd, Some(38)).measure(1.0, 3.0),
+        ]);
+        let facts = Facts { last_gate: Some(g), ..Facts::default() };
+        let lines = summary("x", "testing", &parse("- [ ] **A1**: a\n"), &facts);
+        let unproven: Vec<&String> = lines.iter().filter(|l| l.starts_with("not proven: ")).collect();
+        assert_eq!(
+            unproven,
+            [
+                "not proven: AC2 (prd.md:41): AC2 is ticked, but `t.py::a` failed (t.py:3)",
+                "not proven: AC3 (prd.md:42): AC3 is not proven yet"
+            ]
+        );
+        assert!(!lines.iter().any(|l| l.starts_with("failing: [proven]")), "listed once: {lines:#?}");
+        let status = recovery_text(RECOVERY, &facts);
+        assert!(status.contains("- Criteria proven by tests: 1/3\n"), "{status}");
     }
 }

@@ -10,6 +10,7 @@
 //! headings "PREFIX" >= N [under "SECTION"]
 //! diagram [under "SECTION"]
 //! verified-snippets
+//! proven under "SECTION" [from PHASE]
 //! ```
 //! and headings ending in `(N+ words)`. `skip-snippet REASON` is a directive for
 //! the block after it, not a rule.
@@ -17,6 +18,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::core::markdown::Markdown;
+use crate::core::phase::Phase;
 
 /// One rule a template declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +38,10 @@ pub enum Rule {
     Diagram { section: Option<String> },
     /// `verified-snippets`.
     VerifiedSnippets,
+    /// `proven under "SECTION" [from PHASE]`: each item of the section names
+    /// the pytest tests that prove it, checked against the gate's test run
+    /// from PHASE on (every phase when none is given).
+    Proven { section: String, from: Option<Phase> },
 }
 
 /// A rule and the template line declaring it.
@@ -112,7 +118,8 @@ impl FastHasher {
 }
 
 pub const GRAMMAR: &str = "words >= N; items >= N under \"SECTION\"; measurable under \"SECTION\"; \
-     headings \"PREFIX\" >= N [under \"SECTION\"]; diagram [under \"SECTION\"]; verified-snippets";
+     headings \"PREFIX\" >= N [under \"SECTION\"]; diagram [under \"SECTION\"]; verified-snippets; \
+     proven under \"SECTION\" [from PHASE]";
 
 impl TemplateRules {
     /// Read the rules of a template. `source` names it in errors.
@@ -226,7 +233,9 @@ impl Rule {
     pub fn section(&self) -> Option<(&str, usize)> {
         match self {
             Rule::SectionWords { heading, ordinal, .. } => Some((heading.as_str(), *ordinal)),
-            Rule::Items { section, .. } | Rule::Measurable { section } => Some((section.as_str(), 0)),
+            Rule::Items { section, .. } | Rule::Measurable { section } | Rule::Proven { section, .. } => {
+                Some((section.as_str(), 0))
+            }
             Rule::Headings { section, .. } | Rule::Diagram { section } => section.as_deref().map(|s| (s, 0)),
             Rule::DocumentWords { .. } | Rule::VerifiedSnippets => None,
         }
@@ -241,6 +250,8 @@ impl Rule {
             Rule::Headings { prefix, min, .. } => format!("at least {min} headings \"{prefix}\""),
             Rule::Diagram { .. } => "an ASCII diagram".to_string(),
             Rule::VerifiedSnippets => "a # VERIFIED: line on every python block".to_string(),
+            Rule::Proven { from: Some(phase), .. } => format!("every item proven by the tests it names (from {phase})"),
+            Rule::Proven { from: None, .. } => "every item proven by the tests it names".to_string(),
         }
     }
 }
@@ -438,10 +449,37 @@ pub fn parse_rule(text: &str) -> Result<Option<Rule>, String> {
             [_] => Rule::VerifiedSnippets,
             _ => return Err(malformed("verified-snippets")),
         },
+        "proven" => {
+            let form = "proven under \"SECTION\" [from PHASE]";
+            let (section, from) = match tokens.as_slice() {
+                [_, u, Token::Quoted(s)] if is_under(u) => (s, None),
+                [_, u, Token::Quoted(s), f, Token::Word(p)] if is_under(u) && is_word(f, "from") => (s, Some(*p)),
+                _ => return Err(malformed(form)),
+            };
+            let from = match from {
+                None => None,
+                Some(p) => Some(phase_name(p).ok_or_else(|| {
+                    format!(
+                        "`{text}`: `{p}` is not a phase; write one of prd, research, implementation, testing, docs, qa"
+                    )
+                })?),
+            };
+            Rule::Proven { section: quoted(section, "SECTION")?, from }
+        }
         "skip-snippet" => return Ok(None),
         other => return Err(format!("unknown gate rule `{other}` in `{text}`; rules are: {GRAMMAR}")),
     };
     Ok(Some(rule))
+}
+
+fn is_word(t: &Token, word: &str) -> bool {
+    matches!(t, Token::Word(w) if w.eq_ignore_ascii_case(word))
+}
+
+/// A phase as the gate prints it (`testing`), not the workflow's other names:
+/// a rule says exactly when it starts.
+fn phase_name(word: &str) -> Option<Phase> {
+    Phase::ALL.into_iter().filter(|p| *p != Phase::Archived).find(|p| p.as_str().eq_ignore_ascii_case(word))
 }
 
 /// `Architecture (600+ words)` -> (`Architecture`, Some(Ok(600))). A suffix
@@ -635,6 +673,12 @@ mod tests {
             ("diagram under \"Architecture\"", Rule::Diagram { section: Some("Architecture".into()) }),
             ("verified-snippets", Rule::VerifiedSnippets),
             ("WORDS>=10", Rule::DocumentWords { min: 10 }),
+            (
+                "proven under \"Acceptance Criteria\" from testing",
+                Rule::Proven { section: "Acceptance Criteria".into(), from: Some(Phase::Testing) },
+            ),
+            ("proven under \"Goals\"", Rule::Proven { section: "Goals".into(), from: None }),
+            ("PROVEN UNDER \"Goals\" FROM QA", Rule::Proven { section: "Goals".into(), from: Some(Phase::Qa) }),
         ];
         for (text, rule) in cases {
             assert_eq!(parse_rule(text), Ok(Some(rule)), "{text}");
@@ -656,10 +700,18 @@ mod tests {
             "words >= 99999999999999999999999",
             "headings \"### P >= 3",
             ">= 3",
+            "proven",
+            "proven \"Acceptance Criteria\"",
+            "proven under \"Acceptance Criteria\" from",
+            "proven under \"Acceptance Criteria\" since testing",
+            "proven under \"\" from testing",
         ] {
             assert!(parse_rule(bad).is_err(), "{bad}");
         }
         assert!(parse_rule("frobnicate").unwrap_err().contains("unknown gate rule `frobnicate`"));
+        let phase = parse_rule("proven under \"AC\" from later").unwrap_err();
+        assert!(phase.contains("`later` is not a phase") && phase.contains("testing"), "{phase}");
+        assert!(parse_rule("proven under \"AC\" from archived").is_err());
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! A task is a list item that starts with a checkbox: `- [ ]` open, `- [x]` or
 //! `- [X]` done, `- [-] reason` not applicable. An id is the bold word that opens
 //! the text (`**A1**:`). A task is blocked when it is open and it, or a line
-//! indented under it, carries a `Blocker:` note. Items inside fenced code or
+//! indented under it, carries a `Blocker:` note. A task names files with
+//! backticked paths on its own line and on `File:` / `Files:` lines under it
+//! (a `Read:` line names what it reads, which is not a claim of change).
+//! Items inside fenced code or
 //! HTML comments are examples, not tasks: the document is read by the same
 //! markdown reader as every check ([`crate::core::markdown`]).
 use crate::core::markdown::Markdown;
@@ -28,6 +31,8 @@ pub struct Task {
     pub state: TaskState,
     /// The note after `Blocker:` on the item or under it.
     pub blocker: Option<String>,
+    /// The files the task names (see the module docs), as written.
+    pub files: Vec<String>,
 }
 
 impl Task {
@@ -137,6 +142,7 @@ pub fn from_markdown(md: &Markdown) -> TaskList {
     for item in &md.items {
         let mut lines = item.text.lines();
         let first = lines.next().unwrap_or("");
+        let (first_line, last_line) = (item.line, md.line_of(item.range.end.saturating_sub(1)).max(item.line));
         if let Some((state, rest)) = checkbox(first.trim_start()) {
             let text = rest.trim().to_string();
             let marker_indent = first.len() - first.trim_start().len();
@@ -144,7 +150,13 @@ pub fn from_markdown(md: &Markdown) -> TaskList {
             // under the task.
             let blocker = blocker_note(&text)
                 .or_else(|| lines.filter(|l| l.len() - l.trim_start().len() > marker_indent).find_map(blocker_note));
-            tasks.push(Task { line: item.line, id: task_id(&text), blocker, text, state });
+            let mut files: Vec<String> =
+                spans_in(md, md.line_range(first_line)).into_iter().filter_map(|s| path_name(s, false)).collect();
+            for line in first_line + 1..=last_line {
+                files.extend(file_line_names(md, line));
+            }
+            files.dedup();
+            tasks.push(Task { line: item.line, id: task_id(&text), blocker, text, state, files });
             owner_depth = Some(item.depth);
             continue;
         }
@@ -153,6 +165,13 @@ pub fn from_markdown(md: &Markdown) -> TaskList {
                 if task.blocker.is_none() {
                     task.blocker = item.text.lines().find_map(blocker_note);
                 }
+                for line in first_line..=last_line {
+                    for name in file_line_names(md, line) {
+                        if !task.files.contains(&name) {
+                            task.files.push(name);
+                        }
+                    }
+                }
             }
             _ => owner_depth = None,
         }
@@ -160,8 +179,73 @@ pub fn from_markdown(md: &Markdown) -> TaskList {
     TaskList { tasks }
 }
 
+/// The texts of the inline code spans inside `range`, backticks removed.
+fn spans_in<'a>(md: &Markdown<'a>, range: std::ops::Range<usize>) -> Vec<&'a str> {
+    let text: &'a str = md.text;
+    md.code_spans
+        .iter()
+        .filter(|s| s.start >= range.start && s.end <= range.end)
+        .map(|s| text[s.clone()].trim_matches('`').trim())
+        .collect()
+}
+
+/// The names on a `File:` or `Files:` line (`- **Files**: `a`, `b``): its
+/// backticked entries, else its comma-separated words that look like paths.
+fn file_line_names(md: &Markdown, line: usize) -> Vec<String> {
+    let text = md.line(line).trim_start();
+    let text = text.strip_prefix(['-', '*', '+']).map_or(text, |r| if r.starts_with([' ', '\t']) { r } else { text });
+    let Some((label, rest)) = text.split_once(':') else { return Vec::new() };
+    let label = label.trim().trim_matches(|c| c == '*' || c == '_').trim().to_ascii_lowercase();
+    if label != "file" && label != "files" {
+        return Vec::new();
+    }
+    let spans = spans_in(md, md.line_range(line));
+    if !spans.is_empty() {
+        return spans.into_iter().filter_map(|s| path_name(s, true)).collect();
+    }
+    rest.split([',', ' ', '\t']).filter_map(|w| path_name(w.trim_matches('*'), false)).collect()
+}
+
+/// File types a Python repository keeps, for telling a path from a dotted
+/// name (`os.environ`) on a task's line.
+const EXTENSIONS: [&str; 30] = [
+    "py", "pyi", "pyx", "md", "rst", "txt", "toml", "yaml", "yml", "json", "cfg", "ini", "sql", "sh", "rs", "csv",
+    "tsv", "j2", "jinja", "html", "css", "js", "ts", "lock", "env", "template", "tmpl", "conf", "xml", "ipynb",
+];
+
+/// `text` as a file name a task claims, or None when it is no path: it has
+/// spaces, is a URL, a flag or code, or leaves the repository. `labelled`:
+/// it stands on a `File:` line, so any plain name counts; elsewhere it needs
+/// a `/` or a known file extension. A `:12` or `:3-9` suffix and a test's
+/// `::name` are dropped.
+pub fn path_name(text: &str, labelled: bool) -> Option<String> {
+    let mut t = text.trim();
+    if let Some((file, _)) = t.split_once("::") {
+        t = file;
+    }
+    if let Some((file, lines)) = t.rsplit_once(':') {
+        if !lines.is_empty() && lines.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+            t = file;
+        }
+    }
+    let t = t.trim_start_matches("./");
+    let plain = !t.is_empty()
+        && !t.starts_with('-')
+        && !t.contains("://")
+        && !t.chars().any(|c| c.is_whitespace() || "()<>={}$|&;,'\"`\\".contains(c))
+        && !t.split('/').any(|part| part == ".." || part == "...")
+        && !t.starts_with('/');
+    if !plain {
+        return None;
+    }
+    let name = t.rsplit('/').next().unwrap_or(t);
+    let extension = name.rsplit_once('.').map(|(_, x)| x.to_ascii_lowercase());
+    let looks = t.contains('/') || extension.is_some_and(|x| EXTENSIONS.contains(&x.as_str()));
+    (labelled || looks).then(|| t.to_string())
+}
+
 /// `- [ ] rest`, `* [x] rest`, `1. [-] rest`: the state and the rest.
-fn checkbox(line: &str) -> Option<(TaskState, &str)> {
+pub fn checkbox(line: &str) -> Option<(TaskState, &str)> {
     let after_marker = if let Some(rest) = line.strip_prefix(['-', '*', '+']) {
         rest
     } else {
@@ -188,7 +272,7 @@ fn checkbox(line: &str) -> Option<(TaskState, &str)> {
 /// `**A1**: ...` or `**A1:** ...` -> `A1`. An id is a short word of letters and
 /// digits (with `.`, `-`, `_`) holding at least one digit, so `**Current
 /// focus**:` or `**Coverage**:` are not ids.
-fn task_id(text: &str) -> Option<String> {
+pub fn task_id(text: &str) -> Option<String> {
     let inner = text.strip_prefix("**")?;
     let end = inner.find("**")?;
     let id = inner[..end].trim_end_matches(':');
@@ -277,6 +361,35 @@ mod tests {
         );
         assert_eq!(list.counts().blocked, 2);
         assert_eq!(list.current_focus().and_then(|t| t.id.as_deref()), Some("IT3"));
+    }
+
+    #[test]
+    fn files_a_task_names() {
+        let text = "- [x] **A1**: Add `src/pkg/loader.py` and `os.environ` handling, see `cargo xtask gate x`\n\
+                    \x20 - File: `src/pkg/config.py:10-20`\n\
+                    \x20 - Read: `src/pkg/old.py`\n\
+                    \x20 - **Files**: `Makefile`, `templates/conf/*.template`\n\
+                    - [x] **A2**: Tests in `tests/unit/test_loader.py::test_batch[1]`\n\
+                    \x20 Files: docs/guide.md, somewhere\n\
+                    - [x] **A3**: Update the [module] in `[src/... path]` and `../outside.py`, `/etc/x.py`\n\
+                    - [ ] **A4**: nothing named\n  - Functions: `load_batch`\n";
+        let list = parse(text);
+        let files: Vec<Vec<&str>> = list.tasks.iter().map(|t| t.files.iter().map(String::as_str).collect()).collect();
+        assert_eq!(
+            files,
+            [
+                vec!["src/pkg/loader.py", "src/pkg/config.py", "Makefile", "templates/conf/*.template"],
+                vec!["tests/unit/test_loader.py", "docs/guide.md"],
+                vec![],
+                vec![],
+            ]
+        );
+        assert_eq!(path_name("research/analysis.md", false).as_deref(), Some("research/analysis.md"));
+        assert_eq!(path_name("pyproject.toml", false).as_deref(), Some("pyproject.toml"));
+        assert_eq!(path_name("Makefile", false), None);
+        assert_eq!(path_name("https://x.org/a.py", true), None);
+        assert_eq!(path_name("--phase", true), None);
+        assert_eq!(path_name("./src/a.py:3", false).as_deref(), Some("src/a.py"));
     }
 
     #[test]

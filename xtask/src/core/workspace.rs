@@ -500,6 +500,7 @@ mod tests {
                 "diagram under \"Architecture\"",
                 "items >= 8 under \"Acceptance Criteria\"",
                 "measurable under \"Acceptance Criteria\"",
+                "proven under \"Acceptance Criteria\" from testing",
             ]
         );
         let analysis = Doc::Analysis.builtin_template();

@@ -7,6 +7,7 @@ use crate::context::Ctx;
 use crate::core::coverage::{self as judge, ChangedLines, ModuleVerdict};
 use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
+use crate::core::outcomes::Outcomes;
 use crate::core::paths::is_test_code;
 use crate::core::pytest::Verdict;
 use crate::error::{Error, Result};
@@ -15,10 +16,12 @@ use crate::host::pytest::{self, CoverageRun};
 use crate::host::stream::Sink;
 use crate::host::venv::Venv;
 
-/// What the gate's test run found: the `tests` finding and, when coverage
-/// was measured in the same run, the measurement.
+/// What the gate's test run found: the `tests` finding, each test's outcome
+/// (None when the recorder wrote nothing) and, when coverage was measured in
+/// the same run, the measurement.
 pub struct TestRun {
     pub tests: Finding,
+    pub outcomes: Option<Outcomes>,
     pub coverage: Option<Measured>,
 }
 
@@ -26,19 +29,19 @@ pub struct TestRun {
 /// `coverage` check runs), else plainly.
 pub fn test_run(ctx: &Ctx, changes: Option<(&Changes, &AddedLines)>, venv: &Venv, sink: Sink) -> Result<TestRun> {
     let unit = ctx.settings.unit_tests.trim_matches('/').to_string();
-    let measured = match changes {
+    let mut measured = match changes {
         Some((changes, added)) => Some(measure(ctx, changes, added, &|| Ok(venv.clone()), None, sink)?),
         None => None,
     };
-    let tests = match measured.as_ref().and_then(|m| m.run.as_ref()) {
-        Some(run) => tests_finding(&run.verdict, &run.tail, &unit),
+    let (tests, outcomes) = match measured.as_mut().and_then(|m| m.run.as_mut()) {
+        Some(run) => (tests_finding(&run.verdict, &run.tail, &unit), run.outcomes.take()),
         None => {
             let project = pytest::Project { root: &ctx.root, venv, settings: &ctx.settings };
             let run = pytest::run_suite(project, "unit", std::slice::from_ref(&unit), &[], sink, false)?;
-            tests_finding(&run.verdict, &run.tail, &unit)
+            (tests_finding(&run.verdict, &run.tail, &unit), run.outcomes)
         }
     };
-    Ok(TestRun { tests, coverage: measured })
+    Ok(TestRun { tests, outcomes, coverage: measured })
 }
 
 /// Everything one coverage measurement found.

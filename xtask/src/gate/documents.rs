@@ -12,7 +12,7 @@ use crate::core::phase::Phase;
 use crate::core::phase_line::read_phase_in;
 use crate::core::rules::{Rule, TemplateRules};
 use crate::core::tasks;
-use crate::core::workspace::{Doc, DocFile, DocText};
+use crate::core::workspace::{Doc, DocFile, DocText, WorkspaceTexts};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
 use crate::gate::registry::{Run, CHECKS};
@@ -24,6 +24,9 @@ use crate::report::WorkspaceReport;
 /// (document path inside the workspace, ledger hash) of each document read.
 pub type Hashes = Vec<(String, String)>;
 
+/// Each document's template rules.
+pub type Rules = Vec<(Doc, TemplateRules)>;
+
 /// A workspace after its checks.
 pub struct Gated {
     pub phase: Phase,
@@ -32,11 +35,39 @@ pub struct Gated {
     /// The ledger's hash of each document as read.
     pub hashes: Hashes,
     pub report: WorkspaceReport,
+    /// The documents as read, for the checks that also need the repository's
+    /// facts (`Run::WorkspaceFacts`); None when the workspace was not read.
+    pub texts: Option<WorkspaceTexts>,
+}
+
+/// A gated workspace as the checks that also need repository facts see it.
+pub struct WorkspaceView<'a> {
+    /// The workspace folder relative to the root (`specs/active/x`).
+    pub dir: String,
+    /// The same, absolute.
+    pub path: &'a Path,
+    pub phase: Phase,
+    pub texts: &'a WorkspaceTexts,
+    /// Each document's template rules, as the document checks used them.
+    pub rules: &'a [(Doc, TemplateRules)],
+}
+
+impl Gated {
+    /// The view `Run::WorkspaceFacts` checks get; None for a workspace not read.
+    pub fn view<'a>(&'a self, ctx: &Ctx, rules: &'a [(Doc, TemplateRules)]) -> Option<WorkspaceView<'a>> {
+        let (Some(path), Some(texts)) = (self.dir.as_deref(), self.texts.as_ref()) else { return None };
+        Some(WorkspaceView { dir: ctx.rel(path), path, phase: self.phase, texts, rules })
+    }
 }
 
 /// The document and workspace checks of `slugs` (every active workspace when
 /// empty), each at `phase` or its own.
 pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<Vec<Gated>> {
+    gate_with_rules(ctx, slugs, phase).map(|(_, gated)| gated)
+}
+
+/// [`gate`], with the templates' rules it judged by.
+pub fn gate_with_rules(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<(Rules, Vec<Gated>)> {
     let rules = load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let dirs = if slugs.is_empty() {
         workspaces::list(&ctx.root, Location::Active)?
@@ -57,7 +88,7 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<Vec<Gat
     let counts: Vec<usize> = docs.iter().map(Vec::len).collect();
     let docs: Vec<SnippetDoc> = docs.into_iter().flatten().collect();
     let mut per_doc = check_docs_with(ctx, &docs, pool)?.into_iter();
-    Ok(gated
+    let gated = gated
         .into_iter()
         .zip(counts)
         .map(|(mut g, count)| {
@@ -67,7 +98,8 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<Vec<Gat
             order_findings(&mut g.report.checks);
             g
         })
-        .collect())
+        .collect();
+    Ok((rules, gated))
 }
 
 /// The rules of each document's template (looked for in `folders`, see
@@ -132,7 +164,7 @@ fn gate_one(
             "the workspace is a symbolic link out of specs/; not followed, and nothing is written there",
         )
         .at(dir, None);
-        let gated = Gated { phase, dir: None, hashes: Vec::new(), report: report(phase, vec![finding]) };
+        let gated = Gated { phase, dir: None, hashes: Vec::new(), report: report(phase, vec![finding]), texts: None };
         return (gated, Vec::new());
     }
     let texts = workspaces::read(&ctx.root, ws);
@@ -192,12 +224,13 @@ fn gate_one(
         dir: Some(ws.path.clone()),
         hashes: texts.hashes(),
         report: report(ws_phase, findings),
+        texts: Some(texts),
     };
     (gated, snippet_docs)
 }
 
 /// Structure first, then each document's findings by line (stable).
-fn order_findings(findings: &mut [Finding]) {
+pub(crate) fn order_findings(findings: &mut [Finding]) {
     let rank = |f: &Finding| -> (bool, usize, usize) {
         let file = f.file.as_deref().unwrap_or("").to_ascii_lowercase();
         let doc = Doc::ALL.iter().position(|d| file.ends_with(d.rel_path())).unwrap_or(Doc::ALL.len());

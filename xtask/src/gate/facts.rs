@@ -19,6 +19,7 @@ pub struct Facts<'a> {
     /// Ids of the repository checks this run runs.
     selected: Vec<&'static str>,
     changes: OnceCell<Result<Changes>>,
+    deleted: OnceCell<Result<Vec<String>>>,
     added: OnceCell<Result<AddedLines>>,
     venv: OnceCell<Result<Venv>>,
     tests: OnceCell<Result<TestRun>>,
@@ -37,6 +38,7 @@ impl<'a> Facts<'a> {
             base,
             selected,
             changes: OnceCell::new(),
+            deleted: OnceCell::new(),
             added: OnceCell::new(),
             venv: OnceCell::new(),
             tests: OnceCell::new(),
@@ -52,6 +54,12 @@ impl<'a> Facts<'a> {
     /// The modified files against the base.
     pub fn changes(&self) -> Result<&Changes> {
         get(&self.changes, || Changes::collect(&self.ctx.root, self.base))
+    }
+
+    /// The files deleted since the base (asked only when a ticked task names
+    /// a file that is not on disk).
+    pub fn deleted(&self) -> Result<&Vec<String>> {
+        get(&self.deleted, || self.changes()?.deleted(&self.ctx.root))
     }
 
     /// The fingerprint of the change (what the ledger keeps so a passing

@@ -12,7 +12,9 @@
 //! 3. The repository checks of the phases up to the highest gated run once,
 //!    with the repository's facts (the change, the venv, the test run)
 //!    gathered once and shared ([`facts::Facts`]).
-//! 4. Each gated workspace's result goes to its ledger ([`ledger`]).
+//! 4. Each workspace's claims are judged against those facts (criteria
+//!    proven by tests, ticked tasks shown in the change: [`evidence`]).
+//! 5. Each gated workspace's result goes to its ledger ([`ledger`]).
 //!
 //! Which check runs when is said in one place: [`registry::CHECKS`].
 use crate::context::Ctx;
@@ -22,6 +24,7 @@ use crate::report::{Report, WorkspaceReport};
 
 pub mod coverage;
 pub mod documents;
+pub mod evidence;
 pub mod facts;
 pub mod later;
 pub mod ledger;
@@ -53,7 +56,7 @@ impl Request<'_> {
 
 /// Gate what `req` names: findings of every workspace, then of the repository.
 pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
-    let gated = documents::gate(ctx, req.slugs, req.phase)?;
+    let (rules, mut gated) = documents::gate_with_rules(ctx, req.slugs, req.phase)?;
     let phases: Vec<Phase> = gated.iter().map(|g| g.phase).collect();
     let highest = match req.phase {
         Some(p) => p,
@@ -71,6 +74,20 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
     for check in selected {
         if let registry::Run::Repository(f) | registry::Run::MainJob(f) = check.run {
             checks.extend(f(ctx, &facts)?);
+        }
+    }
+    for g in &mut gated {
+        let mut late = Vec::new();
+        if let Some(view) = g.view(ctx, &rules) {
+            for check in registry::CHECKS.iter().filter(|c| c.runs_late(g.phase)) {
+                if let registry::Run::WorkspaceFacts(f) = check.run {
+                    late.extend(f(ctx, &view, &facts)?);
+                }
+            }
+        }
+        if !late.is_empty() {
+            g.report.checks.extend(late);
+            documents::order_findings(&mut g.report.checks);
         }
     }
     let (dirs, workspaces): (Vec<_>, Vec<_>) = gated.into_iter().map(|g| ((g.dir, g.hashes), g.report)).unzip();

@@ -7,8 +7,9 @@ use crate::core::checks::{self, DocInput};
 use crate::core::finding::Finding;
 use crate::core::phase::Phase;
 use crate::error::Result;
+use crate::gate::documents::WorkspaceView;
 use crate::gate::facts::Facts;
-use crate::gate::{later, python, quality_gates};
+use crate::gate::{evidence, later, python, quality_gates};
 
 /// What a check looks at, and so how the engine calls it.
 #[derive(Clone, Copy)]
@@ -24,6 +25,10 @@ pub enum Run {
     Repository(fn(&Ctx, &Facts) -> Result<Vec<Finding>>),
     /// The repository, only in the main job (a bare `cargo xtask gate`).
     MainJob(fn(&Ctx, &Facts) -> Result<Vec<Finding>>),
+    /// A workspace's claims against the repository's facts (the test run,
+    /// the change): each gated workspace, at its phase, after the repository
+    /// checks; the findings are the workspace's.
+    WorkspaceFacts(fn(&Ctx, &WorkspaceView, &Facts) -> Result<Vec<Finding>>),
 }
 
 /// One check.
@@ -56,6 +61,12 @@ pub const CHECKS: &[Check] = &[
     check("snippets", Phase::Prd, Run::Snippets),
     check("tasks", Phase::Research, Run::Workspace(checks::tasks::check_items)),
     check("tasks", Phase::Qa, Run::Workspace(checks::tasks::check_closed)),
+    // Each workspace's claims against the repository's facts. `proven` starts
+    // where its template rule says (`proven under "..." from PHASE`).
+    check("proven", Phase::Prd, Run::WorkspaceFacts(evidence::proven)),
+    // From implementation: while planning (prd) no source file may change,
+    // and research tasks read files rather than change them.
+    check("evidence", Phase::Implementation, Run::WorkspaceFacts(evidence::tasks)),
     // The repository, once, for the highest phase gated.
     Check {
         id: "git-clean",
@@ -103,6 +114,11 @@ impl Check {
         }
     }
 
+    /// Whether this check of a workspace's claims runs on a workspace at `phase`.
+    pub fn runs_late(&self, phase: Phase) -> bool {
+        matches!(self.run, Run::WorkspaceFacts(_)) && self.covers(phase)
+    }
+
     fn covers(&self, phase: Phase) -> bool {
         phase >= self.from && self.until.is_none_or(|u| phase <= u)
     }
@@ -125,10 +141,12 @@ mod tests {
             "criteria",
             "diagram",
             "env-templates",
+            "evidence",
             "format",
             "git-clean",
             "guides",
             "lint",
+            "proven",
             "quality-gates",
             "research",
             "residue",
@@ -156,5 +174,8 @@ mod tests {
         let archived = CHECKS.iter().find(|c| matches!(c.run, Run::MainJob(_))).unwrap();
         assert!(!archived.runs_on_repository(Phase::Qa, &[], false));
         assert!(archived.runs_on_repository(Phase::Qa, &[], true));
+        let evidence = CHECKS.iter().find(|c| c.id == "evidence").unwrap();
+        assert!(!evidence.runs_late(Phase::Research) && evidence.runs_late(Phase::Implementation));
+        assert!(!evidence.runs_on_workspace(Phase::Qa) && !evidence.runs_on_repository(Phase::Qa, &[], true));
     }
 }

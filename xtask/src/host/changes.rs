@@ -93,6 +93,38 @@ impl Changes {
         }
     }
 
+    /// What the change is measured against, in a few words: `main`, or
+    /// `the last commit` without a base branch.
+    pub fn since(&self) -> String {
+        match &self.base {
+            Some(b) => b.name.clone(),
+            None => "the last commit".to_string(),
+        }
+    }
+
+    /// Files deleted between the base and the working tree (one `git diff`).
+    pub fn deleted(&self, root: &Path) -> Result<Vec<String>> {
+        let against = match &self.base {
+            Some(b) => b.commit.clone(),
+            None => head_or_empty_tree(root)?,
+        };
+        let listed = git::stdout(
+            root,
+            &[
+                "-c",
+                "core.quotepath=false",
+                "diff",
+                "--name-only",
+                "-z",
+                "--diff-filter=D",
+                "--no-ext-diff",
+                &against,
+                "--",
+            ],
+        )?;
+        Ok(diff::split_nul(&listed))
+    }
+
     /// Modified files under any of `folders` (root-relative; "" or "." is the root).
     pub fn under(&self, folders: &[String]) -> Vec<String> {
         self.files.iter().filter(|f| folders.iter().any(|d| is_under(f, d))).cloned().collect()

@@ -8,6 +8,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 
 use crate::core::coverage::CoverageData;
+use crate::core::outcomes::Outcomes;
 use crate::core::paths::is_test_file;
 use crate::core::pytest::{self as verdicts, LastRun, Verdict};
 use crate::error::{Error, Result};
@@ -113,6 +114,8 @@ pub struct SuiteRun {
     pub tail: Vec<String>,
     pub seconds: f64,
     pub xdist: bool,
+    /// What the outcomes recorder wrote; None when it wrote nothing.
+    pub outcomes: Option<Outcomes>,
 }
 
 /// Run pytest on `folders` (root-relative) plus `user_args`, streaming to
@@ -128,7 +131,10 @@ pub fn run_suite(
 ) -> Result<SuiteRun> {
     let Project { root, venv, settings } = project;
     let xdist = verdicts::use_xdist(xdist_installed(venv), user_args, last_run(venv, root, key));
+    let scratch = Scratch::new()?;
     let mut cmd = command(root, venv, settings);
+    let recorded = scratch.0.join("outcomes.json");
+    scratch.load_outcomes(&mut cmd, &recorded, root);
     if color && !user_args.iter().any(|a| a.starts_with("--color")) {
         cmd.arg("--color=yes");
     }
@@ -146,7 +152,30 @@ pub fn run_suite(
         let workers = if xdist { cpu_count() } else { 1 };
         record_run(venv, root, key, LastRun { wall_seconds: finished.seconds, workers });
     }
-    Ok(SuiteRun { verdict, tail: finished.tail, seconds: finished.seconds, xdist })
+    let outcomes = read_outcomes(&[recorded]);
+    Ok(SuiteRun { verdict, tail: finished.tail, seconds: finished.seconds, xdist, outcomes })
+}
+
+/// The outcomes the recorder wrote in `files` (one per pytest process),
+/// merged; None when none was written. A file that cannot be read is a
+/// warning, never a failed run.
+pub fn read_outcomes(files: &[PathBuf]) -> Option<Outcomes> {
+    let mut merged: Option<Outcomes> = None;
+    for file in files {
+        let text = match crate::host::fs::read_text(file, crate::host::fs::MAX_TEXT_BYTES) {
+            Ok(text) => text,
+            Err(crate::host::fs::ReadError::Missing) => continue,
+            Err(e) => {
+                stream::progress(&format!("warning: {}: test outcomes not read: {}", file.display(), e.describe()));
+                continue;
+            }
+        };
+        match Outcomes::from_json(&text) {
+            Ok(o) => merged.get_or_insert_with(Outcomes::default).merge(o),
+            Err(e) => stream::progress(&format!("warning: {}: test outcomes not read: {e}", file.display())),
+        }
+    }
+    merged
 }
 
 /// Every `.py` file under `dir` (root-relative), skipping hidden folders,
@@ -187,6 +216,8 @@ pub struct CoverageRun {
     /// setting that does (`omit`, `include` or `source`).
     pub left_out: BTreeMap<String, String>,
     pub seconds: f64,
+    /// What the outcomes recorder wrote; None when it wrote nothing.
+    pub outcomes: Option<Outcomes>,
 }
 
 /// Our pytest plugin (xtask/python/xtask_coverage_plugin.py), loaded from a
@@ -195,7 +226,13 @@ pub struct CoverageRun {
 const PLUGIN: &str = include_str!("../../python/xtask_coverage_plugin.py");
 const PLUGIN_MODULE: &str = "_xtask_coverage";
 
-/// A scratch folder for the plugin and coverage files, removed on drop.
+/// The outcomes recorder (xtask/python/xtask_outcomes.py), loaded the same
+/// way into every pytest process the kit starts: each test's outcome, file
+/// and line, from the run the gate already makes.
+const OUTCOMES: &str = include_str!("../../python/xtask_outcomes.py");
+const OUTCOMES_MODULE: &str = "_xtask_outcomes";
+
+/// A scratch folder for the plugins, coverage and outcomes files, removed on drop.
 struct Scratch(PathBuf);
 
 impl Scratch {
@@ -206,7 +243,33 @@ impl Scratch {
         let plugin = dir.join(format!("{PLUGIN_MODULE}.py"));
         std::fs::write(&plugin, format!("{PLUGIN}\n\nactivate()\n"))
             .map_err(|e| Error::io(&plugin, &e, "check that the temporary folder is writable"))?;
+        let recorder = dir.join(format!("{OUTCOMES_MODULE}.py"));
+        std::fs::write(&recorder, OUTCOMES)
+            .map_err(|e| Error::io(&recorder, &e, "check that the temporary folder is writable"))?;
         Ok(Scratch(dir))
+    }
+
+    /// Put this folder first on the command's PYTHONPATH (once).
+    fn on_path(&self, cmd: &mut Command) {
+        let old: Vec<PathBuf> = cmd
+            .get_envs()
+            .find(|(k, _)| *k == "PYTHONPATH")
+            .and_then(|(_, v)| v)
+            .map(|v| std::env::split_paths(v).collect())
+            .unwrap_or_default();
+        if old.first() == Some(&self.0) {
+            return;
+        }
+        let paths = std::iter::once(self.0.clone()).chain(old);
+        if let Ok(joined) = std::env::join_paths(paths) {
+            cmd.env("PYTHONPATH", joined);
+        }
+    }
+
+    /// Load the outcomes recorder into `cmd`, writing to `out`; ids relative to `root`.
+    fn load_outcomes(&self, cmd: &mut Command, out: &Path, root: &Path) {
+        self.on_path(cmd);
+        cmd.args(["-p", OUTCOMES_MODULE]).env("XTASK_OUTCOMES_OUT", out).env("XTASK_OUTCOMES_ROOT", root);
     }
 
     /// A fresh folder for one run's reports.
@@ -247,14 +310,12 @@ pub fn measure(project: Project, modules: &[String], sink: Sink) -> Result<Cover
 
     let out = scratch.reports("reports")?;
     let mut cmd = command(root, venv, settings);
-    let mut paths = vec![scratch.0.clone()];
-    if let Some(old) = cmd.get_envs().find(|(k, _)| *k == "PYTHONPATH").and_then(|(_, v)| v) {
-        paths.extend(std::env::split_paths(old));
-    }
-    if let Ok(joined) = std::env::join_paths(paths) {
-        cmd.env("PYTHONPATH", joined);
-    }
+    scratch.on_path(&mut cmd);
     cmd.args(["-p", "no:cacheprovider", "--no-cov", "-p", PLUGIN_MODULE]);
+    // Beside, not inside, the coverage reports' folder: every JSON file
+    // there is read as a coverage report.
+    let recorded = scratch.0.join("outcomes.json");
+    scratch.load_outcomes(&mut cmd, &recorded, root);
     cmd.env("XTASK_COV_OUT", &out).env("XTASK_COV_FILES", modules.join("\n"));
     for stale in ["XTASK_COV_TESTS", "XTASK_COV_SOURCES"] {
         cmd.env_remove(stale);
@@ -276,6 +337,7 @@ pub fn measure(project: Project, modules: &[String], sink: Sink) -> Result<Cover
         branch: reports.branch,
         left_out: reports.left_out,
         seconds: done.seconds,
+        outcomes: read_outcomes(&[recorded]),
     })
 }
 

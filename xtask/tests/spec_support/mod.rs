@@ -306,6 +306,9 @@ fn heading_name(line: &str) -> Option<(usize, String, Option<usize>)> {
     Some((level, name, min))
 }
 
+/// The test filled criteria name (`pyenv::seeds_repo` has it, and it passes).
+pub const PROVING_TEST: &str = "tests/unit/test_calc.py::test_add";
+
 /// Replace `[...]` placeholders (not task boxes or links) in a line.
 fn replace_placeholders(line: &str, rng: &mut Rng, criterion: Option<usize>) -> String {
     let rx = regex_lite::Regex::new(r"\[([^\]\[]{2,})\](?:[^(\[:]|$)").unwrap();
@@ -314,6 +317,8 @@ fn replace_placeholders(line: &str, rng: &mut Rng, criterion: Option<usize>) -> 
         let inner = &out[m.start + 1..m.end - 1];
         let replacement = if let Some(i) = criterion {
             measurable(i)
+        } else if inner.contains("::") {
+            PROVING_TEST.to_string()
         } else if inner.contains("src/") {
             "src/demo/store.py".to_string()
         } else if inner == "hours" {
@@ -334,7 +339,11 @@ fn more_criteria(out: &mut String, rules: &Rules, stack: &[(usize, String)], cri
     for (min, section) in &rules.items {
         if section == current {
             while *criterion < *min {
-                out.push_str(&format!("- [ ] **AC{}**: {}\n", *criterion + 1, measurable(*criterion)));
+                out.push_str(&format!(
+                    "- [ ] **AC{}**: {} (`{PROVING_TEST}`)\n",
+                    *criterion + 1,
+                    measurable(*criterion)
+                ));
                 *criterion += 1;
             }
             out.push('\n');

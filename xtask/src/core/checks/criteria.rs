@@ -58,8 +58,9 @@ pub fn check(d: &DocInput) -> Vec<Finding> {
     out
 }
 
-/// The outermost list items of section `s`, template leftovers excluded.
-fn items<'d>(d: &'d DocInput, s: Section) -> Vec<&'d ListItem> {
+/// The outermost list items of section `s`, template leftovers excluded:
+/// the criteria, as both this check and `proven` count them.
+pub fn items<'d>(d: &'d DocInput, s: Section) -> Vec<&'d ListItem> {
     let inside: Vec<&ListItem> = d.md.items.iter().filter(|i| i.line > s.first && s.contains(i.line)).collect();
     let Some(depth) = inside.iter().map(|i| i.depth).min() else { return Vec::new() };
     inside

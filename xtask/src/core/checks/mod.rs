@@ -11,7 +11,9 @@ pub mod api_docs;
 pub mod criteria;
 pub mod diagram;
 pub mod env_templates;
+pub mod evidence;
 pub mod git_clean;
+pub mod proven;
 pub mod research;
 pub mod residue;
 pub mod rules;
@@ -178,6 +180,8 @@ mod fuzz {
         "[ref]: http://x\n",
         "**AC2:** Tests pass\n",
         "x = \"a # b\"  # c\n",
+        "- [x] **AC9**: `t.py::test_a` `t.py::test_a[1]` `[t.py::x]`\n",
+        "  - File: `src/a.py`, `*.py`, `../x`\n",
     ];
 
     fn document(rng: &mut Rng) -> String {
@@ -205,11 +209,17 @@ mod fuzz {
         let mut rng = Rng::from_state(env("XTASK_FUZZ_SEED").unwrap_or(0x5eed_1234_abcd_ef01));
         let template_text = "# T\n<!-- gate: words >= 10; items >= 2 under \"Acceptance Criteria\"; \
                              measurable under \"Acceptance Criteria\"; headings \"### Pattern\" >= 1; \
-                             diagram under \"Overview\"; verified-snippets -->\n## Overview (5+ words)\n\
+                             diagram under \"Overview\"; verified-snippets; \
+                             proven under \"Acceptance Criteria\" from testing -->\n## Overview (5+ words)\n\
                              [placeholder]\n## Acceptance Criteria\n- [ ] [criterion]\n";
         let fixed = TemplateRules::parse("t", template_text).unwrap();
         let refs: HashMap<String, RefFile> =
             [("src/a.py".to_string(), RefFile::Lines(vec!["x".into(), "return 1".into()]))].into_iter().collect();
+        let outcomes = crate::core::outcomes::Outcomes::from_json(
+            r#"{"version": 1, "tests": [{"nodeid": "t.py::test_a[1]", "outcome": "failed", "line": 3}]}"#,
+        )
+        .unwrap();
+        let changed = vec!["src/a.py".to_string()];
         for _ in 0..iterations {
             let text = document(&mut rng);
             // As a template: rules or a clean error, never a panic.
@@ -222,7 +232,12 @@ mod fuzz {
                 let _ = criteria::check(&input);
                 let _ = diagram::check(&input);
                 let _ = research::check(&input);
+                let _ = proven::check(&input, crate::core::phase::Phase::Qa, proven::TestRun::Recorded(&outcomes));
+                let _ = proven::check(&input, crate::core::phase::Phase::Testing, proven::TestRun::Unrecorded("x"));
             }
+            let tasks = crate::core::tasks::parse(&text);
+            let change = evidence::Change { files: &changed, deleted: &[], since: "main", absent: &[] };
+            let _ = evidence::check("t.md", &tasks, &change);
             let blocks = snippets::extract(&md);
             let compiled: Vec<Compiled> = blocks
                 .iter()
