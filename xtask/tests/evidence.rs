@@ -364,9 +364,12 @@ fn the_archived_worked_example_is_proven_by_the_qa_gate() {
     git_in(&scratch.path, &["clone", "-q", "--no-checkout", root.to_str().unwrap(), "clone"]);
     git_in(&clone, &["checkout", "-q", &head]);
     // The base the work was measured against: the parent of the commit that
-    // created the workspace.
-    let created =
-        git_in(&clone, &["log", "--diff-filter=A", "--format=%H", "--", &format!("specs/active/{slug}/prd.md")]);
+    // created the workspace (--full-history: on a branch that merged main in,
+    // the commit is behind a merge's second parent).
+    let created = git_in(
+        &clone,
+        &["log", "--full-history", "--diff-filter=A", "--format=%H", "--", &format!("specs/active/{slug}/prd.md")],
+    );
     let first = created.lines().last().expect("the commit that created the workspace is in the history");
     let base = format!("{first}^");
     std::fs::rename(clone.join(&archived), clone.join(format!("specs/active/{slug}"))).unwrap();
