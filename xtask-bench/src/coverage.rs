@@ -1,7 +1,14 @@
 //! `cargo xtask bench coverage`: a generated package of 50 modules with tests
 //! for each, one module modified on a branch; prints, from one run, the wall
 //! time of bare `python -m pytest`, of `pytest --cov=<whole package>` and of
-//! `cargo xtask coverage`, and whether the coverage verdicts agree.
+//! `cargo xtask coverage`, and whether the coverage verdicts agree; then the
+//! shape real suites have, a module most test files import (common.py).
+//!
+//! `cargo xtask bench coverage -- --host DIR --module PATH`: the same on a
+//! real repository's unit suite (its `.venv`, its settings; the change is
+//! what DIR's checkout holds against `--base`): bare pytest, `pytest
+//! --cov=<modules>` and `cargo xtask coverage`, interleaved, medians of wall
+//! and CPU time, ratios, and whether the verdicts agree.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -71,11 +78,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     row("python -m pytest tests/unit", &bare_t);
     row("python -m pytest --cov=src/benchpkg tests/unit (whole package)", &whole_t);
     row("cargo xtask coverage", &ours_t);
-    xtask::outln!("  target: cargo xtask coverage wall time <= 1.30x bare pytest");
+    xtask::outln!("  target: cargo xtask coverage wall time <= 1.25x bare pytest");
     let same = same_verdict(&repo, &modified, &whole_json, &ours)?;
 
-    // The worst case for test selection: the modified module is imported by
-    // every test, so every test runs under the tracer.
+    // The shape of real suites: the modified module is one every test file
+    // reaches (GOE's column_metadata.py: 36 of 43 test files).
     git(&repo, &["checkout", "-q", "-b", "shared", "main"])?;
     let common = "src/benchpkg/common.py";
     let text = std::fs::read_to_string(repo.join(common)).unwrap_or_default();
@@ -87,15 +94,23 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         .map_err(|e| Error::io(&test, &e, "check the temporary folder"))?;
     git(&repo, &["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-am", "shared"])?;
     let shared_json = dir.0.join("shared.json");
-    timed(&mut whole(project, &shared_json))?;
-    let mut shared_t = Vec::new();
+    let one_module = |json: &Path| {
+        let mut cmd = bare(project);
+        let mut report = std::ffi::OsString::from("--cov-report=json:");
+        report.push(json.as_os_str());
+        cmd.args(["--cov=benchpkg.common", "--cov-fail-under=0"]).arg(report);
+        cmd
+    };
+    let (mut shared_t, mut one_t) = (Vec::new(), Vec::new());
     let mut shared = serde_json::Value::Null;
     for _ in 0..ROUNDS {
+        one_t.push(timed(&mut one_module(&shared_json))?);
         let (t, doc) = xtask_coverage(&repo)?;
         shared_t.push(t);
         shared = doc;
     }
-    row("cargo xtask coverage, worst case: common.py, imported by every test", &shared_t);
+    row("python -m pytest --cov=benchpkg.common tests/unit", &one_t);
+    row("cargo xtask coverage, common.py modified: every test file reaches it", &shared_t);
     let same_shared = same_verdict(&repo, common, &shared_json, &shared)?;
     Ok(Outcome::from_ok(same && same_shared))
 }
@@ -289,5 +304,237 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The real-suite mode's arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealSuite {
+    pub host: PathBuf,
+    pub modules: Vec<String>,
+    pub base: Option<String>,
+    pub threshold: Option<f64>,
+}
+
+impl RealSuite {
+    pub fn parse(args: &[String]) -> std::result::Result<RealSuite, String> {
+        let usage = "coverage on a real suite: --host DIR --module PATH [--module PATH] [--base REV] [--threshold N]";
+        let mut suite = RealSuite { host: PathBuf::new(), modules: Vec::new(), base: None, threshold: None };
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let value = it.next().ok_or_else(|| format!("{flag} needs a value; {usage}"))?;
+            match flag.as_str() {
+                "--host" => suite.host = PathBuf::from(value),
+                "--module" => suite.modules.push(value.trim_start_matches("./").to_string()),
+                "--base" => suite.base = Some(value.clone()),
+                "--threshold" => {
+                    suite.threshold =
+                        Some(value.parse().map_err(|_| format!("--threshold {value}: expected a number"))?)
+                }
+                other => return Err(format!("unknown argument {other}; {usage}")),
+            }
+        }
+        if suite.host.as_os_str().is_empty() || suite.modules.is_empty() {
+            return Err(usage.to_string());
+        }
+        Ok(suite)
+    }
+}
+
+/// The real-suite mode: bare pytest, `pytest --cov=<modules>` and `xtask
+/// coverage` on the host's unit suite, `ROUNDS` interleaved rounds.
+pub fn run_real(_ctx: &Ctx, suite: &RealSuite) -> Result<Outcome> {
+    let host = suite.host.canonicalize().map_err(|e| Error::io(&suite.host, &e, "pass an existing repository"))?;
+    let settings = Settings::load(&host)?;
+    let venv = Venv::of(&host);
+    if !venv.exists() {
+        return Err(Error::usage(format!(
+            "{}: no .venv; run `cargo xtask setup` (or the project's own install) there first",
+            host.display()
+        )));
+    }
+    let project = Project { root: &host, venv: &venv, settings: &settings };
+    let unit = settings.unit_tests.trim_matches('/').to_string();
+    let threshold = suite.threshold.unwrap_or(settings.coverage_threshold);
+    let dirs = pytest::import_dirs(&host, &settings);
+    let names: Vec<String> = suite.modules.iter().map(|m| dotted(m, &dirs)).collect();
+    let scratch = Scratch::new()?;
+    let cov_json = scratch.0.join("pytest-cov.json");
+    xtask::outln!(
+        "bench coverage (real suite): {} ({unit}); module{} {}; Python {}, {} CPUs, load average {}",
+        host.display(),
+        if names.len() == 1 { "" } else { "s" },
+        suite.modules.join(", "),
+        venv.python_version().unwrap_or_default(),
+        pytest::cpu_count(),
+        load_average()
+    );
+    let plain = || {
+        let mut cmd = pytest::command(&host, &venv, &settings);
+        cmd.args(["-q", "-p", "no:cacheprovider"]).arg(&unit);
+        cmd
+    };
+    let with_cov = || {
+        let mut cmd = pytest::command(project.root, project.venv, project.settings);
+        cmd.args(["-q", "-p", "no:cacheprovider", "--cov-fail-under=0"]);
+        cmd.args(names.iter().map(|n| format!("--cov={n}")));
+        let mut report = std::ffi::OsString::from("--cov-report=json:");
+        report.push(cov_json.as_os_str());
+        cmd.arg(report).arg(&unit);
+        cmd
+    };
+    let mut kit_args = vec!["coverage".to_string(), "--json".into()];
+    if let Some(base) = &suite.base {
+        kit_args.extend(["--base".to_string(), base.clone()]);
+    }
+    if let Some(t) = suite.threshold {
+        kit_args.extend(["--threshold".to_string(), t.to_string()]);
+    }
+    // Warm the file cache and Python's imports once; not timed.
+    run_any(&mut plain())?;
+    let (mut bare_t, mut cov_t, mut kit_t) = (Vec::new(), Vec::new(), Vec::new());
+    let mut kit_doc = serde_json::Value::Null;
+    for _ in 0..ROUNDS {
+        bare_t.push(run_any(&mut plain())?);
+        cov_t.push(run_any(&mut with_cov())?);
+        let (t, doc) = xtask_json(&host, &kit_args)?;
+        kit_t.push(t);
+        kit_doc = doc;
+    }
+    let (bare_w, bare_c) = medians(&bare_t);
+    xtask::outln!("  (median of {ROUNDS} interleaved rounds each; cpu = user + system time of all processes)");
+    xtask::outln!("  | run | wall s | CPU s | wall vs bare | CPU vs bare |");
+    xtask::outln!("  |---|---|---|---|---|");
+    let row = |what: &str, t: &[Timing]| {
+        let (w, c) = medians(t);
+        xtask::outln!("  | {what} | {w:.1} | {c:.1} | {:.2}x | {:.2}x |", w / bare_w, c / bare_c.max(1e-9));
+    };
+    row(&format!("python -m pytest {unit}"), &bare_t);
+    row(&format!("python -m pytest {unit} --cov={}", names.join(" --cov=")), &cov_t);
+    row(&format!("cargo xtask coverage {}", kit_args[2..].join(" ")), &kit_t);
+    let info =
+        kit_doc["checks"].as_array().and_then(|c| c.iter().find(|f| f["id"] == "coverage" && f["rule"] == "run"));
+    if let Some(info) = info {
+        xtask::outln!("  xtask coverage: {}", info["message"].as_str().unwrap_or(""));
+    }
+    let (kit_w, _) = medians(&kit_t);
+    let (cov_w, _) = medians(&cov_t);
+    xtask::outln!(
+        "  target: xtask coverage <= 1.25x bare wall ({}), never slower than pytest --cov ({}); load average now {}",
+        if kit_w <= 1.25 * bare_w { "met" } else { "MISSED" },
+        if kit_w <= cov_w { "met" } else { "MISSED" },
+        load_average()
+    );
+    let text =
+        std::fs::read_to_string(&cov_json).map_err(|e| Error::io(&cov_json, &e, "pytest-cov wrote no report"))?;
+    let data = CoverageData::from_json(&text, &host.to_string_lossy()).map_err(Error::usage)?;
+    let mut same = true;
+    for module in &suite.modules {
+        same &= same_as(module, &data, threshold, &kit_doc);
+    }
+    Ok(Outcome::from_ok(same))
+}
+
+/// Whether xtask coverage's finding for `module` has pytest-cov's percent
+/// and verdict.
+fn same_as(module: &str, data: &CoverageData, threshold: f64, ours: &serde_json::Value) -> bool {
+    let modules = [module.to_string()];
+    let full = &judge::judge(&modules, data, &AddedLines::new(), threshold, &|_| None)[0];
+    let finding = ours["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|f| f["id"] == "coverage" && f["file"] == module && f["rule"] == "module"));
+    let (status, percent) = match finding {
+        Some(f) => (f["status"].as_str().unwrap_or("?").to_string(), f["measured"].as_f64().unwrap_or(-1.0)),
+        None => ("absent".to_string(), -1.0),
+    };
+    let full_status = if full.passed { "pass" } else { "fail" };
+    let same = status == full_status && (percent - (full.percent * 100.0).floor() / 100.0).abs() < 0.005;
+    xtask::outln!(
+        "  verdict {}: {module}: pytest --cov {full_status} {:.2}%, xtask coverage {status} {percent:.2}%",
+        if same { "same" } else { "DIFFERENT" },
+        full.percent
+    );
+    same
+}
+
+/// The dotted name `--cov=` takes for a module path (`src/pkg/a.py` ->
+/// `pkg.a`), else the path itself.
+fn dotted(module: &str, import_dirs: &[String]) -> String {
+    let dir =
+        import_dirs.iter().filter(|d| d.is_empty() || module.starts_with(&format!("{d}/"))).max_by_key(|d| d.len());
+    let Some(dir) = dir else { return module.to_string() };
+    let rel = if dir.is_empty() { module } else { &module[dir.len() + 1..] };
+    let rel = rel.strip_suffix(".py").unwrap_or(rel);
+    let rel = rel.strip_suffix("/__init__").unwrap_or(rel);
+    rel.replace('/', ".")
+}
+
+/// Wall and CPU time of one run, whatever its exit code (a real suite may
+/// have failing tests; the verdicts are compared separately).
+fn run_any(cmd: &mut Command) -> Result<Timing> {
+    let cpu = children_cpu();
+    let started = Instant::now();
+    cmd.output().map_err(|e| Error::usage(format!("cannot run pytest: {e}")))?;
+    Ok(Timing { wall: started.elapsed().as_secs_f64(), cpu: children_cpu() - cpu })
+}
+
+/// Time `xtask --root HOST <args>` (this very binary); its JSON report.
+fn xtask_json(host: &Path, args: &[String]) -> Result<(Timing, serde_json::Value)> {
+    let exe = crate::xtask_binary()?;
+    let mut cmd = Command::new(&exe);
+    cmd.arg("--root").arg(host).args(args).current_dir(host);
+    let cpu = children_cpu();
+    let started = Instant::now();
+    let out = cmd.output().map_err(|e| Error::usage(format!("cannot run {}: {e}", exe.display())))?;
+    let seconds = Timing { wall: started.elapsed().as_secs_f64(), cpu: children_cpu() - cpu };
+    let doc = serde_json::from_slice(&out.stdout).map_err(|e| {
+        Error::usage(format!(
+            "`xtask coverage --json` did not print JSON ({e}): {}",
+            xtask::host::process::tail(&out.stderr, 5)
+        ))
+    })?;
+    Ok((seconds, doc))
+}
+
+/// Median wall time and median CPU time, each over all runs.
+fn medians(runs: &[Timing]) -> (f64, f64) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    (median(runs.iter().map(|t| t.wall).collect()), median(runs.iter().map(|t| t.cpu).collect()))
+}
+
+/// `/proc/loadavg`'s three figures.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_real_suite_arguments() {
+        let args = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let suite =
+            RealSuite::parse(&args("--host /r --module ./src/a.py --module src/b.py --base main --threshold 80"))
+                .unwrap();
+        assert_eq!(suite.modules, ["src/a.py", "src/b.py"]);
+        assert_eq!((suite.base.as_deref(), suite.threshold), (Some("main"), Some(80.0)));
+        assert!(RealSuite::parse(&args("--host /r")).is_err());
+        assert!(RealSuite::parse(&args("--module a.py")).is_err());
+        assert!(RealSuite::parse(&args("--host /r --module a.py --threshold x")).is_err());
+        assert!(RealSuite::parse(&args("--host /r --module")).is_err());
+    }
+
+    #[test]
+    fn dotted_names_for_cov() {
+        let dirs = vec!["src".to_string(), String::new()];
+        assert_eq!(dotted("src/pkg/a.py", &dirs), "pkg.a");
+        assert_eq!(dotted("src/pkg/__init__.py", &dirs), "pkg");
+        assert_eq!(dotted("tool.py", &dirs), "tool");
+        assert_eq!(dotted("lib/x.py", &["src".to_string()]), "lib/x.py");
     }
 }

@@ -14,7 +14,7 @@ mod gate_docs;
 mod hostile;
 mod snippets;
 
-const USAGE: &str = "usage: xtask-bench snippets|gate-docs|coverage|hostile [--root DIR]";
+const USAGE: &str = "usage: xtask-bench snippets|gate-docs|coverage|hostile [--root DIR] [coverage: --host DIR --module PATH [--module PATH] [--base REV] [--threshold N]]";
 
 fn main() -> ExitCode {
     match run() {
@@ -29,18 +29,24 @@ fn main() -> ExitCode {
 fn run() -> Result<Outcome> {
     let mut args = std::env::args().skip(1);
     let what = args.next().ok_or_else(|| Error::usage(USAGE))?;
-    let root = match (args.next().as_deref(), args.next()) {
-        (None, _) => None,
-        (Some("--root"), Some(dir)) => Some(PathBuf::from(dir)),
-        _ => return Err(Error::usage(USAGE)),
+    let mut rest: Vec<String> = args.collect();
+    let root = match rest.first().map(String::as_str) {
+        Some("--root") if rest.len() >= 2 => {
+            let dir = PathBuf::from(rest.remove(1));
+            rest.remove(0);
+            Some(dir)
+        }
+        _ => None,
     };
     let ctx = Ctx::new(&Global { root, json: false, color: ColorChoice::Auto, format: Default::default() })?;
-    match what.as_str() {
-        "snippets" => snippets::run(&ctx),
-        "gate-docs" => gate_docs::run(&ctx),
-        "coverage" => coverage::run(&ctx),
-        "hostile" => hostile::run(&ctx),
-        other => Err(Error::usage(format!("unknown benchmark `{other}`; {USAGE}"))),
+    match (what.as_str(), rest.is_empty()) {
+        ("snippets", true) => snippets::run(&ctx),
+        ("gate-docs", true) => gate_docs::run(&ctx),
+        ("coverage", true) => coverage::run(&ctx),
+        ("coverage", false) => coverage::run_real(&ctx, &coverage::RealSuite::parse(&rest).map_err(Error::usage)?),
+        ("hostile", true) => hostile::run(&ctx),
+        (other, true) => Err(Error::usage(format!("unknown benchmark `{other}`; {USAGE}"))),
+        _ => Err(Error::usage(USAGE)),
     }
 }
 

@@ -1,13 +1,25 @@
-"""pytest plugin of `cargo xtask coverage`: trace only while it matters.
+"""pytest plugin of `cargo xtask coverage`: measure the modified modules at
+the lowest cost that gives coverage.py's own figures.
 
-Coverage's tracer slows all Python code it watches, pytest's own included
-(1.8x for a test suite on Python 3.11 even when it measures a single
-module). The xtask knows which test files import, directly or not, a
-modified module. This plugin measures the modified modules only while pytest
-loads the initial conftest.py files, while it collects those test files (and
-the folders that hold them, for their conftest.py), and while those test
-files run; for everything else the tracer is off. One pytest process runs
-the whole suite; under pytest-xdist each worker measures its own share.
+Coverage.py's classic tracer (``sys.settrace``) slows every Python call the
+suite makes, pytest's own included, even when it records a single module:
+1.5-1.8x on real suites with Python 3.11. Two measurers cost next to nothing
+because they touch only the measured files' code:
+
+``sysmon``
+    coverage.py's ``sys.monitoring`` core (Python 3.12+; with branches only
+    from 3.14, where the interpreter reports them).
+``slipcover``
+    slipcover's bytecode probes in the measured files only (any Python it
+    supports; line coverage). Slipcover only says which lines ran: the
+    figures (statements, exclusions, percentages) come from coverage.py's
+    analysis of those lines under the project's configuration.
+
+Otherwise coverage.py's default core (``ctrace``) measures. In every case
+the figures are what ``coverage report`` prints for the file under the
+project's own settings (``[tool.coverage.*]``, .coveragerc, setup.cfg,
+tox.ini: omit, exclude_lines, branch, ...); the xtask only narrows what is
+measured to the modified files.
 
 The xtask writes a copy of this file, ending with a call of ``activate()``,
 to a scratch folder and loads it with ``-p _xtask_coverage`` and these
@@ -15,19 +27,24 @@ variables:
 
 ``XTASK_COV_OUT``
     folder for the JSON report(s): ``<worker>.json``, ``main`` without xdist
-``XTASK_COV_SOURCES``
-    what to measure, one module name or folder per line
-``XTASK_COV_TESTS``
-    optional: a file listing the test files to measure (paths relative to
-    the current folder, one per line); without it everything is measured
+``XTASK_COV_FILES``
+    the files to measure, one path per line (relative to the current folder
+    or absolute)
+``XTASK_COV_CORE``
+    optional: ``sysmon``, ``slipcover``, ``ctrace`` or ``pytrace`` instead
+    of the automatic choice
 
-Without ``XTASK_COV_OUT`` the plugin does nothing. The host's own coverage
-configuration (omit, exclude_lines, branch) applies, as with pytest-cov.
+Measuring starts when pytest loads the plugin, before any conftest.py (as
+pytest-cov does), and every test runs measured: the figures are those of
+the whole suite. Without ``XTASK_COV_OUT`` the plugin does nothing. Each
+report is
+coverage.py's JSON with an extra ``xtask`` object: the core that measured,
+whether branches count, and the files the project's settings leave out.
 """
 
+import json
 import os
-
-import pytest
+import sys
 
 
 def read_settings(environ):
@@ -35,18 +52,14 @@ def read_settings(environ):
     out = environ.get("XTASK_COV_OUT")
     if not out:
         return None
-    sources = [
-        s for s in environ.get("XTASK_COV_SOURCES", "").splitlines() if s.strip()
+    files = [
+        os.path.abspath(f.strip())
+        for f in environ.get("XTASK_COV_FILES", "").splitlines()
+        if f.strip()
     ]
-    tests = None
-    listing = environ.get("XTASK_COV_TESTS")
-    if listing:
-        with open(listing, encoding="utf-8") as handle:
-            tests = {
-                normalize(line) for line in handle.read().splitlines() if line.strip()
-            }
     worker = environ.get("PYTEST_XDIST_WORKER", "main")
-    return {"out": out, "sources": sources, "tests": tests, "worker": worker}
+    core = environ.get("XTASK_COV_CORE", "").strip() or None
+    return {"out": out, "files": files, "worker": worker, "core": core}
 
 
 def normalize(path):
@@ -57,35 +70,80 @@ def normalize(path):
     return path
 
 
-def item_file(item, root):
-    """The test file of a collected item, relative to ``root``."""
-    path = getattr(item, "path", None) or item.fspath
-    return normalize(os.path.relpath(str(path), root))
+def choose_core(requested, version, branch, plugins, slipcover, preloaded):
+    """The measurer: ``requested`` when given; else coverage.py's
+    ``sys.monitoring`` core where it measures what the project asks for,
+    slipcover for line coverage where it is installed (and no measured file
+    was imported before it could put its probes in), else coverage.py's
+    default core. File-tracer plugins need coverage.py's tracer."""
+    if requested:
+        return requested
+    if plugins:
+        return "ctrace"
+    if version >= (3, 12) and (not branch or version >= (3, 14)):
+        return "sysmon"
+    if not branch and slipcover and not preloaded:
+        return "slipcover"
+    return "ctrace"
 
 
-def wanted(item, tests, root):
-    """Whether the item's test file is one to measure (all when ``tests`` is None)."""
-    return tests is None or item_file(item, root) in tests
+def left_out(path, config, find_spec=None):
+    """Why the project's coverage settings leave ``path`` out of its report
+    (``run``/``report`` omit and include, ``run`` source), or None."""
+    from coverage.files import GlobMatcher, prep_patterns
+
+    path = os.path.realpath(path)
+    for key in ("run_omit", "report_omit"):
+        patterns = getattr(config, key, None) or []
+        if patterns and GlobMatcher(prep_patterns(patterns), key).match(path):
+            return "omit"
+    for key in ("run_include", "report_include"):
+        patterns = getattr(config, key, None) or []
+        if patterns and not GlobMatcher(prep_patterns(patterns), key).match(path):
+            return "include"
+    sources = list(getattr(config, "source", None) or [])
+    sources += list(getattr(config, "source_pkgs", None) or [])
+    if sources and not any(under_source(path, s, find_spec) for s in sources):
+        return "source"
+    return None
 
 
-def wanted_collector(collector, tests, root):
-    """Whether collecting this node can import a module to measure: a chosen
-    test file, or a folder above one whose conftest.py loads then."""
-    if tests is None:
-        return True
-    path = getattr(collector, "path", None)
-    if path is None:
-        return False
-    rel = normalize(os.path.relpath(str(path), root))
-    if rel in tests:
-        return True
-    prefix = "" if rel == "." else rel + "/"
-    conftest = os.path.join(str(path), "conftest.py")
-    return os.path.isfile(conftest) and any(t.startswith(prefix) for t in tests)
+def under_source(path, source, find_spec=None):
+    """Whether ``path`` is under a ``source`` entry: a folder, else a package
+    or module name (the way coverage.py tells them apart)."""
+    if os.path.isdir(source):
+        root = os.path.realpath(source)
+    else:
+        if find_spec is None:
+            import importlib.util
+
+            find_spec = importlib.util.find_spec
+        try:
+            spec = find_spec(source)
+        except (ImportError, ValueError):
+            spec = None
+        origin = getattr(spec, "origin", None)
+        if not origin:
+            return False
+        origin = os.path.realpath(origin)
+        if os.path.basename(origin) != "__init__.py":
+            return path == origin
+        root = os.path.dirname(origin)
+    return path == root or path.startswith(root + os.sep)
+
+
+class FilesOnly:  # pragma: no cover - runs inside the measured pytest process
+    """Slipcover's file matcher: exactly the measured files."""
+
+    def __init__(self, files):
+        self.files = {os.path.realpath(f) for f in files}
+
+    def matches(self, filename):
+        return filename is not None and os.path.realpath(str(filename)) in self.files
 
 
 class Measure:  # pragma: no cover - runs inside the measured pytest process
-    """One coverage measurement, switched on and off around pytest's phases."""
+    """One measurement of the modified modules by the chosen core."""
 
     def __init__(self, settings):
         import coverage
@@ -93,24 +151,80 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
         self.settings = settings
         self.root = os.getcwd()
         data = os.path.join(settings["out"], ".coverage." + settings["worker"])
-        self.cov = coverage.Coverage(data_file=data, source=settings["sources"] or None)
+        # The project's own configuration file, as `coverage report` reads it.
+        self.cov = coverage.Coverage(data_file=data, config_file=True)
+        config = self.cov.config
+        self.left_out = {}
+        measured = []
+        for path in settings["files"]:
+            reason = left_out(path, config)
+            if reason:
+                self.left_out[path] = reason
+            else:
+                measured.append(path)
+        self.cov.set_option("run:source", None)
+        self.cov.set_option("run:source_pkgs", [])
+        self.cov.set_option("run:include", measured or ["<nothing>"])
+        # Contexts would force the slow core and change nothing we report.
+        self.cov.set_option("run:dynamic_context", None)
+        self.cov.set_option("run:parallel", False)
         # A module no test imports is reported as 0% by the xtask itself.
         self.cov.set_option(
-            "run:disable_warnings", ["module-not-imported", "no-data-collected"]
+            "run:disable_warnings",
+            list(config.disable_warnings or [])
+            + [
+                "module-not-imported",
+                "no-data-collected",
+                "module-not-measured",
+                "include-ignored",
+                "no-sysmon",
+            ],
         )
-        self.tracing = False
+        self.branch = bool(config.branch)
+        try:
+            import slipcover  # noqa: F401
+
+            has_slipcover = True
+        except ImportError:
+            has_slipcover = False
+        real = {os.path.realpath(p) for p in measured}
+        preloaded = any(
+            os.path.realpath(getattr(m, "__file__", None) or "") in real
+            for m in list(sys.modules.values())
+        )
+        self.core = choose_core(
+            settings["core"],
+            sys.version_info[:2],
+            self.branch,
+            bool(config.plugins),
+            has_slipcover and bool(measured),
+            preloaded,
+        )
+        self.slipcover = None
+        if self.core == "slipcover":
+            try:
+                self.start_slipcover(measured)
+            except Exception:  # a slipcover that does not fit this pytest
+                self.slipcover = None
+                self.core = "ctrace"
+        if self.core in ("sysmon", "ctrace", "pytrace"):
+            self.cov.set_option("run:core", self.core)
         self.started = False
 
-    def resume(self):
-        if not self.tracing:
-            self.cov.start()
-            self.tracing = self.started = True
+    def start_slipcover(self, measured):
+        import slipcover
 
-    def pause(self):
-        # Measuring everything: never pause.
-        if self.tracing and self.settings["tests"] is not None:
-            self.cov.stop()
-            self.tracing = False
+        matcher = FilesOnly(measured)
+        self.slipcover = slipcover.Slipcover()
+        slipcover.wrap_pytest(self.slipcover, matcher)
+        slipcover.wrap_spec_from_file_location(self.slipcover, matcher)
+        self.imports = slipcover.ImportManager(self.slipcover, matcher)
+        self.imports.__enter__()
+
+    def start(self):
+        if self.slipcover is None:
+            self.cov.start()
+            self.started = True
 
     def finish(self):
         try:
@@ -118,17 +232,51 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
         except ImportError:  # coverage older than 6.3
             from coverage.misc import CoverageException as NoDataError
 
-        if self.tracing:
+        if self.started:
             self.cov.stop()
-            self.tracing = False
-        if not self.started:
-            return
-        self.cov.save()
+        if self.slipcover is not None:
+            self.imports.__exit__(None, None, None)
+            self.slipcover.get_coverage()
+            lines = {}
+            for path, seen in self.slipcover.all_seen.items():
+                executed = {n for n in seen if isinstance(n, int) and n > 0}
+                if executed:
+                    lines[os.path.realpath(path)] = executed
+            data = self.cov.get_data()
+            data.add_lines(lines)
+            self.started = bool(lines)
+        used = self.core
+        collector = getattr(self.cov, "_collector", None)
+        if collector is not None and self.started and self.slipcover is None:
+            # What coverage.py really ran (it falls back when it must).
+            name = collector.tracer_name()
+            used = {
+                "SysMonitor": "sysmon",
+                "CTracer": "ctrace",
+                "PyTracer": "pytrace",
+            }.get(name, name)
         report = os.path.join(self.settings["out"], self.settings["worker"] + ".json")
-        try:
-            self.cov.json_report(outfile=report)
-        except NoDataError:
-            pass  # nothing measured: no report, the xtask reads that as 0%
+        extra = {
+            "core": used,
+            "branch": self.branch,
+            "left_out": {
+                normalize(os.path.relpath(p, self.root)): why
+                for p, why in self.left_out.items()
+            },
+        }
+        if self.started:
+            self.cov.save()
+            try:
+                self.cov.json_report(outfile=report)
+            except NoDataError:
+                pass  # nothing measured: the xtask reads that as 0%
+        doc = {"files": {}}
+        if os.path.exists(report):
+            with open(report, encoding="utf-8") as handle:
+                doc = json.load(handle)
+        doc["xtask"] = extra
+        with open(report, "w", encoding="utf-8") as handle:
+            json.dump(doc, handle)
 
 
 MEASURE = None
@@ -142,48 +290,8 @@ def activate(environ=None):
     settings = read_settings(os.environ if environ is None else environ)
     if settings is not None:  # pragma: no cover - only in the loaded copy
         MEASURE = Measure(settings)
+        MEASURE.start()
     return MEASURE
-
-
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_load_initial_conftests(early_config, parser, args):
-    """The conftest.py files pytest loads before collecting may import a module."""
-    if MEASURE is not None:  # pragma: no cover
-        MEASURE.resume()
-    yield
-    if MEASURE is not None:  # pragma: no cover
-        MEASURE.pause()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector):
-    """Trace while a chosen test file (or a folder holding one) is collected."""
-    chosen = MEASURE is not None and wanted_collector(
-        collector, MEASURE.settings["tests"], MEASURE.root
-    )
-    if chosen:  # pragma: no cover
-        MEASURE.resume()
-    yield
-    if chosen:  # pragma: no cover
-        MEASURE.pause()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    """Trace the item's setup, call and teardown when its file is chosen.
-    Starting and stopping coverage costs about a millisecond, so the tracer
-    stays on while the next item is chosen too."""
-    chosen = MEASURE is not None and wanted(
-        item, MEASURE.settings["tests"], MEASURE.root
-    )
-    if chosen:  # pragma: no cover
-        MEASURE.resume()
-    yield
-    if chosen and not (
-        nextitem is not None
-        and wanted(nextitem, MEASURE.settings["tests"], MEASURE.root)
-    ):
-        MEASURE.pause()  # pragma: no cover
 
 
 def pytest_sessionfinish(session):

@@ -83,6 +83,7 @@ pub enum Cmd {
     },
     Bench {
         what: String,
+        args: Vec<String>,
     },
     /// A Claude Code hook: the event's JSON on stdin, the answer on stdout.
     Hook {
@@ -333,9 +334,19 @@ pub fn command() -> Command {
                         .help("Say what would happen; change nothing"),
                 ),
         )
-        .subcommand(Command::new("bench").about("Performance comparisons on generated corpora").arg(
-            Arg::new("what").required(true).value_parser(["snippets", "gate-docs", "coverage", "hostile"]).help("Which benchmark"),
-        ))
+        .subcommand(
+            Command::new("bench")
+                .about("Performance comparisons on generated corpora (coverage: also on a real suite)")
+                .arg(
+                    Arg::new("what")
+                        .required(true)
+                        .value_parser(["snippets", "gate-docs", "coverage", "hostile"])
+                        .help("Which benchmark"),
+                )
+                .arg(Arg::new("bench_args").last(true).num_args(0..).allow_hyphen_values(true).help(
+                    "After --, for coverage: --host DIR --module PATH [--module PATH] [--base REV] [--threshold N]",
+                )),
+        )
         .subcommand(
             Command::new("hook")
                 .about("Answer a Claude Code hook: its JSON on stdin, the decision on stdout (installed by `agents`)")
@@ -456,7 +467,7 @@ fn to_cmd(name: &str, m: &ArgMatches) -> Cmd {
         "fmt" => Cmd::Fmt { check: m.get_flag("check"), all: m.get_flag("all") },
         "recover" => Cmd::Recover { slug: slug() },
         "archive" => Cmd::Archive { slug: slug(), force: m.get_flag("force"), dry_run: m.get_flag("dry_run") },
-        "bench" => Cmd::Bench { what: string(m, "what").unwrap_or_default() },
+        "bench" => Cmd::Bench { what: string(m, "what").unwrap_or_default(), args: strings(m, "bench_args") },
         "hook" => Cmd::Hook {
             event: match m.subcommand_name() {
                 Some("subagent-stop") => HookEvent::SubagentStop,

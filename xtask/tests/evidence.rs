@@ -347,7 +347,7 @@ fn git_in(dir: &std::path::Path, args: &[&str]) -> String {
 }
 
 /// The worked example of issue 16, proven end to end as an adopter would meet
-/// it: this repository cloned at HEAD, the archived workspace copied back to
+/// it: this repository cloned at the commit that archived it, the archived workspace copied back to
 /// specs/active, and the qa gate run against the commit before the workspace
 /// was created. Each criterion is proven by this repository's own pytest
 /// suite in the gate's own run; each ticked task that names files shows them
@@ -358,13 +358,19 @@ fn the_archived_worked_example_is_proven_by_the_qa_gate() {
     let slug = "criteria-proven-by-tests";
     let archived = format!("specs/archive/{slug}");
     assert!(root.join(&archived).join("prd.md").is_file(), "the worked example is in {archived}");
-    let head = git_in(&root, &["rev-parse", "HEAD"]);
+    // The repository as it was when the example was archived: its research
+    // quotes code by line (`# VERIFIED:`), and later work moves those lines.
+    let archived_at = git_in(
+        &root,
+        &["log", "--full-history", "--diff-filter=A", "--format=%H", "-1", "--", &format!("{archived}/prd.md")],
+    );
     let scratch = TempRepo::new();
     let clone = scratch.path.join("clone");
     git_in(&scratch.path, &["clone", "-q", "--no-checkout", root.to_str().unwrap(), "clone"]);
-    git_in(&clone, &["checkout", "-q", &head]);
+    git_in(&clone, &["checkout", "-q", &archived_at]);
     // The base the work was measured against: the parent of the commit that
-    // created the workspace.
+    // created the workspace (--full-history: on a branch that merged main in,
+    // the commit is behind a merge's second parent).
     let created = git_in(
         &clone,
         &["log", "--full-history", "--diff-filter=A", "--format=%H", "--", &format!("specs/active/{slug}/prd.md")],

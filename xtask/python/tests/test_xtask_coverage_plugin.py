@@ -1,6 +1,6 @@
 """Tests of the coverage plugin `cargo xtask coverage` loads into pytest: its
-settings, which tests and collectors it traces, and, in a real pytest run,
-that code only untraced tests run stays unmeasured."""
+settings, the measurer it picks, what the project's coverage settings leave
+out, and, in real pytest runs, that its figures are coverage.py's own."""
 
 import json
 import os
@@ -22,128 +22,186 @@ def test_off_without_an_output_folder():
     assert plugin.MEASURE is None
 
 
-def test_reads_sources_tests_and_worker(tmp_path):
-    listing = tmp_path / "tests.txt"
-    listing.write_text(
-        "tests/unit/test_a.py\n./tests/unit/test_b.py\n\n", encoding="utf-8"
-    )
+def test_reads_files_core_and_worker(tmp_path):
     environ = {
         "XTASK_COV_OUT": str(tmp_path),
-        "XTASK_COV_SOURCES": "pkg.a\n\nsrc/other\n",
-        "XTASK_COV_TESTS": str(listing),
+        "XTASK_COV_FILES": "src/pkg/a.py\n\n./src/pkg/b.py\n",
+        "XTASK_COV_CORE": "sysmon",
         "PYTEST_XDIST_WORKER": "gw1",
     }
     settings = plugin.read_settings(environ)
     assert settings == {
         "out": str(tmp_path),
-        "sources": ["pkg.a", "src/other"],
-        "tests": {"tests/unit/test_a.py", "tests/unit/test_b.py"},
+        "files": [os.path.abspath("src/pkg/a.py"), os.path.abspath("src/pkg/b.py")],
         "worker": "gw1",
+        "core": "sysmon",
     }
-    del environ["XTASK_COV_TESTS"], environ["PYTEST_XDIST_WORKER"]
+    for key in ("PYTEST_XDIST_WORKER", "XTASK_COV_CORE"):
+        del environ[key]
     settings = plugin.read_settings(environ)
-    assert settings["tests"] is None and settings["worker"] == "main"
+    assert settings["worker"] == "main" and settings["core"] is None
 
 
-def test_chooses_items_by_their_file(tmp_path):
-    root = str(tmp_path)
-    chosen = SimpleNamespace(path=tmp_path / "tests" / "test_a.py")
-    other = SimpleNamespace(path=None, fspath=tmp_path / "tests" / "test_b.py")
-    tests = {"tests/test_a.py"}
-    assert plugin.item_file(other, root) == "tests/test_b.py"
-    assert plugin.wanted(chosen, tests, root)
-    assert not plugin.wanted(other, tests, root)
-    assert plugin.wanted(other, None, root)
+def test_chooses_the_cheapest_core_that_measures_what_the_project_asks():
+    choose = plugin.choose_core
+    # Asked for: taken as is.
+    assert choose("pytrace", (3, 13), False, False, True, False) == "pytrace"
+    # sys.monitoring: lines from 3.12, branches from 3.14.
+    assert choose(None, (3, 12), False, False, True, False) == "sysmon"
+    assert choose(None, (3, 13), True, False, True, False) == "ctrace"
+    assert choose(None, (3, 14), True, False, False, False) == "sysmon"
+    # Before 3.12: slipcover's probes for lines, when installed and in time.
+    assert choose(None, (3, 11), False, False, True, False) == "slipcover"
+    assert choose(None, (3, 11), False, False, False, False) == "ctrace"
+    assert choose(None, (3, 11), False, False, True, True) == "ctrace"
+    assert choose(None, (3, 11), True, False, True, False) == "ctrace"
+    # File-tracer plugins run only under coverage.py's tracer.
+    assert choose(None, (3, 13), False, True, True, False) == "ctrace"
 
 
-def test_traces_collectors_that_can_import_a_module(tmp_path):
-    root = str(tmp_path)
-    (tmp_path / "tests" / "unit").mkdir(parents=True)
-    (tmp_path / "tests" / "unit" / "conftest.py").write_text("", encoding="utf-8")
-    (tmp_path / "other").mkdir()
-    tests = {"tests/unit/test_a.py"}
+def test_names_what_the_projects_settings_leave_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    for name in ("__init__.py", "a.py", "generated.py"):
+        (tmp_path / "src" / "pkg" / name).write_text("", encoding="utf-8")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "b.py").write_text("", encoding="utf-8")
 
-    def node(*parts):
-        return SimpleNamespace(path=tmp_path.joinpath(*parts))
+    def config(**kw):
+        base = dict(
+            run_omit=[], report_omit=[], run_include=[], report_include=[], source=[]
+        )
+        base.update(kw)
+        return SimpleNamespace(**base)
 
-    assert plugin.wanted_collector(node("tests", "unit", "test_a.py"), tests, root)
-    # A folder above a chosen file with a conftest.py to load: yes.
-    assert plugin.wanted_collector(node("tests", "unit"), tests, root)
-    # Folders without a conftest.py, or not above a chosen file: no.
-    assert not plugin.wanted_collector(node("tests"), tests, root)
-    assert not plugin.wanted_collector(node("other"), tests, root)
-    assert not plugin.wanted_collector(node("tests", "unit", "test_b.py"), tests, root)
-    assert not plugin.wanted_collector(SimpleNamespace(), tests, root)
-    (tmp_path / "conftest.py").write_text("", encoding="utf-8")
-    assert plugin.wanted_collector(node(), tests, root)
-    assert plugin.wanted_collector(node("other"), None, root)
+    a = str(tmp_path / "src" / "pkg" / "a.py")
+    generated = str(tmp_path / "src" / "pkg" / "generated.py")
+    b = str(tmp_path / "lib" / "b.py")
+    assert plugin.left_out(a, config()) is None
+    assert plugin.left_out(generated, config(run_omit=["*/generated.py"])) == "omit"
+    assert plugin.left_out(a, config(run_omit=["*/generated.py"])) is None
+    assert plugin.left_out(a, config(report_omit=["src/pkg/*"])) == "omit"
+    assert plugin.left_out(b, config(run_include=["src/*"])) == "include"
+    # A source folder, or a package found by its name.
+    assert plugin.left_out(b, config(source=["src"])) == "source"
+    assert plugin.left_out(a, config(source=["src"])) is None
+    package = SimpleNamespace(origin=str(tmp_path / "src" / "pkg" / "__init__.py"))
+    found = {"pkg": package}.get
+    assert plugin.left_out(a, config(source=["pkg"]), found) is None
+    assert plugin.left_out(b, config(source=["pkg", "tests"]), found) == "source"
 
 
-def test_hooks_do_nothing_when_off():
-    item = SimpleNamespace(path=Path("tests/test_a.py"))
-    for hook in (
-        plugin.pytest_load_initial_conftests(None, None, []),
-        plugin.pytest_make_collect_report(item),
-        plugin.pytest_runtest_protocol(item, None),
-    ):
-        next(hook)
-        assert next(hook, "done") == "done"
+def test_sources_by_folder_package_or_module_name(tmp_path):
+    import json as some_package
+
+    inside = os.path.join(
+        os.path.dirname(os.path.realpath(some_package.__file__)), "x.py"
+    )
+    assert plugin.under_source(inside, "json")
+    assert not plugin.under_source(inside, "no_such_package_anywhere")
+    assert not plugin.under_source(inside, "")
+    module = SimpleNamespace(origin=str(tmp_path / "single.py"))
+    found = {"single": module}.get
+    assert plugin.under_source(str(tmp_path / "single.py"), "single", found)
+    assert not plugin.under_source(str(tmp_path / "other.py"), "single", found)
+
+
+def test_normalizes_paths():
+    assert plugin.normalize(" ./././src/a.py ") == "src/a.py"
+
+
+def test_does_nothing_when_off():
     assert plugin.pytest_sessionfinish(None) is None
 
 
-def test_measures_only_while_chosen_tests_run(tmp_path):
-    """A real pytest run: the plugin copy loaded the way the xtask loads it."""
-    project = tmp_path / "project"
-    (project / "pkg").mkdir(parents=True)
-    (project / "tests").mkdir()
-    (project / "pkg" / "__init__.py").write_text("", encoding="utf-8")
-    (project / "pkg" / "calc.py").write_text(
+def write_project(root, coverage_settings):
+    """A small src-layout project whose tests leave branches and lines out."""
+    (root / "src" / "pkg").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(coverage_settings, encoding="utf-8")
+    (root / "src" / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "src" / "pkg" / "rules.py").write_text(
         textwrap.dedent("""\
-            def used_by_a():
-                return 1
+            import typing as t
 
 
-            def used_by_b():
-                return 2
+            def grade(score):
+                if score >= 90:
+                    return "a"
+                if score >= 50:
+                    return "b"
+                for _ in range(3):
+                    score += 1
+                return "c"
+
+
+            def unused(x):  # pragma: no cover
+                return x * 2
+
+
+            if t.TYPE_CHECKING:
+                SPECIAL = 1
+
+
+            def spread(items):
+                total = 0
+                for item in items:
+                    if item:
+                        total += item
+                return (
+                    total,
+                    len(items),
+                )
             """),
         encoding="utf-8",
     )
-    (project / "tests" / "test_a.py").write_text(
-        "from pkg.calc import used_by_a\n\n\ndef test_a():\n    assert used_by_a() == 1\n",
+    (root / "src" / "pkg" / "generated.py").write_text(
+        "def made():\n    return 1\n\n\ndef unmade():\n    return 2\n",
         encoding="utf-8",
     )
-    (project / "tests" / "test_b.py").write_text(
-        "from pkg.calc import used_by_b\n\n\ndef test_b():\n    assert used_by_b() == 2\n",
+    (root / "tests" / "test_rules.py").write_text(
+        textwrap.dedent("""\
+            from pkg.generated import made
+            from pkg.rules import grade, spread
+
+
+            def test_grade():
+                assert grade(95) == "a"
+                assert grade(10) == "c"
+
+
+            def test_spread():
+                assert spread([1, 2]) == (3, 2)
+                assert made() == 1
+            """),
         encoding="utf-8",
     )
-    scratch = tmp_path / "scratch"
-    (scratch / "out").mkdir(parents=True)
+
+
+def run_plugin(project, scratch, files, core=None):
+    """pytest with the plugin copy loaded the way the xtask loads it; the
+    report of the main process."""
+    out = scratch / "out"
+    out.mkdir(parents=True)
     (scratch / "_xtask_coverage.py").write_text(
         PLUGIN.read_text(encoding="utf-8") + "\n\nactivate()\n", encoding="utf-8"
     )
-    (scratch / "tests.txt").write_text("tests/test_a.py\n", encoding="utf-8")
     env = dict(os.environ)
     env.update(
-        PYTHONPATH=os.pathsep.join([str(scratch), str(project)]),
-        XTASK_COV_OUT=str(scratch / "out"),
-        XTASK_COV_SOURCES="pkg.calc",
-        XTASK_COV_TESTS=str(scratch / "tests.txt"),
+        PYTHONPATH=os.pathsep.join([str(scratch), str(project / "src")]),
+        XTASK_COV_OUT=str(out),
+        XTASK_COV_FILES="\n".join(files),
     )
     env.pop("COV_CORE_SOURCE", None)
     # Under xdist this test runs in a worker; the child is no worker.
     env.pop("PYTEST_XDIST_WORKER", None)
+    if core:
+        env["XTASK_COV_CORE"] = core
+    else:
+        env.pop("XTASK_COV_CORE", None)
+    args = ["-q", "-p", "no:cacheprovider", "-p", "_xtask_coverage", "tests"]
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "_xtask_coverage",
-            "tests",
-        ],
+        [sys.executable, "-m", "pytest", *args],
         cwd=project,
         env=env,
         capture_output=True,
@@ -151,8 +209,94 @@ def test_measures_only_while_chosen_tests_run(tmp_path):
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    report = json.loads((scratch / "out" / "main.json").read_text(encoding="utf-8"))
-    calc = report["files"]["pkg/calc.py"]
-    # Both `def` lines ran at import; only test_a's function body was traced.
-    assert calc["executed_lines"] == [1, 2, 5]
-    assert calc["missing_lines"] == [6]
+    return json.loads((out / "main.json").read_text(encoding="utf-8"))
+
+
+def coverage_report(project):
+    """What coverage.py itself reports over the whole suite, project settings."""
+    env = dict(os.environ, PYTHONPATH=str(project / "src"))
+    env.pop("COV_CORE_SOURCE", None)
+    env.pop("COVERAGE_CORE", None)
+    for args in (
+        ["run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        ["json", "-o", "cov.json"],
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "coverage", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads((project / "cov.json").read_text(encoding="utf-8"))
+
+
+def summary(report, path):
+    entry = report["files"][path]["summary"]
+    return (
+        entry["percent_covered"],
+        entry["covered_lines"],
+        entry["num_statements"],
+        entry.get("covered_branches"),
+        entry.get("num_branches"),
+    )
+
+
+def test_figures_follow_the_projects_settings(tmp_path):
+    """branch = true, omit and exclude_also: the plugin's figures for a
+    modified module are coverage.py's own over the same suite."""
+    project = tmp_path / "project"
+    write_project(
+        project,
+        textwrap.dedent("""\
+            [tool.coverage.run]
+            branch = true
+            source = ["pkg", "tests"]
+            omit = ["*/generated.py"]
+
+            [tool.coverage.report]
+            exclude_also = ["if t.TYPE_CHECKING"]
+            """),
+    )
+    files = ["src/pkg/rules.py", "src/pkg/generated.py"]
+    ours = run_plugin(project, tmp_path / "scratch", files)
+    theirs = coverage_report(project)
+    assert ours["xtask"]["branch"] is True
+    assert ours["xtask"]["left_out"] == {"src/pkg/generated.py": "omit"}
+    assert "src/pkg/generated.py" not in ours["files"]
+    assert summary(ours, "src/pkg/rules.py") == summary(theirs, "src/pkg/rules.py")
+    # Branches count: fewer than all statements covered, some branches not.
+    percent, lines, statements, branches, all_branches = summary(
+        ours, "src/pkg/rules.py"
+    )
+    assert lines < statements and branches < all_branches
+
+
+def test_every_core_gives_coverage_pys_line_figures(tmp_path):
+    """Line coverage measured by each core available here: the figures of
+    coverage.py's own run."""
+    import importlib.util
+
+    project = tmp_path / "project"
+    write_project(
+        project,
+        '[tool.coverage.report]\nexclude_also = ["if t.TYPE_CHECKING"]\n',
+    )
+    theirs = coverage_report(project)
+    cores = ["ctrace", "pytrace"]
+    if sys.version_info >= (3, 12):
+        cores.append("sysmon")
+    if sys.version_info < (3, 12) and importlib.util.find_spec("slipcover"):
+        cores.append("slipcover")
+    for core in cores:
+        ours = run_plugin(project, tmp_path / core, ["src/pkg/rules.py"], core)
+        assert ours["xtask"]["core"] == core
+        assert ours["xtask"]["branch"] is False
+        for path in ("src/pkg/rules.py",):
+            assert summary(ours, path) == summary(theirs, path), core
+            assert (
+                ours["files"][path]["missing_lines"]
+                == theirs["files"][path]["missing_lines"]
+            )

@@ -1,13 +1,13 @@
 //! `cargo xtask bench WHAT`: the kit's benchmarks. They are a separate package
 //! (`xtask-bench/` in the kit's own repository) so that an adopter's first
 //! build does not compile them; this command builds that package in release
-//! mode and runs it against this very binary.
+//! mode and runs it against this very binary; arguments after `--` go to it.
 use std::process::Command;
 
 use crate::context::Ctx;
 use crate::error::{Error, Outcome, Result};
 
-pub fn run(ctx: &Ctx, what: &str) -> Result<Outcome> {
+pub fn run(ctx: &Ctx, what: &str, args: &[String]) -> Result<Outcome> {
     let manifest = ctx.root.join("xtask-bench").join("Cargo.toml");
     if !manifest.is_file() {
         return Err(Error::usage(
@@ -21,6 +21,7 @@ pub fn run(ctx: &Ctx, what: &str) -> Result<Outcome> {
         .arg(&manifest)
         .args(["--", what, "--root"])
         .arg(&ctx.root)
+        .args(args)
         .env("XTASK_BIN", &exe)
         .status()
         .map_err(|e| {

@@ -48,7 +48,7 @@ pub fn run(inv: Invocation) -> Result<Outcome> {
         Cmd::Fmt { check, all } => fmt::run(&ctx, check, all),
         Cmd::Recover { slug } => recover::run(&ctx, &slug),
         Cmd::Archive { slug, force, dry_run } => archive::run(&ctx, &slug, force, dry_run),
-        Cmd::Bench { what } => bench::run(&ctx, &what),
+        Cmd::Bench { what, args } => bench::run(&ctx, &what, &args),
         Cmd::Agents { dry_run } => agents::run(&ctx, dry_run),
         Cmd::Hook { .. } => unreachable!("answered above"),
     }

@@ -160,6 +160,10 @@ pub struct ModuleVerdict {
     pub percent: f64,
     pub statements: usize,
     pub covered: usize,
+    /// Branches (coverage.py's possible exits of branching lines), covered
+    /// and all; both 0 when the project does not measure branches.
+    pub branches: usize,
+    pub covered_branches: usize,
     /// Missing statements as ranges, `term-missing` style: `7-9, 14`.
     pub missing_ranges: String,
     pub changed: ChangedLines,
@@ -196,6 +200,8 @@ pub fn judge(
                         percent,
                         statements: file.statements(),
                         covered: file.executed.len(),
+                        branches: file.executed_branches.len() + file.missing_branches.len(),
+                        covered_branches: file.executed_branches.len(),
                         missing_ranges: ranges(&statements, &file.missing),
                         changed,
                         passed: percent >= threshold,
@@ -214,6 +220,8 @@ pub fn judge(
                         percent,
                         statements: 0,
                         covered: 0,
+                        branches: 0,
+                        covered_branches: 0,
                         missing_ranges: String::new(),
                         changed: ChangedLines { covered: 0, total: missing.len(), missing },
                         passed: percent >= threshold,

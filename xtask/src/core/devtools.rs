@@ -84,6 +84,19 @@ pub fn missing(installed: &BTreeMap<String, String>, needed: &[&str]) -> Vec<Str
         .collect()
 }
 
+/// Tools setup adds when it can and the gate does without: slipcover, the
+/// coverage run's cheap measurer before Python 3.12 (`python` is the venv's
+/// version, `3.11.7`; from 3.12 coverage.py's own `sys.monitoring` core is
+/// as cheap).
+pub fn optional_missing(installed: &BTreeMap<String, String>, python: &str) -> Vec<String> {
+    let mut parts = python.split('.').filter_map(|p| p.parse::<u32>().ok());
+    let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if !((3, 8)..(3, 12)).contains(&version) || installed.contains_key("slipcover") {
+        return Vec::new();
+    }
+    pins(PINNED).into_iter().filter(|(name, _)| name == "slipcover").map(|(_, line)| line).collect()
+}
+
 /// Constraints that keep what the host installed as it is while we add the
 /// rest: `name==version` for each of `needed` already present.
 pub fn keep_installed(installed: &BTreeMap<String, String>, needed: &[&str]) -> String {
@@ -160,6 +173,16 @@ mod tests {
         assert_eq!(keep_installed(&installed, &tools), "pytest==8.0.0\nblack==24.10.0\n");
         assert_eq!(needed(Formatter::Ruff, Linter::Ruff), ["pytest", "pytest-cov", "pytest-xdist", "ruff"]);
         assert_eq!(needed(Formatter::None, Linter::None), TOOLS);
+    }
+
+    #[test]
+    fn slipcover_is_added_only_before_python_3_12() {
+        let mut installed = BTreeMap::new();
+        assert_eq!(optional_missing(&installed, "3.11.7"), ["slipcover==1.1.0"]);
+        assert!(optional_missing(&installed, "3.12.1").is_empty());
+        assert!(optional_missing(&installed, "").is_empty());
+        installed.insert("slipcover".to_string(), "1.0.0".to_string());
+        assert!(optional_missing(&installed, "3.10.2").is_empty());
     }
 
     #[test]

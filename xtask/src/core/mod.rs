@@ -6,7 +6,7 @@
 //!   grammar), `workspace` (documents, metadata lines, summaries), `tasks`,
 //!   `phase`, `slug`, `markers` and `recover` (generated regions), `ledger`.
 //! - Tool output and repository facts: `diff`, `coverage`, `pytest`,
-//!   `black`, `imports`, `devtools`, `glob`, `paths`.
+//!   `black`, `devtools`, `glob`, `paths`.
 //! - `checks`: one module per check id, each returning findings.
 //! - Agents: `agent_hooks` (the Claude Code hook protocol), `agent_settings`
 //!   (our hooks merged into a settings file), `json_order` (JSON objects in
@@ -21,7 +21,6 @@ pub mod diff;
 pub mod finding;
 pub mod formatting;
 pub mod glob;
-pub mod imports;
 pub mod json_order;
 pub mod ledger;
 pub mod markdown;

@@ -184,31 +184,10 @@ pub fn use_xdist(installed: bool, user_args: &[String], last: Option<LastRun>) -
         && last.is_some_and(|l| l.serial_seconds() >= XDIST_MIN_SERIAL_SECONDS)
 }
 
-/// How much slower a test runs under coverage's tracer (Python 3.11, even
-/// with `--cov` restricted to one module: 1.8x on a real 228-module project,
-/// 1.75x on `cargo xtask bench coverage`'s package).
+/// How much slower a test runs under coverage.py's `sys.settrace` tracer
+/// (Python 3.11, even with `--cov` restricted to one module: 1.8x on a real
+/// 228-module project, 1.75x on `cargo xtask bench coverage`'s package).
 pub const TRACER_FACTOR: f64 = 1.8;
-
-/// Spread weighted files over `bins` groups of similar total weight (heaviest
-/// first, each into the lightest group); each group keeps the files' order.
-pub fn balance(files: &[(String, u64)], bins: usize) -> Vec<Vec<String>> {
-    let bins = bins.max(1);
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by(|&a, &b| files[b].1.cmp(&files[a].1).then(a.cmp(&b)));
-    let mut load = vec![0u64; bins];
-    let mut member = vec![0usize; files.len()];
-    for i in order {
-        let lightest = (0..bins).min_by_key(|&b| (load[b], b)).unwrap_or(0);
-        load[lightest] += files[i].1;
-        member[i] = lightest;
-    }
-    let mut groups: Vec<Vec<String>> = vec![Vec::new(); bins];
-    for (i, (name, _)) in files.iter().enumerate() {
-        groups[member[i]].push(name.clone());
-    }
-    groups.retain(|g| !g.is_empty());
-    groups
-}
 
 /// One failing test as pytest reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -371,14 +350,6 @@ ERROR tests/unit/test_y.py
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
-    }
-
-    #[test]
-    fn balances_files_over_groups() {
-        let groups = balance(&[("a".into(), 5), ("b".into(), 1), ("c".into(), 4), ("d".into(), 1)], 2);
-        assert_eq!(groups, [vec!["a".to_string(), "d".into()], vec!["b".into(), "c".into()]]);
-        assert_eq!(balance(&[("a".into(), 1)], 4), [vec!["a".to_string()]]);
-        assert!(balance(&[], 2).is_empty());
     }
 
     #[test]

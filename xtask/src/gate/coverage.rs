@@ -3,10 +3,8 @@
 //! every one must reach the threshold; changed-line coverage is reported, and
 //! gated when `changed-line-threshold` is set. Shared by the gate's `tests`
 //! and `coverage` checks and by `cargo xtask coverage`.
-use std::collections::BTreeSet;
-
 use crate::context::Ctx;
-use crate::core::coverage::{self as judge, ChangedLines, CoverageData, ModuleVerdict};
+use crate::core::coverage::{self as judge, ChangedLines, ModuleVerdict};
 use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
 use crate::core::outcomes::Outcomes;
@@ -109,20 +107,11 @@ pub fn measure(
     let root = ctx.root.clone();
     let absent =
         move |path: &str| std::fs::read(root.join(path)).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
-    let modules = m.modules.clone();
-    let changed_threshold = m.changed_threshold;
-    let still_failing = |data: &CoverageData| {
-        let verdicts = judge::judge(&modules, data, added, threshold, &absent);
-        let changed_fails = changed_threshold.is_some_and(|t| judge::changed_total(&verdicts).percent() < t);
-        verdicts
-            .iter()
-            .filter(|v| !v.passed || (changed_fails && !v.changed.missing.is_empty()))
-            .map(|v| v.path.clone())
-            .collect::<Vec<_>>()
-    };
     let project = pytest::Project { root: &ctx.root, venv: &venv, settings: s };
-    let run = pytest::measure(project, &m.modules, sink, &still_failing)?;
-    m.verdicts = judge::judge(&m.modules, &run.data, added, threshold, &absent);
+    let run = pytest::measure(project, &m.modules, sink)?;
+    // A module the project's own coverage settings leave out is not gated.
+    let gated: Vec<String> = m.modules.iter().filter(|p| !run.left_out.contains_key(*p)).cloned().collect();
+    m.verdicts = judge::judge(&gated, &run.data, added, threshold, &absent);
     m.changed = judge::changed_total(&m.verdicts);
     m.run = Some(run);
     Ok(m)
@@ -131,28 +120,18 @@ pub fn measure(
 impl Measured {
     /// `coverage: 1 modified module against main (merge base ...); threshold 90%; ...`
     pub fn headline(&self) -> String {
-        let mut text = format!(
+        format!(
             "coverage: {} modified module{}, {}; threshold {}%",
             self.modules.len(),
             if self.modules.len() == 1 { "" } else { "s" },
             self.base,
             number(self.threshold)
-        );
-        if let Some(run) = &self.run {
-            text.push_str(&format!(
-                "\ncoverage: {} test file{} importing them ran under coverage, {} without",
-                run.measured.len(),
-                if run.measured.len() == 1 { "" } else { "s" },
-                run.others.len()
-            ));
-            if !run.confirmed.is_empty() {
-                text.push_str(&format!(" (then under coverage too, to confirm {})", run.confirmed.join(", ")));
-            }
-        }
-        text
+        )
     }
 
-    /// The `coverage` findings: one per modified module, then changed lines.
+    /// The `coverage` findings: how the tests ran under coverage, one per
+    /// modified module (those the project's settings omit are not gated),
+    /// then changed lines.
     pub fn findings(&self) -> Vec<Finding> {
         if self.modules.is_empty() {
             return vec![Finding::pass(
@@ -162,10 +141,36 @@ impl Measured {
             )];
         }
         let mut out = Vec::new();
-        let confirmed: BTreeSet<&String> = self.run.iter().flat_map(|r| r.confirmed.iter()).collect();
+        if let Some(run) = &self.run {
+            let f = Finding::pass("coverage", "run", run_summary(run, &self.unit_tests))
+                .with("test_files", run.test_files)
+                .with("workers", run.workers)
+                .with("core", run.core.clone())
+                .with("branch", run.branch)
+                .with("seconds", (run.seconds * 100.0).round() / 100.0);
+            out.push(f);
+        }
+        let branch = self.run.as_ref().is_some_and(|r| r.branch);
+        for path in &self.modules {
+            let Some(setting) = self.run.as_ref().and_then(|r| r.left_out.get(path)) else { continue };
+            out.push(
+                Finding::pass(
+                    "coverage",
+                    "omitted",
+                    format!("not gated: omitted by the project's coverage settings (`{setting}`)"),
+                )
+                .at(path.clone(), None)
+                .with("omitted_by", setting.clone()),
+            );
+        }
         for v in &self.verdicts {
             let shown = judge::show_percent(v.percent, self.threshold);
-            let mut message = if v.imported {
+            let mut message = if v.imported && branch {
+                format!(
+                    "{shown}% of statements and branches covered ({}/{} statements, {}/{} branches)",
+                    v.covered, v.statements, v.covered_branches, v.branches
+                )
+            } else if v.imported {
                 format!("{shown}% covered ({}/{} statements)", v.covered, v.statements)
             } else if v.percent >= 100.0 {
                 "no statements to cover".to_string()
@@ -190,10 +195,10 @@ impl Measured {
             if !v.missing_ranges.is_empty() {
                 f = f.with("missing_lines", v.missing_ranges.clone());
             }
-            f = f.with("changed_lines", serde_json::json!({"covered": v.changed.covered, "total": v.changed.total}));
-            if confirmed.contains(&v.path) {
-                f = f.with("measured_with", "all unit tests");
+            if branch && v.imported {
+                f = f.with("branches", serde_json::json!({"covered": v.covered_branches, "total": v.branches}));
             }
+            f = f.with("changed_lines", serde_json::json!({"covered": v.changed.covered, "total": v.changed.total}));
             out.push(f);
         }
         let c = &self.changed;
@@ -225,6 +230,27 @@ impl Measured {
         let run = self.run.as_ref()?;
         Some(tests_finding(&run.verdict, &run.tail, &self.unit_tests))
     }
+}
+
+/// `all 43 test files of tests/unit ran under coverage (slipcover, 1 worker)`:
+/// what the measurement cost, and why.
+fn run_summary(run: &CoverageRun, unit: &str) -> String {
+    let what = match run.core.as_str() {
+        "sysmon" => "coverage.py, sys.monitoring core",
+        "slipcover" => "slipcover probes in the modified files, coverage.py's figures",
+        "ctrace" => "coverage.py, sys.settrace core",
+        "pytrace" => "coverage.py, Python tracer",
+        "none" => "nothing measured",
+        other => other,
+    };
+    format!(
+        "all {} test file{} of {unit} ran under coverage ({what}; {} worker{}; {:.1} s)",
+        run.test_files,
+        if run.test_files == 1 { "" } else { "s" },
+        run.workers,
+        if run.workers == 1 { "" } else { "s" },
+        run.seconds
+    )
 }
 
 /// A `tests` finding from a pytest verdict.

@@ -260,6 +260,18 @@ pub fn setup(root: &Path, settings: &Settings, python: Option<&Path>) -> Result<
         install_missing(root, &venv, &installed, &missing, &needed, &mut done)?;
         done.installed_now = missing;
     }
+    let optional = devtools::optional_missing(&venv.installed(), &version);
+    if !optional.is_empty() {
+        // Best effort: without it the coverage run measures with coverage.py's tracer.
+        let installed = venv.installed();
+        match install_missing(root, &venv, &installed, &optional, &needed, &mut done) {
+            Ok(()) => done.installed_now.extend(optional),
+            Err(_) => progress(&format!(
+                "setup: {} not installed; the coverage run will use coverage.py's slower tracer",
+                optional.join(" ")
+            )),
+        }
+    }
     let still: Vec<String> = devtools::missing(&venv.installed(), &needed);
     if !still.is_empty() {
         return Err(Error::usage(format!(
