@@ -10,24 +10,6 @@ use serde_json::{json, Value};
 use super::finding::Finding;
 use super::phase::Phase;
 
-/// The events we answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    Stop,
-    SubagentStop,
-    PreToolUse,
-}
-
-impl Event {
-    pub fn name(self) -> &'static str {
-        match self {
-            Event::Stop => "Stop",
-            Event::SubagentStop => "SubagentStop",
-            Event::PreToolUse => "PreToolUse",
-        }
-    }
-}
-
 /// What a hook was told on stdin (fields we do not use are ignored).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HookInput {

@@ -106,12 +106,6 @@ fn bounds(md: &Markdown, name: &str) -> Result<Option<Range<usize>>, Broken> {
     }
 }
 
-/// A region's body as it stands; None when the markers are absent.
-pub fn region<'a>(text: &'a str, name: &str) -> Result<Option<&'a str>, Broken> {
-    let md = Markdown::parse(text);
-    Ok(bounds(&md, name)?.map(|r| &md.text[r]))
-}
-
 /// `text` with the region `name` holding `body` (which should end with a newline).
 /// Without the markers, the region is appended at the end, so nothing a person
 /// wrote changes. The line ending (CRLF or LF) of the document is kept.
@@ -159,6 +153,12 @@ pub fn without_regions(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A region's body as it stands; None when the markers are absent.
+    fn region<'a>(text: &'a str, name: &str) -> Result<Option<&'a str>, Broken> {
+        let md = Markdown::parse(text);
+        Ok(bounds(&md, name)?.map(|r| &md.text[r]))
+    }
 
     fn replaced(text: &str, name: &str, body: &str) -> String {
         replace(text, name, body).expect("markers found")

@@ -154,20 +154,6 @@ impl NameVerdict {
     }
 }
 
-impl TestResult {
-    /// `{"nodeid", "outcome"}` and `file`, `line` when known.
-    pub fn to_json(&self) -> Value {
-        let mut v = serde_json::json!({"nodeid": self.nodeid, "outcome": self.outcome.as_str()});
-        if let Some(file) = &self.file {
-            v["file"] = file.clone().into();
-        }
-        if let Some(line) = self.line {
-            v["line"] = line.into();
-        }
-        v
-    }
-}
-
 /// The file part of a node id (before the first `::`).
 pub fn file_part(nodeid: &str) -> &str {
     nodeid.split("::").next().unwrap_or(nodeid)
@@ -258,14 +244,6 @@ impl Outcomes {
                 self.collect.push(c);
             }
         }
-    }
-
-    /// The tests that failed or errored, by file and line.
-    pub fn failing(&self) -> Vec<&TestResult> {
-        let mut out: Vec<&TestResult> =
-            self.tests.values().filter(|t| matches!(t.outcome, Outcome::Failed | Outcome::Error)).collect();
-        out.sort_by(|a, b| (a.file.as_deref(), a.line, &a.nodeid).cmp(&(b.file.as_deref(), b.line, &b.nodeid)));
-        out
     }
 
     /// The tests `name` selects (see the module docs).
@@ -382,7 +360,12 @@ mod tests {
         assert!(Outcomes::from_json("[").unwrap_err().contains("not JSON"));
         assert!(Outcomes::from_json("{\"version\": 2}").unwrap_err().contains("version 2"));
         assert!(Outcomes::from_json("{}").is_err());
-        let failing: Vec<&str> = o.failing().iter().map(|t| t.nodeid.as_str()).collect();
+        let failing: Vec<&str> = o
+            .tests
+            .values()
+            .filter(|t| matches!(t.outcome, Outcome::Failed | Outcome::Error))
+            .map(|t| t.nodeid.as_str())
+            .collect();
         assert_eq!(failing, ["tests/unit/test_a.py::test_batch[2]"]);
     }
 

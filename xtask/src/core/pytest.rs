@@ -30,21 +30,6 @@ impl Verdict {
             None => Verdict::Error("pytest was killed by a signal".into()),
         }
     }
-
-    /// Several runs of one suite (e.g. the part under coverage and the rest):
-    /// an error wins, then a failure; "no tests" only when every part had none.
-    pub fn combine(parts: &[Verdict]) -> Verdict {
-        if let Some(err) = parts.iter().find(|v| matches!(v, Verdict::Error(_))) {
-            return err.clone();
-        }
-        if parts.contains(&Verdict::Failed) {
-            return Verdict::Failed;
-        }
-        if !parts.is_empty() && parts.iter().all(|v| *v == Verdict::NoTests) {
-            return Verdict::NoTests;
-        }
-        Verdict::Passed
-    }
 }
 
 fn with_default(reason: String, default: &str) -> String {
@@ -411,15 +396,6 @@ ERROR tests/unit/test_y.py
         );
         assert_eq!(reason(&lines("something odd\n\n")), "something odd");
         assert_eq!(summary(&collect).as_deref(), Some("1 error in 0.05s"));
-    }
-
-    #[test]
-    fn combining_parts() {
-        use Verdict::*;
-        assert_eq!(Verdict::combine(&[Passed, NoTests]), Passed);
-        assert_eq!(Verdict::combine(&[NoTests, NoTests]), NoTests);
-        assert_eq!(Verdict::combine(&[Failed, Passed]), Failed);
-        assert_eq!(Verdict::combine(&[Failed, Error("x".into())]), Error("x".into()));
     }
 
     #[test]

@@ -123,14 +123,12 @@ pub struct Project<'a> {
 pub struct SuiteRun {
     pub verdict: Verdict,
     pub tail: Vec<String>,
-    pub seconds: f64,
-    pub xdist: bool,
     /// What the outcomes recorder wrote; None when it wrote nothing.
     pub outcomes: Option<Outcomes>,
 }
 
 /// Run pytest on `folders` (root-relative) plus `user_args`, streaming to
-/// `sink`. `-n auto` when it pays (see `spec::pytest::use_xdist`); a full run
+/// `sink`. `-n auto` when it pays (see `core::pytest::use_xdist`); a full run
 /// (no user arguments) records its time for that decision.
 pub fn run_suite(
     project: Project,
@@ -164,7 +162,7 @@ pub fn run_suite(
         record_run(venv, root, key, LastRun { wall_seconds: finished.seconds, workers });
     }
     let outcomes = read_outcomes(&[recorded]);
-    Ok(SuiteRun { verdict, tail: finished.tail, seconds: finished.seconds, xdist, outcomes })
+    Ok(SuiteRun { verdict, tail: finished.tail, outcomes })
 }
 
 /// The outcomes the recorder wrote in `files` (one per pytest process),

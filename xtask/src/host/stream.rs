@@ -17,8 +17,6 @@ pub enum Sink {
     Stdout,
     /// Our stderr (commands whose stdout is ours, e.g. `--json` reports).
     Stderr,
-    /// Nowhere: only kept.
-    Quiet,
 }
 
 /// A finished run: status, the last lines of stdout and stderr interleaved as
@@ -116,7 +114,6 @@ fn pump<R: Read + Send + 'static>(
                 Sink::Stderr => {
                     let _ = std::io::stderr().lock().write_all(&buf);
                 }
-                Sink::Quiet => {}
             }
             let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
             if let Ok(mut t) = tail.lock() {
