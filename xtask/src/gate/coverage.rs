@@ -8,7 +8,6 @@ use crate::core::coverage::{self as judge, ChangedLines, ModuleVerdict};
 use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
 use crate::core::outcomes::Outcomes;
-use crate::core::paths::is_test_code;
 use crate::core::pytest::Verdict;
 use crate::error::{Error, Result};
 use crate::host::changes::Changes;
@@ -58,14 +57,11 @@ pub struct Measured {
     pub unit_tests: String,
 }
 
-/// The modified modules: `.py` under the source roots, test code excluded.
+/// The modified modules: `.py` under the source roots, test code excluded
+/// (what `coverage` measures and `api-docs` judges).
 pub fn modified_modules(ctx: &Ctx, changes: &Changes) -> Vec<String> {
     let s = &ctx.settings;
-    changes
-        .under(&s.source_roots)
-        .into_iter()
-        .filter(|f| f.ends_with(".py") && !is_test_code(f, &s.unit_tests, &s.integration_tests))
-        .collect()
+    changes.under(&s.source_roots).into_iter().filter(|f| f.ends_with(".py") && !s.is_test_code(f)).collect()
 }
 
 /// Measure the modified modules of `changes` (see `host::pytest::measure`),

@@ -68,6 +68,12 @@ impl<'a> Facts<'a> {
         self.changes()?.fingerprint(&self.ctx.root)
     }
 
+    /// The modified modules (see `gate::coverage::modified_modules`): what
+    /// `coverage` measures and `api-docs` judges.
+    pub fn modified_modules(&self) -> Result<Vec<String>> {
+        Ok(coverage::modified_modules(self.ctx, self.changes()?))
+    }
+
     /// The added lines of every modified file (one `git diff` for all).
     pub fn added_lines(&self) -> Result<&AddedLines> {
         get(&self.added, || {
@@ -103,8 +109,7 @@ impl<'a> Facts<'a> {
     /// modified modules.
     pub fn compiled(&self) -> Result<&python::Compiled> {
         get(&self.compiled, || {
-            let documented =
-                if self.runs("api-docs") { python::api_docs_files(self.ctx, self.changes()?) } else { Vec::new() };
+            let documented = if self.runs("api-docs") { self.modified_modules()? } else { Vec::new() };
             python::compile_listing(self.ctx, &documented)
         })
     }

@@ -9,7 +9,6 @@ use crate::core::checks::{env_templates, rules as rule_check};
 use crate::core::diff::ChangedFile;
 use crate::core::finding::Finding;
 use crate::core::glob;
-use crate::core::paths::is_test_code;
 use crate::core::quality_gates;
 use crate::error::Result;
 use crate::gate::facts::Facts;
@@ -108,8 +107,7 @@ pub fn env_templates(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
             format!("no file matches the config templates {}; fix `env-templates`", globs.join(", ")),
         )]);
     }
-    let s = &ctx.settings;
-    let code = |path: &str| path.ends_with(".py") && !is_test_code(path, &s.unit_tests, &s.integration_tests);
+    let code = |path: &str| path.ends_with(".py") && !ctx.settings.is_test_code(path);
     let Some(files) = changed_files(ctx, facts, code)? else {
         return Ok(vec![Finding::skip(env_templates::ID, "changes", "not a git work tree: no added lines to check")]);
     };

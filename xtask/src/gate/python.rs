@@ -7,7 +7,6 @@ use crate::core::checks::{self, api_docs as api_docs_core};
 use crate::core::diff::AddedLines;
 use crate::core::finding::Finding;
 use crate::core::formatting::{self, Target};
-use crate::core::paths::is_test_code;
 use crate::core::toolchain::{Formatter, Linter};
 use crate::error::Result;
 use crate::gate::facts::Facts;
@@ -137,8 +136,8 @@ pub fn compile(_ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
 
 /// `api-docs`: new public definitions of the modified modules have
 /// docstrings and type hints.
-pub fn api_docs(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
-    let files = api_docs_files(ctx, facts.changes()?);
+pub fn api_docs(_ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    let files = facts.modified_modules()?;
     let defs = facts.definitions()?;
     let added = facts.added_lines()?;
     let empty = std::collections::BTreeSet::new();
@@ -158,17 +157,6 @@ pub fn api_docs(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
         ));
     }
     Ok(out)
-}
-
-/// Modified modules under the source roots, test code left out: the files
-/// whose new public definitions need docstrings and type hints.
-pub fn api_docs_files(ctx: &Ctx, changes: &Changes) -> Vec<String> {
-    let s = &ctx.settings;
-    changes
-        .under(&s.source_roots)
-        .into_iter()
-        .filter(|f| f.ends_with(".py") && !is_test_code(f, &s.unit_tests, &s.integration_tests))
-        .collect()
 }
 
 /// Per listed file, the helper's description of each definition.

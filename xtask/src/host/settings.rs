@@ -212,6 +212,12 @@ impl Settings {
 }
 
 impl Settings {
+    /// Whether `path` (root-relative) is test code under these settings'
+    /// test folders (`core::paths::is_test_code`).
+    pub fn is_test_code(&self, path: &str) -> bool {
+        crate::core::paths::is_test_code(path, &self.unit_tests, &self.integration_tests)
+    }
+
     /// Every path setting (defaults included) as (key, path): folders, and
     /// the literal folder each `env-templates` glob is walked from.
     fn paths(&self) -> Vec<(&'static str, String)> {
