@@ -47,6 +47,9 @@ pub struct Changes {
     pub files: Vec<String>,
     /// The subset of `files` git does not track yet (all their lines are added).
     pub untracked: BTreeSet<String>,
+    /// What git compares the working tree with: the base's merge base, else
+    /// HEAD, else the empty tree (no commit yet).
+    against: String,
 }
 
 /// Folders never reported as changes, even when the host forgot to ignore them.
@@ -61,28 +64,14 @@ impl Changes {
             None => head_or_empty_tree(root)?,
         };
         let mut files: BTreeSet<String> = BTreeSet::new();
-        let listed = git::stdout(
-            root,
-            &[
-                "-c",
-                "core.quotepath=false",
-                "diff",
-                "--name-only",
-                "-z",
-                "--diff-filter=d",
-                "--no-ext-diff",
-                &against,
-                "--",
-            ],
-        )?;
-        files.extend(diff::split_nul(&listed));
+        files.extend(names(root, &against, "d")?);
         let untracked = git::stdout(root, &["ls-files", "--others", "--exclude-standard", "-z"])?;
         let untracked: BTreeSet<String> = diff::split_nul(&untracked).into_iter().filter(|p| !is_never(p)).collect();
         files.extend(untracked.iter().cloned());
         // A path git lists that is gone or not a file (a type change to a
         // symlinked folder, a file deleted after staging) is not a change to check.
         let files: Vec<String> = files.into_iter().filter(|p| !is_never(p) && root.join(p).is_file()).collect();
-        Ok(Changes { base, files, untracked })
+        Ok(Changes { base, files, untracked, against })
     }
 
     /// One line saying what the changes are measured against, for reports.
@@ -104,25 +93,7 @@ impl Changes {
 
     /// Files deleted between the base and the working tree (one `git diff`).
     pub fn deleted(&self, root: &Path) -> Result<Vec<String>> {
-        let against = match &self.base {
-            Some(b) => b.commit.clone(),
-            None => head_or_empty_tree(root)?,
-        };
-        let listed = git::stdout(
-            root,
-            &[
-                "-c",
-                "core.quotepath=false",
-                "diff",
-                "--name-only",
-                "-z",
-                "--diff-filter=D",
-                "--no-ext-diff",
-                &against,
-                "--",
-            ],
-        )?;
-        Ok(diff::split_nul(&listed))
+        names(root, &self.against, "D")
     }
 
     /// Modified files under any of `folders` (root-relative; "" or "." is the root).
@@ -136,10 +107,6 @@ impl Changes {
         let mut out = AddedLines::new();
         let tracked: Vec<&str> = paths.iter().filter(|p| !self.untracked.contains(*p)).map(String::as_str).collect();
         if !tracked.is_empty() {
-            let against = match &self.base {
-                Some(b) => b.commit.clone(),
-                None => head_or_empty_tree(root)?,
-            };
             let pathspecs: Vec<String> = tracked.iter().map(|p| format!(":(literal){p}")).collect();
             let mut args = vec![
                 "-c",
@@ -152,7 +119,7 @@ impl Changes {
                 "-M",
                 "--src-prefix=a/",
                 "--dst-prefix=b/",
-                &against,
+                &self.against,
                 "--",
             ];
             // `:(literal)`: a file named `*.py` or `:x` means itself.
@@ -173,11 +140,7 @@ impl Changes {
     /// one full `git diff` of the working tree against the base (HEAD when
     /// there is none), and the content of each untracked file.
     pub fn fingerprint(&self, root: &Path) -> Result<String> {
-        let against = match &self.base {
-            Some(b) => b.commit.clone(),
-            None => head_or_empty_tree(root)?,
-        };
-        let args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--binary", &against, "--"];
+        let args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--binary", &self.against, "--"];
         let out = git::run(root, &args)?;
         if !out.status.success() {
             return Err(Error::usage(format!(
@@ -204,6 +167,14 @@ impl Changes {
             &untracked,
         ))
     }
+}
+
+/// The paths `git diff --name-only --diff-filter=FILTER` lists between
+/// `against` and the working tree.
+fn names(root: &Path, against: &str, filter: &str) -> Result<Vec<String>> {
+    let filter = format!("--diff-filter={filter}");
+    let args = ["-c", "core.quotepath=false", "diff", "--name-only", "-z", &filter, "--no-ext-diff", against, "--"];
+    Ok(diff::split_nul(&git::stdout(root, &args)?))
 }
 
 fn is_never(path: &str) -> bool {
