@@ -128,3 +128,14 @@ fn no_command_module_imports_another() {
     }
     assert!(offences.is_empty(), "{}", offences.join("\n"));
 }
+
+/// Every check of the registry has its description for SARIF and the job
+/// summary (`report::catalog`); a check added without one would reach code
+/// scanning as "A spec-gate check".
+#[test]
+fn every_registered_check_is_described() {
+    let described: Vec<&str> = xtask::report::catalog::ids().collect();
+    let missing: Vec<&str> =
+        xtask::gate::registry::CHECKS.iter().map(|c| c.id).filter(|id| !described.contains(id)).collect();
+    assert!(missing.is_empty(), "add these ids to xtask/src/report/catalog.rs: {missing:?}");
+}

@@ -96,10 +96,33 @@ const CHECKS: &[CheckInfo] = &[
         help: "Run `cargo xtask fmt` and commit the result.",
     },
     CheckInfo {
+        id: "lint",
+        short: "Modified Python files pass the project's linter",
+        full: "When the project declares ruff (in its dev dependencies, `[tool.ruff]` or the `linter` setting), \
+               `ruff check` runs on the Python files changed since the base; every finding in them counts.",
+        help: "Fix the line the finding names, as its code (for example F401) says.",
+    },
+    CheckInfo {
         id: "compile",
         short: "Every Python file under the source roots compiles",
         full: "Each file is compiled by the project's interpreter, never run.",
         help: "Fix the syntax error at the named line.",
+    },
+    CheckInfo {
+        id: "evidence",
+        short: "Ticked tasks that name files show them in the change",
+        full: "From implementation, each ticked task of tasks.md that names files (in backticks or on a `Files:` \
+               line) must find each of them added, modified or deleted since the base; a folder or a glob counts \
+               when anything under it changed.",
+        help: "Do the work the task names, fix the path it names, or untick the task until it is done.",
+    },
+    CheckInfo {
+        id: "quality-gates",
+        short: "The commands of specs/guides/quality-gates.yaml pass",
+        full: "The repository owner's commands of implementation_gates, testing_gates and documentation_gates \
+               run at their phases (their fallback when the tool is missing); `required: false` only warns.",
+        help: "Run the command the finding names and fix what it reports, or fix the gate's entry in \
+               specs/guides/quality-gates.yaml.",
     },
     CheckInfo {
         id: "coverage",
@@ -107,6 +130,15 @@ const CHECKS: &[CheckInfo] = &[
         full: "One pytest run with coverage; every module changed since the base must reach the threshold, and \
                changed lines their own threshold when one is set.",
         help: "Add tests for the uncovered lines of the named module (`cargo xtask coverage` lists them).",
+    },
+    CheckInfo {
+        id: "proven",
+        short: "Acceptance criteria name the tests that prove them, and those tests pass",
+        full: "From the phase the PRD template's `proven` rule names, each criterion names pytest node ids in \
+               backticks; a ticked criterion's tests must have passed in the gate's own test run, and at qa \
+               every criterion is ticked and proven.",
+        help: "Write the node id of the proving test on the criterion's line, and fix the test or the code at the \
+               test's file and line until it passes.",
     },
     CheckInfo {
         id: "api-docs",
