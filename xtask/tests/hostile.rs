@@ -263,6 +263,20 @@ fn special_files_never_hang_a_command() {
     }
 }
 
+/// `.claude/settings.json` as a FIFO: `agents` reads regular files only, so
+/// it ends at once with a one-line error naming the file.
+#[test]
+fn agents_never_hangs_on_a_special_settings_file() {
+    let repo = TempRepo::new();
+    mkfifo(&repo.path.join(".claude/settings.json"));
+    for args in [&["agents"][..], &["agents", "--dry-run"]] {
+        let run = run_in(&repo.path, args, &[], Duration::from_secs(60));
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(".claude/settings.json: not a regular file"), "{}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
+
 /// Case 9: a workspace's tmp/ linked to a folder outside the repository (such
 /// a link can be committed): the gate deleted that folder's gate.json and
 /// wrote its own there. Now the ledger is not written, with a warning.

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::context::Ctx;
 use crate::core::agent_settings::{diff, gate_hooks, merge};
 use crate::error::{Error, Outcome, Result};
-use crate::host::fs::write_atomic;
+use crate::host::fs::{read_bytes, write_atomic, ReadError, MAX_TEXT_BYTES};
 use crate::report::JSON_VERSION;
 
 /// Where the hooks go, relative to the root.
@@ -20,12 +20,18 @@ pub fn run(ctx: &Ctx, dry_run: bool) -> Result<Outcome> {
     let dir = ctx.root.join(".claude");
     let path = dir.join("settings.json");
     refuse_links(&ctx.root, &dir, &path)?;
-    let existing = match std::fs::read(&path) {
+    // Regular files only, capped: a FIFO in its place would hang the command.
+    let existing = match read_bytes(&path, MAX_TEXT_BYTES) {
         Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
             Error::usage(format!("{SETTINGS}: not UTF-8 text; save it as UTF-8 JSON, then run this again"))
         })?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io(&path, &e, "make it readable")),
+        Err(ReadError::Missing) => None,
+        Err(e) => {
+            return Err(Error::usage(format!(
+                "{SETTINGS}: {}; make it a readable JSON file (or move it away), then run this again",
+                e.describe()
+            )))
+        }
     };
     let merged = merge(existing.as_deref(), &gate_hooks(RUN)).map_err(|why| {
         Error::usage(format!("{SETTINGS}: {why}; fix the file (or move it away), then run this again"))

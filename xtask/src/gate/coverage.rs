@@ -11,6 +11,7 @@ use crate::core::outcomes::Outcomes;
 use crate::core::pytest::Verdict;
 use crate::error::{Error, Result};
 use crate::host::changes::Changes;
+use crate::host::fs::{read_bytes, MAX_TEXT_BYTES};
 use crate::host::pytest::{self, CoverageRun};
 use crate::host::stream::Sink;
 use crate::host::venv::Venv;
@@ -101,8 +102,9 @@ pub fn measure(
     }
     let venv = venv()?;
     let root = ctx.root.clone();
-    let absent =
-        move |path: &str| std::fs::read(root.join(path)).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
+    let absent = move |path: &str| {
+        read_bytes(&root.join(path), MAX_TEXT_BYTES).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
     let project = pytest::Project { root: &ctx.root, venv: &venv, settings: s };
     let run = pytest::measure(project, &m.modules, sink)?;
     // A module the project's own coverage settings leave out is not gated.

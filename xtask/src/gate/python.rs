@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::gate::facts::Facts;
 use crate::host::changes::Changes;
 use crate::host::formatter;
+use crate::host::fs::{read_bytes, MAX_TEXT_BYTES};
 use crate::host::git_status;
 use crate::host::pytest::python_files;
 use crate::host::python::{self, CompileJob, Source};
@@ -123,7 +124,9 @@ pub fn format_targets(root: &std::path::Path, files: &[String], added: &AddedLin
     files
         .iter()
         .filter_map(|f| {
-            let total = std::fs::read(root.join(f)).map(|b| String::from_utf8_lossy(&b).lines().count()).unwrap_or(0);
+            let total = read_bytes(&root.join(f), MAX_TEXT_BYTES)
+                .map(|b| String::from_utf8_lossy(&b).lines().count())
+                .unwrap_or(0);
             formatting::target(f, added.get(f), total.max(1))
         })
         .collect()

@@ -25,6 +25,7 @@ use std::path::Path;
 use crate::core::diff::{self, AddedLines};
 use crate::core::paths::is_under;
 use crate::error::{Error, Result};
+use crate::host::fs::{read_bytes, MAX_TEXT_BYTES};
 use crate::host::git;
 
 /// What the changes are measured against.
@@ -128,7 +129,7 @@ impl Changes {
             out.extend(diff::added_lines(&patch).into_iter().filter(|(p, _)| tracked.contains(&p.as_str())));
         }
         for path in paths.iter().filter(|p| self.untracked.contains(*p)) {
-            let text = std::fs::read(root.join(path)).map(|b| String::from_utf8_lossy(&b).into_owned());
+            let text = read_bytes(&root.join(path), MAX_TEXT_BYTES).map(|b| String::from_utf8_lossy(&b).into_owned());
             out.insert(path.clone(), diff::all_lines(&text.unwrap_or_default()));
         }
         Ok(out)
