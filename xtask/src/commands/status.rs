@@ -16,17 +16,18 @@ use crate::core::workspace::{summarize, Summary};
 use crate::error::Outcome;
 use crate::error::Result;
 use crate::gate;
-use crate::host::{templates, workspaces};
+use crate::host::workspaces;
 use crate::report::{Style, WorkspaceReport, JSON_VERSION};
 
 pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     let ws = workspaces::find_active(&ctx.root, slug)?;
-    let texts = workspaces::read(&ctx.root, &ws);
+    // The documents and templates are read once: the live checks and the
+    // summary see the same bytes.
+    let (live, texts, rules) = gate::document_report(ctx, &ws.name)?;
+    let texts = texts.unwrap_or_else(|| workspaces::read(&ctx.root, &ws));
     let summary = summarize(&texts);
-    let live = gate::document_report(ctx, &ws.name, None)?;
     let claims = claims(texts.ledger.as_deref());
     let next = next_step(&summary, &live, &claims);
-    let rules = gate::documents::load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let provenance: Vec<serde_json::Value> = rules
         .iter()
         .flat_map(|(doc, r)| {

@@ -61,13 +61,9 @@ impl Gated {
 }
 
 /// The document and workspace checks of `slugs` (every active workspace when
-/// empty), each at `phase` or its own.
-pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<Vec<Gated>> {
-    gate_with_rules(ctx, slugs, phase).map(|(_, gated)| gated)
-}
-
-/// [`gate`], with the templates' rules it judged by.
-pub fn gate_with_rules(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<(Rules, Vec<Gated>)> {
+/// empty), each at `phase` or its own, with the templates' rules they were
+/// judged by.
+pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<(Rules, Vec<Gated>)> {
     let rules = load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let dirs = if slugs.is_empty() {
         workspaces::list(&ctx.root, Location::Active)?

@@ -19,6 +19,7 @@
 //! Which check runs when is said in one place: [`registry::CHECKS`].
 use crate::context::Ctx;
 use crate::core::phase::Phase;
+use crate::core::workspace::WorkspaceTexts;
 use crate::error::Result;
 use crate::report::{Report, WorkspaceReport};
 
@@ -56,7 +57,7 @@ impl Request<'_> {
 
 /// Gate what `req` names: findings of every workspace, then of the repository.
 pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
-    let (rules, mut gated) = documents::gate_with_rules(ctx, req.slugs, req.phase)?;
+    let (rules, mut gated) = documents::gate(ctx, req.slugs, req.phase)?;
     let phases: Vec<Phase> = gated.iter().map(|g| g.phase).collect();
     let highest = match req.phase {
         Some(p) => p,
@@ -98,12 +99,17 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
     Ok(report)
 }
 
-/// One workspace's document and workspace checks at `phase` (its own when
-/// None), without the repository checks and without touching its ledger:
-/// what `status` shows live.
-pub fn document_report(ctx: &Ctx, slug: &str, phase: Option<Phase>) -> Result<WorkspaceReport> {
-    let mut gated = documents::gate(ctx, std::slice::from_ref(&slug.to_string()), phase)?;
-    Ok(gated.pop().map(|g| g.report).unwrap_or_default())
+/// One active workspace's document and workspace checks at its own phase,
+/// without the repository checks and without touching its ledger: what
+/// `status` shows live. Also the documents as read (None only for a link out
+/// of specs/, which a named workspace never is) and the templates' rules they
+/// were judged by, so that nothing is read twice.
+pub fn document_report(ctx: &Ctx, slug: &str) -> Result<(WorkspaceReport, Option<WorkspaceTexts>, documents::Rules)> {
+    let (rules, mut gated) = documents::gate(ctx, std::slice::from_ref(&slug.to_string()), None)?;
+    Ok(match gated.pop() {
+        Some(g) => (g.report, g.texts, rules),
+        None => (WorkspaceReport::default(), None, rules),
+    })
 }
 
 /// `f` over `items` on every core, results in order.
