@@ -1,5 +1,5 @@
 //! `cargo xtask bench hostile`: the documents an attacker (or a bad day)
-//! writes (issue 11), each run through the command it used to stall, three
+//! writes, each run through the command it used to stall, three
 //! times: median wall time and peak memory. What matters is that each stays
 //! linear: the same input at twice the size should cost about twice as much.
 use std::path::Path;
@@ -55,7 +55,7 @@ const CASES: [Case; 4] = [
 
 pub fn run(_ctx: &Ctx) -> Result<Outcome> {
     let exe = crate::xtask_binary()?;
-    xtask::outln!("hostile inputs (issue 11), median of 3 runs each:");
+    xtask::outln!("hostile inputs, median of 3 runs each:");
     xtask::outln!("  {:<62} {:>9} {:>9} {:>10}  exit", "input", "size", "wall s", "peak MB");
     for case in &CASES {
         for n in case.sizes {

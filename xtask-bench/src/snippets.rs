@@ -3,7 +3,7 @@
 //! - ours: `cargo xtask snippets` (this binary, as a user runs it);
 //! - the floor: one plain Python process that scans the files and compiles the
 //!   same blocks, nothing else (no references, no report);
-//! - the seeds' method: one `python -m py_compile` process per block, measured
+//! - the prompts' method: one `python -m py_compile` process per block, measured
 //!   on 200 blocks and scaled.
 //!
 //! Everything runs with the same interpreter: the one `python3` resolves to
@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
     let sample: Vec<PathBuf> = corpus.block_files.iter().take(PER_BLOCK_SAMPLE).cloned().collect();
     let start = Instant::now();
     for file in &sample {
-        // The seeds' method; its exit status (broken blocks fail) is its verdict.
+        // The prompts' method; its exit status (broken blocks fail) is its verdict.
         let _ = Command::new(&python)
             .args(["-m", "py_compile"])
             .arg(file)
@@ -85,13 +85,13 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
         "  floor  one python process: scan + compile        {floor:>8.3} s  (CPU {floor_cpu:.2} s; median of {RUNS})"
     );
     xtask::outln!(
-        "  seeds  python -m py_compile, one per block       {:>8.3} s  ({} blocks took {:.3} s, scaled)",
+        "  prompts python -m py_compile, one per block      {:>8.3} s  ({} blocks took {:.3} s, scaled)",
         per_block,
         sample.len(),
         per_block * sample.len() as f64 / corpus.blocks as f64
     );
     xtask::outln!("  ours / floor     = {:.2}x  (target <= 1.0x)", ours / floor);
-    xtask::outln!("  seeds / ours     = {:.0}x  (target >= 20x)", per_block / ours);
+    xtask::outln!("  prompts / ours   = {:.0}x  (target >= 20x)", per_block / ours);
     xtask::outln!("  ours: {:.0} python blocks/s", corpus.blocks as f64 / ours);
     xtask::outln!("  load average at the end: {}", load_average());
     Ok(Outcome::Success)

@@ -174,7 +174,7 @@ fn a_hook_that_cannot_judge_tells_the_person_and_blocks_nothing() {
 
 #[test]
 fn a_passing_result_is_reused_until_the_change_or_a_document_differs() {
-    let repo = pyenv::seeds_repo();
+    let repo = pyenv::project_repo();
     // The module the filled workspace quotes, already on main.
     repo.git(&["checkout", "-q", "main"]);
     repo.write("src/demo/__init__.py", "");

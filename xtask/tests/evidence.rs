@@ -1,4 +1,4 @@
-//! Claims with their evidence, end to end (issue 16): criteria proven by the
+//! Claims with their evidence, end to end: criteria proven by the
 //! gate's own pytest run, ticked tasks shown in the change. Real temporary
 //! git repositories, the real binary, real pytest from the shared venv.
 mod common;
@@ -84,11 +84,11 @@ const PRD: &str = "\
 - [x] **AC8**: zero is neutral in 1 method `tests/unit/test_proof.py::TestCalc::test_zero`
 ";
 
-/// A seeds-shaped repository on branch `feature` with tests of every
+/// A workflow-shaped repository on branch `feature` with tests of every
 /// outcome, a session-counting conftest.py, a change to a module (so the
 /// coverage run is the test run) and a workspace whose PRD is `PRD`.
 fn proof_repo() -> TempRepo {
-    let repo = pyenv::seeds_repo();
+    let repo = pyenv::project_repo();
     repo.write(".gitignore", ".venv\n__pycache__/\n.pytest_cache/\n.coverage\nruns.log\n");
     repo.write("tests/unit/test_proof.py", TESTS);
     repo.write("tests/unit/conftest.py", COUNTING_CONFTEST);
@@ -346,7 +346,7 @@ fn git_in(dir: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The worked example of issue 16, proven end to end as an adopter would meet
+/// The worked example (specs/archive/criteria-proven-by-tests), proven end to end as an adopter would meet
 /// it: this repository cloned at the commit that archived it, the archived workspace copied back to
 /// specs/active, and the qa gate run against the commit before the workspace
 /// was created. Each criterion is proven by this repository's own pytest

@@ -1,4 +1,4 @@
-//! What an attacker and a bad day found (issue 11), end to end: each test is
+//! What an attacker and a bad day found, end to end: each test is
 //! one reproduced case, run as the built binary in a real temporary git
 //! repository. Nothing is lost, nothing hangs, nothing is read or written
 //! outside the repository.
@@ -90,7 +90,7 @@ fn hand_written(text: &str) -> Vec<String> {
     out
 }
 
-/// Case 1: a hand-written line quoting a marker in inline code is text; it
+/// A hand-written line quoting a marker in inline code is text; it
 /// used to be taken for the region's start, and every line from it to the
 /// real end marker was replaced (154 lines became 106).
 #[test]
@@ -110,7 +110,7 @@ fn recover_keeps_a_line_that_quotes_a_marker() {
     assert!(after.lines().count() >= mine.lines().count(), "{after}");
 }
 
-/// Case 1: a region that cannot be found exactly (tasks.md's progress region
+/// A region that cannot be found exactly (tasks.md's progress region
 /// without its end marker) is reported, naming the line; neither document is
 /// written.
 #[test]
@@ -147,7 +147,7 @@ fn git_that_first(repo: &TempRepo, action: &str) -> String {
     format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
 }
 
-/// Case 2: an editor saves recovery.md while `recover` runs (here: whenever
+/// An editor saves recovery.md while `recover` runs (here: whenever
 /// recover asks git for the changed files, after reading the documents).
 /// recover used to rename its text, computed from the old file, over the
 /// save; now it reads each file again before writing and, if it changed,
@@ -171,7 +171,7 @@ fn recover_loses_no_concurrent_save() {
         .contains(".tmp-")));
 }
 
-/// Case 2: a read-only recovery.md stays read-only after `recover` (the file
+/// A read-only recovery.md stays read-only after `recover` (the file
 /// written in its place used to get the default mode).
 #[test]
 fn recover_keeps_the_file_mode() {
@@ -185,7 +185,7 @@ fn recover_keeps_the_file_mode() {
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o444);
 }
 
-/// Case 3: `archive` moves the workspace while a `gate` runs (here: whenever
+/// `archive` moves the workspace while a `gate` runs (here: whenever
 /// the gate asks git something, after reading the workspace). The gate used
 /// to write its ledger to specs/active/<slug>/tmp/gate.json all the same,
 /// bringing back a ghost workspace that archive then refused.
@@ -217,7 +217,7 @@ fn mkfifo(path: &Path) {
     assert!(out.status.success(), "mkfifo: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// Case 8: a template, workspace document, ledger or INDEX.md that is a FIFO
+/// A template, workspace document, ledger or INDEX.md that is a FIFO
 /// hung `list` and `gate` forever; one linked to /dev/zero read 2 GB. Only
 /// regular files are read, with a size cap, by every command (settings and
 /// the root's `.cargo/config.toml` too): each run ends, with a finding or a
@@ -277,7 +277,7 @@ fn agents_never_hangs_on_a_special_settings_file() {
     }
 }
 
-/// Case 9: a workspace's tmp/ linked to a folder outside the repository (such
+/// A workspace's tmp/ linked to a folder outside the repository (such
 /// a link can be committed): the gate deleted that folder's gate.json and
 /// wrote its own there. Now the ledger is not written, with a warning.
 #[test]
@@ -298,7 +298,7 @@ fn a_tmp_link_out_of_the_repository_is_not_written_through() {
     assert!(run.stderr.contains("gate result not recorded"), "{}", run.stderr);
 }
 
-/// Case 11: a template linked to a file outside the repository (a cloned
+/// A template linked to a file outside the repository (a cloned
 /// repository could carry one to /etc/passwd): new-spec copied it into the
 /// new workspace's prd.md. Templates and INDEX.md follow the documents' link
 /// policy: not followed out of their folder.
@@ -325,7 +325,7 @@ fn templates_and_the_index_are_not_read_or_written_through_links_out() {
     assert_eq!(outside.read("secret.txt"), "# Secret\n\nroot:x:0:0:root:/root:/bin/bash\n");
 }
 
-/// Case 13: a `# VERIFIED:` path that is a link out of the repository is
+/// A `# VERIFIED:` path that is a link out of the repository is
 /// refused; the message used to print the link's target, telling whether a
 /// file outside exists. It says only that the link leaves the repository.
 #[test]
@@ -349,7 +349,7 @@ fn a_verified_link_out_does_not_reveal_its_target() {
     assert!(!out.contains(&outside.path.display().to_string()), "{out}");
 }
 
-/// Case 12: every path setting stays inside the repository, lexically and
+/// Every path setting stays inside the repository, lexically and
 /// through links; otherwise every command stops with exit 2 naming the key.
 /// (`unit-tests = "../outside_tests"` ran tests outside; `env-templates =
 /// ["/etc/*"]` read files outside; a source root linked out was compiled.)
@@ -392,12 +392,12 @@ fn path_settings_never_lead_out_of_the_repository() {
     }
 }
 
-/// Case 12: a test folder named like a pytest option is passed as a path:
+/// A test folder named like a pytest option is passed as a path:
 /// `unit-tests = "--collect-only"` made pytest only collect, so a failing
 /// test gave a passing run.
 #[test]
 fn a_test_folder_named_like_an_option_is_a_folder() {
-    let repo = pyenv::seeds_repo();
+    let repo = pyenv::project_repo();
     repo.write(
         "Cargo.toml",
         "[workspace]\nmembers = []\n\n[workspace.metadata.xtask]\nunit-tests = \"--collect-only\"\n",
@@ -408,7 +408,7 @@ fn a_test_folder_named_like_an_option_is_a_folder() {
     assert!(run.stdout.contains("1 failed"), "{}", run.stdout);
 }
 
-/// Case 15: hidden temporaries left by killed runs (`.recovery.md.tmp-*`,
+/// Hidden temporaries left by killed runs (`.recovery.md.tmp-*`,
 /// `.INDEX.md.tmp-*`, new-spec's `.SLUG.new-*` folders) stayed forever. The
 /// next run of the command that makes them removes those whose process is
 /// gone, and leaves a running one's alone.
@@ -432,7 +432,7 @@ fn temporaries_of_killed_runs_are_removed_by_the_next_run() {
     assert!(!repo.exists(&format!("specs/archive/.INDEX.md.tmp-{gone}-3")), "list left a dead run's index");
 }
 
-/// Case 15: two `archive` runs of one workspace: the loser exited 2 with "No
+/// Two `archive` runs of one workspace: the loser exited 2 with "No
 /// such file or directory; check that the folder exists and is writable".
 /// Here the other run moves the workspace while this one runs its qa check.
 #[test]
@@ -468,7 +468,7 @@ fn path_with_only(repo: &TempRepo, programs: &[&str]) -> String {
     dir.display().to_string()
 }
 
-/// Case 16: git missing from PATH in a git repository said "not a git
+/// Git missing from PATH in a git repository said "not a git
 /// repository (run git init)" (and recover wrote that into recovery.md).
 #[test]
 fn git_missing_from_path_says_so() {
@@ -483,7 +483,7 @@ fn git_missing_from_path_says_so() {
     assert_eq!(repo.read(&format!("{WS}/recovery.md")), before);
 }
 
-/// Case 16: with no python3, commands that provision the venv suggested
+/// With no python3, commands that provision the venv suggested
 /// `--python PATH`, which only `setup` takes.
 #[test]
 fn no_python_points_at_setup_python() {
@@ -497,7 +497,7 @@ fn no_python_points_at_setup_python() {
     assert!(!run.stderr.contains("or pass --python"), "{}", run.stderr);
 }
 
-/// Case 16: a repository whose path is not UTF-8 reached the Python helper
+/// A repository whose path is not UTF-8 reached the Python helper
 /// mangled, so every source file "could not be read". It is refused with
 /// exit 2, naming the reason.
 #[test]
@@ -515,7 +515,7 @@ fn a_root_path_that_is_not_utf8_is_refused() {
     assert!(run.stderr.contains("path is not UTF-8"), "{}", run.stderr);
 }
 
-/// Case 16: output to a full disk (`> /dev/full`) was lost with exit 0. A
+/// Output to a full disk (`> /dev/full`) was lost with exit 0. A
 /// write error that is not a closed pipe is exit 2; a closed pipe (`| head`)
 /// is still no error.
 #[test]
@@ -544,7 +544,7 @@ fn output_that_cannot_be_written_is_exit_2() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// Case 16: a workspace folder whose name is not UTF-8 was listed but could
+/// A workspace folder whose name is not UTF-8 was listed but could
 /// not be archived under either name. Both its name and the name `list`
 /// prints find it, and it keeps its name in specs/archive/.
 #[test]
@@ -573,7 +573,7 @@ fn a_workspace_named_in_other_bytes_can_be_archived() {
     }
 }
 
-/// Case 6: a rule regex with nested counted repetition compiles to about a
+/// A rule regex with nested counted repetition compiles to about a
 /// million bytes and searched a 2.2 MB diff for 295 s. It is refused when the
 /// settings are read, naming the rule (the work budget per rule is a unit
 /// test: `core::checks::rules::costly_regexes_are_bounded`).
@@ -589,7 +589,7 @@ fn a_rule_regex_too_large_is_refused_naming_the_rule() {
     assert!(run.stderr.contains("rules `nested`: regex too large"), "{}", run.stderr);
 }
 
-/// Case 7: a TOML file nested 100,000 levels overflowed the stack (exit 134)
+/// A TOML file nested 100,000 levels overflowed the stack (exit 134)
 /// in every command, even `list`; now exit 2 naming the file.
 #[test]
 fn deeply_nested_toml_is_a_usage_error() {
@@ -605,7 +605,7 @@ fn deeply_nested_toml_is_a_usage_error() {
     }
 }
 
-/// Case 14: a lone CR is a line ending everywhere. A broken python block in a
+/// A lone CR is a line ending everywhere. A broken python block in a
 /// lone-CR document passed `snippets` (the fence was missed); LF and CRLF
 /// failed correctly.
 #[test]
@@ -619,7 +619,7 @@ fn lone_cr_documents_are_read_like_lf_ones() {
     }
 }
 
-/// Case 14: a workspace written with lone CRs reads as the LF one does: its
+/// A workspace written with lone CRs reads as the LF one does: its
 /// title (the whole PRD was the title), phase and tasks; a `# VERIFIED:`
 /// reference into a lone-CR Python file counts its lines as Python does.
 #[test]

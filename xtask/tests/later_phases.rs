@@ -31,7 +31,7 @@ fn line_of(text: &str, needle: &str) -> u64 {
 
 #[test]
 fn api_docs_reports_new_public_definitions_only() {
-    let repo = pyenv::seeds_repo();
+    let repo = pyenv::project_repo();
     let calc = format!(
         "{}\n\ndef triple(a, b=2):\n    return a * 3\n\n\ndef _private(a):\n    return a\n\n\ndef documented(a: int) -> int:\n    \"\"\"Quadruple.\n\n    Args:\n        a: the number.\n    \"\"\"\n    return a * 4\n",
         pyenv::CALC.trim_end()
@@ -52,7 +52,7 @@ fn api_docs_reports_new_public_definitions_only() {
 
 #[test]
 fn a_broken_guide_block_fails_the_docs_gate() {
-    let repo = pyenv::seeds_repo();
+    let repo = pyenv::project_repo();
     let guide = "# Guide\n\nExample:\n\n```python\ndef f():\n    pass\nreturn 1\n```\n";
     repo.write("specs/guides/usage.md", guide);
     let run = repo.xtask(&["gate", "--phase", "docs", "--json"]);
@@ -67,7 +67,7 @@ fn a_broken_guide_block_fails_the_docs_gate() {
 
 #[test]
 fn rules_and_env_templates_read_added_lines() {
-    let repo = pyenv::seeds_repo();
+    let repo = pyenv::project_repo();
     repo.git(&["checkout", "-q", "main"]);
     repo.write(
         "Cargo.toml",
@@ -215,7 +215,7 @@ fn github_actions_get_annotations() {
 
 #[test]
 fn the_bare_gate_checks_the_archived_examples_too() {
-    let repo = pyenv::seeds_repo();
+    let repo = pyenv::project_repo();
     let example = "# PRD: Example\n\n```python\n# VERIFIED: syntax checked\ndef f(:\n    pass\n```\n";
     repo.write("specs/archive/old-example/prd.md", example);
     let run = repo.xtask(&["gate", "--json"]);

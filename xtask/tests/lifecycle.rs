@@ -74,7 +74,7 @@ fn repo_with_workspace() -> TempRepo {
 /// quote), the shared venv, and on branch `feature` a diligently filled
 /// workspace whose tasks are all closed, committed.
 fn qa_ready_repo() -> TempRepo {
-    let repo = pyenv::seeds_repo();
+    let repo = pyenv::project_repo();
     repo.git(&["checkout", "-q", "main"]);
     repo.write("src/demo/__init__.py", "");
     repo.write("src/demo/store.py", spec_support::STORE_PY);

@@ -5,7 +5,7 @@ mod common;
 mod pyenv;
 
 use common::TempRepo;
-use pyenv::seeds_repo;
+use pyenv::project_repo;
 
 fn check<'a>(json: &'a serde_json::Value, id: &str, file: &str) -> Option<&'a serde_json::Value> {
     json["checks"].as_array()?.iter().find(|c| c["id"] == id && c["file"] == file)
@@ -61,7 +61,7 @@ fn setup_failures_name_the_step() {
 
 #[test]
 fn test_unit_passes_a_green_suite_and_fails_a_red_one() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     let run = repo.xtask(&["test", "unit"]);
     run.assert_code(0);
     assert!(run.stdout.contains("3 passed"), "{}", run.stdout);
@@ -79,7 +79,7 @@ fn test_unit_passes_a_green_suite_and_fails_a_red_one() {
 
 #[test]
 fn test_reports_nothing_collected_and_pytests_own_errors() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     std::fs::remove_file(repo.path.join("tests/unit/test_calc.py")).unwrap();
     std::fs::remove_file(repo.path.join("tests/unit/test_text.py")).unwrap();
     let run = repo.xtask(&["test", "unit"]);
@@ -102,7 +102,7 @@ fn test_reports_nothing_collected_and_pytests_own_errors() {
 
 #[test]
 fn test_integration_names_missing_credentials_and_folders() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     let run = repo.xtask(&["test", "integration"]);
     run.assert_code(2);
     assert!(run.stderr.contains("tests/integration: no such folder"), "{}", run.stderr);
@@ -130,7 +130,7 @@ fn add_untested_function(repo: &TempRepo) {
 
 #[test]
 fn coverage_blames_the_modified_module_and_passes_once_tested() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     // An untouched module with poor coverage on main must not be blamed.
     repo.git(&["checkout", "-q", "main"]);
     repo.write("src/pkg/legacy.py", "def old(x):\n    if x:\n        return 1\n    return 2\n");
@@ -175,7 +175,7 @@ fn coverage_blames_the_modified_module_and_passes_once_tested() {
 
 #[test]
 fn coverage_counts_a_module_no_test_imports_as_zero() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     repo.write("src/pkg/orphan.py", "def f():\n    return 1\n");
     repo.write("src/pkg/empty.py", "\"\"\"Nothing here yet.\"\"\"\n");
     let run = repo.xtask(&["coverage", "--json"]);
@@ -192,7 +192,7 @@ fn coverage_counts_a_module_no_test_imports_as_zero() {
 fn coverage_measures_every_test_in_one_run() {
     // A test reaches the module only through importlib, which no static
     // import scan sees: every test runs under coverage, in one pytest run.
-    let repo = seeds_repo();
+    let repo = project_repo();
     repo.write("src/pkg/plugin.py", "def hook():\n    return 'hooked'\n");
     repo.write(
         "tests/unit/test_plugin.py",
@@ -244,7 +244,7 @@ fn coverage_follows_the_projects_coverage_settings() {
     // branch = true, an omit list and exclude_also in [tool.coverage.*]:
     // the percent of each modified module is what `coverage report` prints,
     // the words say branches count, an omitted module is not gated.
-    let repo = seeds_repo();
+    let repo = project_repo();
     let pyproject = repo.read("pyproject.toml")
         + "\n[tool.coverage.run]\nbranch = true\nomit = [\"*/generated.py\"]\n\n[tool.coverage.report]\nexclude_also = [\"if TYPE_CHECKING:\"]\n";
     repo.write("pyproject.toml", &pyproject);
@@ -289,7 +289,7 @@ fn coverage_follows_the_projects_coverage_settings() {
 
 #[test]
 fn coverage_ignores_the_hosts_fail_under_and_reports_failing_tests() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     let pyproject = repo.read("pyproject.toml") + "\n[tool.coverage.report]\nfail_under = 100\n";
     repo.write("pyproject.toml", &pyproject);
     add_untested_function(&repo);
@@ -307,7 +307,7 @@ fn coverage_ignores_the_hosts_fail_under_and_reports_failing_tests() {
 
 #[test]
 fn coverage_without_a_base_branch_uses_uncommitted_changes() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     repo.git(&["branch", "-q", "-D", "main"]);
     let run = repo.xtask(&["coverage"]);
     run.assert_code(0);
@@ -328,7 +328,7 @@ fn coverage_without_a_base_branch_uses_uncommitted_changes() {
 
 #[test]
 fn fmt_check_fails_a_misformatted_modified_file_only() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     // Misformatted on main: not a modified file, not blamed.
     repo.git(&["checkout", "-q", "main"]);
     repo.write("src/pkg/old.py", "x = [1,2]\n");
@@ -372,7 +372,7 @@ fn finding<'a>(json: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Val
 
 #[test]
 fn gate_at_testing_reports_tests_format_compile_and_coverage() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     repo.write("src/pkg/calc.py", &pyenv::CALC.replace("a + b", "a+b"));
     let run = repo.xtask(&["gate", "--phase", "testing", "--json"]);
     run.assert_code(1);
@@ -396,7 +396,7 @@ fn gate_at_testing_reports_tests_format_compile_and_coverage() {
 
 #[test]
 fn gate_at_implementation_runs_no_coverage_and_reports_compile_errors() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     repo.write("src/pkg/broken.py", "def f(:\n    pass\n");
     repo.write("tests/unit/test_red.py", "def test_red():\n    assert False\n");
     let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
@@ -448,7 +448,7 @@ fn gate_runs_setup_when_the_venv_is_missing() {
 
 #[test]
 fn changed_line_coverage_is_gated_only_when_a_threshold_is_set() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     // 40 covered statements on main; the branch adds 4, one of them run.
     let mut module = String::new();
     let mut tests = String::from("from pkg import big\n");

@@ -9,7 +9,7 @@ mod common;
 mod pyenv;
 
 use common::TempRepo;
-use pyenv::seeds_repo;
+use pyenv::project_repo;
 
 fn findings<'a>(json: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
     json["checks"].as_array().unwrap().iter().filter(|c| c["id"] == id).collect()
@@ -117,7 +117,7 @@ fn a_uv_project_with_groups_and_ruff_adopts_the_kit_on_the_first_try() {
 
 #[test]
 fn quality_gates_yaml_commands_fallbacks_optional_gates_threshold_and_rules() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     repo.write(
         "specs/guides/quality-gates.yaml",
         r#"metadata:
@@ -191,7 +191,7 @@ documentation_gates:
 
 #[test]
 fn test_unit_runs_exactly_the_path_it_is_given_and_failures_carry_node_ids() {
-    let repo = seeds_repo();
+    let repo = project_repo();
     let run = repo.xtask(&["test", "unit", "--", "tests/unit/test_calc.py", "-k", "add or shout"]);
     run.assert_code(0);
     // Only test_add: test_shout (test_text.py) is not in the given path.

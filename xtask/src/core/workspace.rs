@@ -454,7 +454,7 @@ mod tests {
     /// (specs/guides/templates-and-rules.md), in
     /// its grammar.
     #[test]
-    fn templates_declare_the_seed_numbers() {
+    fn templates_declare_the_workflow_numbers() {
         let minimums = |text: &str| -> Vec<(String, u32)> {
             text.lines()
                 .filter(|l| l.starts_with('#'))

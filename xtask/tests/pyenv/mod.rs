@@ -107,7 +107,7 @@ pub fn link(repo: &TempRepo) {
 /// black configured in pyproject.toml), committed on `main` with a green,
 /// fully covered suite, then switched to the branch `feature`. Its `.venv` is
 /// the shared environment.
-pub fn seeds_repo() -> TempRepo {
+pub fn project_repo() -> TempRepo {
     let repo = TempRepo::new();
     repo.write(".gitignore", ".venv\n__pycache__/\n.pytest_cache/\n.coverage\n");
     repo.write("Makefile", "test:\n\tcargo xtask test unit\n\nformat:\n\tcargo xtask fmt\n");
@@ -120,7 +120,7 @@ pub fn seeds_repo() -> TempRepo {
     repo.write("src/pkg/text.py", TEXT);
     repo.write("tests/unit/test_calc.py", TEST_CALC);
     repo.write("tests/unit/test_text.py", TEST_TEXT);
-    repo.commit_all("a seeds-shaped package with tests");
+    repo.commit_all("a workflow-shaped package with tests");
     repo.git(&["checkout", "-q", "-b", "feature"]);
     link(&repo);
     repo

@@ -306,7 +306,7 @@ fn heading_name(line: &str) -> Option<(usize, String, Option<usize>)> {
     Some((level, name, min))
 }
 
-/// The test filled criteria name (`pyenv::seeds_repo` has it, and it passes).
+/// The test filled criteria name (`pyenv::project_repo` has it, and it passes).
 pub const PROVING_TEST: &str = "tests/unit/test_calc.py::test_add";
 
 /// Replace `[...]` placeholders (not task boxes or links) in a line.
