@@ -139,3 +139,54 @@ fn every_registered_check_is_described() {
         xtask::gate::registry::CHECKS.iter().map(|c| c.id).filter(|id| !described.contains(id)).collect();
     assert!(missing.is_empty(), "add these ids to xtask/src/report/catalog.rs: {missing:?}");
 }
+
+/// Every check of the registry has its row in the action table of
+/// specs/guides/agents.md (`| `id` / rule | meaning | action |`): agents
+/// match on ids, so each must be explained where they read.
+#[test]
+fn agents_md_explains_every_registered_check() {
+    let guide = std::fs::read_to_string(repo_root().join("specs/guides/agents.md")).unwrap();
+    let rows: Vec<&str> = guide.lines().filter(|l| l.starts_with("| `")).collect();
+    let mut missing: Vec<&str> = xtask::gate::registry::CHECKS
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| !rows.iter().any(|r| r.starts_with(&format!("| `{id}` "))))
+        .collect();
+    missing.dedup();
+    assert!(missing.is_empty(), "specs/guides/agents.md has no row for {missing:?} in its table of findings");
+}
+
+/// The string literals that follow `needle` in `source` (its test items left out).
+fn literals_after(source: &str, needle: &str) -> Vec<String> {
+    let code = without_test_items(source);
+    code.match_indices(needle)
+        .filter_map(|(at, _)| {
+            let rest = &code[at + needle.len()..];
+            Some(rest[..rest.find('"')?].to_string())
+        })
+        .collect()
+}
+
+/// The keys of `[workspace.metadata.xtask]` the settings reader reads are
+/// exactly those of the table "All the keys" in specs/guides/configuration.md.
+#[test]
+fn configuration_md_lists_every_setting_read() {
+    let src = |rel: &str| std::fs::read_to_string(repo_root().join("xtask/src").join(rel)).unwrap();
+    let mut read: Vec<String> = literals_after(&src("host/settings.rs"), ".get(\"");
+    // The rule tables and the env-templates keys are read where they are typed.
+    read.extend(literals_after(&src("core/checks/rules.rs"), "settings.get(\""));
+    read.extend(literals_after(&src("core/checks/env_templates.rs"), "strings(\""));
+    read.sort();
+    read.dedup();
+    let guide = std::fs::read_to_string(repo_root().join("specs/guides/configuration.md")).unwrap();
+    let table = guide.split("## All the keys").nth(1).expect("configuration.md has a section \"All the keys\"");
+    let mut documented: Vec<String> = table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next().map(str::to_string))
+        .collect();
+    documented.sort();
+    assert!(read.len() >= 15, "the scan found too few keys to be right: {read:?}");
+    assert_eq!(read, documented, "keys read (left) and keys in configuration.md's table (right) differ");
+}
