@@ -142,15 +142,7 @@ impl Changes {
     /// there is none), and the content of each untracked file.
     pub fn fingerprint(&self, root: &Path) -> Result<String> {
         let args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--binary", &self.against, "--"];
-        let out = git::run(root, &args)?;
-        if !out.status.success() {
-            return Err(Error::usage(format!(
-                "`git {}` failed in {}: {}",
-                args.join(" "),
-                root.display(),
-                crate::host::process::tail(&out.stderr, 3)
-            )));
-        }
+        let diff = git::stdout_bytes(root, &args)?;
         let untracked: Vec<(String, String)> = self
             .untracked
             .iter()
@@ -162,11 +154,7 @@ impl Changes {
                 (p.clone(), hash)
             })
             .collect();
-        Ok(crate::core::ledger::change_fingerprint(
-            self.base.as_ref().map(|b| b.commit.as_str()),
-            &out.stdout,
-            &untracked,
-        ))
+        Ok(crate::core::ledger::change_fingerprint(self.base.as_ref().map(|b| b.commit.as_str()), &diff, &untracked))
     }
 }
 

@@ -195,7 +195,7 @@ pub fn format(root: &Path, venv: &Venv, formatter: Formatter, targets: &[Target]
             Some(2 | 123) => ok = false,
             code => {
                 return Err(Error::usage(format!(
-                    "{module} failed (exit {}): {}",
+                    "{module} failed (exit {}): {}; run `cargo xtask doctor`",
                     code.map_or("signal".into(), |c| c.to_string()),
                     done.last_lines(3)
                 )))
@@ -214,6 +214,10 @@ pub fn lint(root: &Path, venv: &Venv, files: &[String]) -> Result<Vec<LintFindin
     if !matches!(o.code, Some(0 | 1)) {
         return Err(failed("ruff check", &o));
     }
-    formatting::ruff_check_json(&o.stdout, &root.to_string_lossy())
-        .ok_or_else(|| Error::usage(format!("ruff check gave an answer we cannot read: {}", o.stdout.trim())))
+    formatting::ruff_check_json(&o.stdout, &root.to_string_lossy()).ok_or_else(|| {
+        Error::usage(format!(
+            "ruff check gave an answer we cannot read: {}; run `cargo xtask doctor` to see which ruff the venv has",
+            crate::host::process::tail(o.stdout.as_bytes(), 2)
+        ))
+    })
 }

@@ -18,16 +18,25 @@ pub fn run(root: &Path, args: &[&str]) -> Result<Output> {
 
 /// Run git and return stdout; a non-zero exit is an error naming the command.
 pub fn stdout(root: &Path, args: &[&str]) -> Result<String> {
+    stdout_bytes(root, args).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// [`stdout`] as bytes (a binary diff).
+pub fn stdout_bytes(root: &Path, args: &[&str]) -> Result<Vec<u8>> {
     let out = run(root, args)?;
     if !out.status.success() {
-        return Err(Error::usage(format!(
-            "`git {}` failed in {}: {}",
-            args.join(" "),
-            root.display(),
-            process::tail(&out.stderr, 3)
-        )));
+        return Err(failed(root, &args.join(" "), &out.stderr));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(out.stdout)
+}
+
+/// The error of a git command that failed: what git said, and where to look.
+pub fn failed(root: &Path, command: &str, stderr: &[u8]) -> Error {
+    Error::usage(format!(
+        "`git {command}` failed in {}: {}; run it there to see why, and fix the repository (or --base) it complains about",
+        root.display(),
+        process::tail(stderr, 3)
+    ))
 }
 
 /// Whether `root` is inside a git work tree. A `.git` at or above `root` with

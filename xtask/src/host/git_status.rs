@@ -19,11 +19,7 @@ pub fn tracked_changes(root: &Path, roots: &[String]) -> Result<Option<Vec<Statu
     let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = git::run(root, &arg_refs)?;
     if !out.status.success() {
-        return Err(crate::error::Error::usage(format!(
-            "`git status` failed in {}: {}",
-            root.display(),
-            crate::host::process::tail(&out.stderr, 3)
-        )));
+        return Err(crate::host::git::failed(root, "status", &out.stderr));
     }
     Ok(Some(parse_porcelain_z(&out.stdout)))
 }

@@ -413,7 +413,8 @@ fn talk(
     }
     parse_answer(&output, jobs.len()).ok_or_else(|| {
         Error::usage(format!(
-            "the python helper gave an answer we cannot read: {}",
+            "the python helper gave an answer we cannot read: {}; run `cargo xtask doctor` to see which Python \
+             runs it (the helper needs CPython 3.8 or newer)",
             crate::host::process::tail(&output, 2)
         ))
     })

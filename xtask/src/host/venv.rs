@@ -316,7 +316,8 @@ fn create(root: &Path, venv: &Venv, python: Option<&Path>) -> Result<()> {
         // Leave nothing half-built behind: the next run starts over.
         let _ = std::fs::remove_dir_all(&venv.dir);
         return Err(Error::usage(format!(
-            "setup failed at `{} -m venv .venv`: {}",
+            "setup failed at `{} -m venv .venv`: {}; install that Python's venv module (e.g. `apt-get install \
+             python3-venv`) or pass another with `cargo xtask setup --python PATH`",
             base.display(),
             with_default(run.last_lines(4), "no output")
         )));
@@ -332,7 +333,8 @@ fn run_step(mut cmd: std::process::Command, venv: &Venv, shown: &str, done: &mut
     done.ran.push(shown.to_string());
     if !run.success() {
         return Err(Error::usage(format!(
-            "setup failed at `{shown}` (exit {}): {}",
+            "setup failed at `{shown}` (exit {}): {}; fix what it says (its whole output is above), then run \
+             `cargo xtask setup` again",
             run.code().map_or("signal".to_string(), |c| c.to_string()),
             with_default(run.last_lines(5), "no output")
         )));
