@@ -89,12 +89,17 @@ fn candidates<'a>(md: &Markdown<'a>) -> Vec<(usize, (&'a str, &'a str))> {
         }
     }
     for name in HEADINGS {
-        let Some(h) = (0..lines.len()).filter(|&i| visible(i)).find(|&i| heading_is(lines[i], name)) else {
+        // Headings as the markdown reader sees them (never a `#` line in code).
+        let Some(at) = md.headings.iter().position(|h| words(&h.text).join(" ") == name) else {
             continue;
         };
-        let first = (h + 1..lines.len())
-            .take_while(|&i| !lines[i].trim_start().starts_with('#'))
-            .find(|&i| visible(i) && !lines[i].trim().is_empty() && !is_rule(lines[i]));
+        // 0-based: the line after the heading, up to the next heading.
+        let start = md.headings[at].line;
+        let end = md.headings.get(at + 1).map_or(lines.len(), |next| next.line - 1);
+        let first = (start..end.max(start)).find(|&i| {
+            let t = lines[i].trim();
+            visible(i) && !t.is_empty() && !is_rule(t) && !t.chars().all(|c| c == '=')
+        });
         if let Some(i) = first {
             // A field line under the heading was already read as a field.
             if LABELS.iter().all(|l| field_value(lines[i], l).is_none()) {
@@ -109,16 +114,6 @@ fn candidates<'a>(md: &Markdown<'a>) -> Vec<(usize, (&'a str, &'a str))> {
 fn is_rule(line: &str) -> bool {
     let t = line.trim();
     t.len() >= 3 && (t.chars().all(|c| c == '-' || c == ' ') || t.chars().all(|c| c == '*' || c == ' '))
-}
-
-/// Whether `line` is an ATX heading whose text, emphasis and emoji aside, is `name`.
-fn heading_is(line: &str, name: &str) -> bool {
-    let t = line.trim_start();
-    let hashes = t.bytes().take_while(|&b| b == b'#').count();
-    if hashes == 0 || hashes > 6 {
-        return false;
-    }
-    words(&t[hashes..]).join(" ") == name
 }
 
 /// The value of a `label` field: `**Label**: value`, `**Label:** value`,
@@ -357,6 +352,18 @@ mod tests {
         assert_eq!(phase_in(text), Some((Phase::Qa, 3)));
         let text = "## Current State\n\n## Next\nPlanning\n";
         assert_eq!(phase_in(text), None);
+    }
+
+    #[test]
+    fn headings_are_the_markdown_readers() {
+        // A `#` line in a code block neither is a heading nor ends the section.
+        let text = "```python\n# Current Phase\n```\nDraft\n";
+        assert_eq!(phase_in(text), None);
+        let text = "## Current Phase\n\n```text\n# a comment\n```\nTesting in progress\n";
+        assert_eq!(phase_in(text), Some((Phase::Testing, 6)));
+        // A setext heading: its underline is not the first line under it.
+        let text = "Current Phase\n=============\n\nImplementation\n";
+        assert_eq!(phase_in(text), Some((Phase::Implementation, 4)));
     }
 
     #[test]
