@@ -306,7 +306,7 @@ fn read_gates(root: &Path) -> GatesFile {
         Err(ReadError::Missing) => GatesFile::Absent,
         Err(e) => GatesFile::Broken(Problem {
             line: 1,
-            message: format!("cannot be read ({e:?}); make it a readable UTF-8 text file"),
+            message: format!("cannot be read ({}); make it a readable UTF-8 text file", e.describe()),
         }),
         Ok(text) => match quality_gates::parse(&text) {
             Ok(q) => GatesFile::Read(q),
