@@ -61,7 +61,7 @@ fn all_files(ctx: &Ctx) -> Vec<String> {
     let mut files: Vec<String> = Vec::new();
     let folders = s.source_roots.iter().chain([&s.unit_tests, &s.integration_tests]);
     for folder in folders {
-        for f in python_files(&ctx.root, folder.trim_matches('/')) {
+        for f in python_files(&ctx.root, folder) {
             if !files.contains(&f) {
                 files.push(f);
             }

@@ -35,8 +35,8 @@ pub fn run(ctx: &Ctx, suite: &str, pytest_args: &[String]) -> Result<Outcome> {
 /// variables integration tests need are set (nothing runs otherwise).
 pub fn folders(ctx: &Ctx, suite: &str) -> Result<Vec<String>> {
     let s = &ctx.settings;
-    let unit = s.unit_tests.trim_matches('/').to_string();
-    let integration = s.integration_tests.trim_matches('/').to_string();
+    let unit = s.unit_tests.clone();
+    let integration = s.integration_tests.clone();
     let exists = |f: &str| ctx.root.join(f).is_dir();
     let missing_folder = |f: &str, key: &str| {
         Error::usage(format!(
@@ -57,11 +57,11 @@ pub fn folders(ctx: &Ctx, suite: &str) -> Result<Vec<String>> {
     };
     for f in &folders {
         if !exists(f) {
-            let key = if *f == s.integration_tests.trim_matches('/') { "integration-tests" } else { "unit-tests" };
+            let key = if *f == s.integration_tests { "integration-tests" } else { "unit-tests" };
             return Err(missing_folder(f, key));
         }
     }
-    if suite != "unit" && folders.iter().any(|f| *f == s.integration_tests.trim_matches('/')) {
+    if suite != "unit" && folders.contains(&s.integration_tests) {
         let unset: Vec<&str> = s
             .integration_env
             .iter()

@@ -28,7 +28,7 @@ pub struct TestRun {
 /// The unit tests, once: measured for coverage when `changes` is given (the
 /// `coverage` check runs), else plainly.
 pub fn test_run(ctx: &Ctx, changes: Option<(&Changes, &AddedLines)>, venv: &Venv, sink: Sink) -> Result<TestRun> {
-    let unit = ctx.settings.unit_tests.trim_matches('/').to_string();
+    let unit = ctx.settings.unit_tests.clone();
     let mut measured = match changes {
         Some((changes, added)) => Some(measure(ctx, changes, added, &|| Ok(venv.clone()), None, sink)?),
         None => None,
@@ -79,7 +79,7 @@ pub fn measure(
     let s = &ctx.settings;
     let threshold = threshold.unwrap_or(s.coverage_threshold);
     let modules = modified_modules(ctx, changes);
-    let unit_tests = s.unit_tests.trim_matches('/').to_string();
+    let unit_tests = s.unit_tests.clone();
     let mut m = Measured {
         base: changes.describe_base(),
         modules,

@@ -44,7 +44,7 @@ pub fn proven(ctx: &Ctx, ws: &WorkspaceView, facts: &Facts) -> Result<Vec<Findin
 
 /// The outcomes of the gate's one test run, or why there are none.
 fn outcomes<'f>(ctx: &Ctx, facts: &'f Facts) -> Result<std::result::Result<&'f Outcomes, String>> {
-    let unit = ctx.settings.unit_tests.trim_matches('/');
+    let unit = &ctx.settings.unit_tests;
     if !ctx.root.join(unit).is_dir() {
         return Ok(Err(format!("there is no unit test folder {unit}")));
     }

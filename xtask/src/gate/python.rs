@@ -17,11 +17,6 @@ use crate::host::git_status;
 use crate::host::pytest::python_files;
 use crate::host::python::{self, CompileJob, Source};
 
-/// The unit test folder, as configured (root-relative, no slashes around).
-fn unit_folder(ctx: &Ctx) -> String {
-    ctx.settings.unit_tests.trim_matches('/').to_string()
-}
-
 /// `git-clean`: no tracked file under the source roots is changed.
 pub fn git_clean(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
     let roots = &ctx.settings.source_roots;
@@ -33,14 +28,14 @@ pub fn git_clean(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
 
 /// `tests`: the unit tests pass (from the run coverage shares, when it runs).
 pub fn tests(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
-    let unit = unit_folder(ctx);
-    if !ctx.root.join(&unit).is_dir() {
+    let unit = &ctx.settings.unit_tests;
+    if !ctx.root.join(unit).is_dir() {
         return Ok(vec![Finding::fail(
             "tests",
             "missing",
             format!("no unit test folder {unit}; create it or set `unit-tests` in [workspace.metadata.xtask]"),
         )
-        .at(unit, None)]);
+        .at(unit.clone(), None)]);
     }
     Ok(vec![facts.test_run()?.tests.clone()])
 }
@@ -48,8 +43,8 @@ pub fn tests(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
 /// `coverage`: every modified module reaches the threshold, measured in the
 /// same run as `tests`.
 pub fn coverage(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
-    let unit = unit_folder(ctx);
-    if !ctx.root.join(&unit).is_dir() {
+    let unit = &ctx.settings.unit_tests;
+    if !ctx.root.join(unit).is_dir() {
         return Ok(vec![Finding::fail("coverage", "missing", format!("cannot measure coverage without {unit}"))]);
     }
     Ok(facts.test_run()?.coverage.as_ref().map(|m| m.findings()).unwrap_or_default())
@@ -177,7 +172,7 @@ pub struct Compiled {
 pub fn compile_listing(ctx: &Ctx, listed: &[String]) -> Result<Compiled> {
     let mut files: Vec<String> = Vec::new();
     for dir in &ctx.settings.source_roots {
-        for f in python_files(&ctx.root, dir.trim_matches('/')) {
+        for f in python_files(&ctx.root, dir) {
             if !files.contains(&f) {
                 files.push(f);
             }

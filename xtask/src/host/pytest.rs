@@ -24,7 +24,7 @@ const KEEP: usize = 400;
 pub fn import_dirs(root: &Path, settings: &Settings) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for source in &settings.source_roots {
-        let rel = source.trim_matches('/').trim_start_matches("./").to_string();
+        let rel = source.clone();
         let rel = if rel == "." { String::new() } else { rel };
         let dir = if root.join(&rel).join("__init__.py").is_file() {
             rel.rsplit_once('/').map(|(parent, _)| parent.to_string()).unwrap_or_default()
@@ -305,7 +305,7 @@ impl Drop for Scratch {
 /// gain; each worker reports its share and the shares merge.
 pub fn measure(project: Project, modules: &[String], sink: Sink) -> Result<CoverageRun> {
     let Project { root, venv, settings } = project;
-    let unit = settings.unit_tests.trim_matches('/').to_string();
+    let unit = settings.unit_tests.clone();
     let test_files = python_files(root, &unit).iter().filter(|p| is_test_file(p)).count();
     let scratch = Scratch::new()?;
     let root_str = root.to_string_lossy().into_owned();

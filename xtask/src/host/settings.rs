@@ -162,6 +162,7 @@ impl Settings {
             if self.source_roots.iter().any(|r| escapes(r)) {
                 return Err("source-roots: each entry must be a relative path inside the repository".into());
             }
+            self.source_roots = self.source_roots.iter().map(|r| clean_folder(r)).collect();
         }
         if let Some(v) = t.get("templates-dir") {
             let dir = string(v, "templates-dir")?;
@@ -324,13 +325,21 @@ fn string(v: &Value, key: &str) -> std::result::Result<String, String> {
     v.as_str().map(str::to_string).ok_or_else(|| format!("{key}: expected a string"))
 }
 
-/// A folder setting: relative, inside the repository.
+/// A folder setting: relative, inside the repository, as [`clean_folder`].
 fn folder(v: &Value, key: &str) -> std::result::Result<String, String> {
     let dir = string(v, key)?;
     if escapes(&dir) {
         return Err(format!("{key}: `{dir}` leaves the repository; name a folder inside it, relative to its root"));
     }
-    Ok(dir)
+    Ok(clean_folder(&dir))
+}
+
+/// A folder as every reader of the settings takes it: no `/` around it and
+/// no leading `./` (`"./tests/unit/"` is `tests/unit`; the root stays `.` or
+/// empty).
+fn clean_folder(dir: &str) -> String {
+    let dir = dir.trim_matches('/');
+    dir.strip_prefix("./").unwrap_or(dir).trim_matches('/').to_string()
 }
 
 fn string_list(v: &Value, key: &str) -> std::result::Result<Vec<String>, String> {
@@ -392,6 +401,11 @@ mod tests {
             let err = s.apply(&bad).unwrap_err();
             assert!(err.contains("leaves the repository"), "{bad}: {err}");
         }
+        s.apply(&serde_json::json!({"unit-tests": "./tests/unit/", "source-roots": ["src/", "./lib", "."]})).unwrap();
+        assert_eq!(
+            (s.unit_tests.as_str(), s.source_roots.clone()),
+            ("tests/unit", vec!["src".into(), "lib".into(), ".".into()])
+        );
         assert_eq!(Settings::default().hook_max_blocks, 3);
         s.apply(&serde_json::json!({"hook-max-blocks": 5})).unwrap();
         assert_eq!(s.hook_max_blocks, 5);
