@@ -10,7 +10,7 @@ use crate::error::{Outcome, Result};
 use crate::gate::python::{format_targets, modified_python};
 use crate::host::changes::Changes;
 use crate::host::formatter;
-use crate::host::pytest::python_files;
+use crate::host::pytest::python_files_in;
 use crate::host::stream::Sink;
 use crate::host::venv;
 use crate::report::{self, Report};
@@ -58,14 +58,5 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
 /// Every `.py` file under the source roots and the test folders.
 fn all_files(ctx: &Ctx) -> Vec<String> {
     let s = &ctx.settings;
-    let mut files: Vec<String> = Vec::new();
-    let folders = s.source_roots.iter().chain([&s.unit_tests, &s.integration_tests]);
-    for folder in folders {
-        for f in python_files(&ctx.root, folder) {
-            if !files.contains(&f) {
-                files.push(f);
-            }
-        }
-    }
-    files
+    python_files_in(&ctx.root, s.source_roots.iter().chain([&s.unit_tests, &s.integration_tests]))
 }

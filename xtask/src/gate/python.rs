@@ -14,7 +14,7 @@ use crate::host::changes::Changes;
 use crate::host::formatter;
 use crate::host::fs::{read_bytes, MAX_TEXT_BYTES};
 use crate::host::git_status;
-use crate::host::pytest::python_files;
+use crate::host::pytest::python_files_in;
 use crate::host::python::{self, CompileJob, Source};
 
 /// `git-clean`: no tracked file under the source roots is changed.
@@ -170,19 +170,9 @@ pub struct Compiled {
 /// Compile every Python file under the source roots in one helper run, the
 /// helper also listing the definitions of `listed` (root-relative paths).
 pub fn compile_listing(ctx: &Ctx, listed: &[String]) -> Result<Compiled> {
-    let mut files: Vec<String> = Vec::new();
-    for dir in &ctx.settings.source_roots {
-        for f in python_files(&ctx.root, dir) {
-            if !files.contains(&f) {
-                files.push(f);
-            }
-        }
-    }
-    for f in listed {
-        if !files.contains(f) {
-            files.push(f.clone());
-        }
-    }
+    let mut files = python_files_in(&ctx.root, &ctx.settings.source_roots);
+    let known: std::collections::HashSet<String> = files.iter().cloned().collect();
+    files.extend(listed.iter().filter(|f| !known.contains(*f)).cloned());
     if files.is_empty() {
         return Ok(Compiled {
             findings: vec![Finding::pass("compile", "files", "no Python files under the source roots")],

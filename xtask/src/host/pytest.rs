@@ -205,6 +205,16 @@ pub fn python_files(root: &Path, dir: &str) -> Vec<String> {
     out
 }
 
+/// [`python_files`] of each of `dirs`, each file once, in the order found.
+pub fn python_files_in<'d>(root: &Path, dirs: impl IntoIterator<Item = &'d String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for dir in dirs {
+        out.extend(python_files(root, dir).into_iter().filter(|f| seen.insert(f.clone())));
+    }
+    out
+}
+
 /// The result of measuring the modified modules.
 pub struct CoverageRun {
     /// The tests' verdict over the whole unit suite.
