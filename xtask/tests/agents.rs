@@ -292,6 +292,7 @@ fn pre_commit_refuses_a_commit_that_breaks_a_workspace() {
             .current_dir(&repo.path)
             .env("PRE_COMMIT_HOME", home.path.join("cache"))
             .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
             .output()
             .unwrap();
         (
@@ -326,6 +327,7 @@ fn pre_commit_refuses_a_commit_that_breaks_a_workspace() {
             .current_dir(&repo.path)
             .env("PRE_COMMIT_HOME", home.path.join("cache"))
             .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
             .output()
             .unwrap();
         (

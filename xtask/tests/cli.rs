@@ -34,7 +34,7 @@ fn missing_root_is_a_one_line_usage_error() {
 #[test]
 fn a_closed_stdout_is_not_a_panic() {
     use std::io::Read;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let repo = TempRepo::new();
     for i in 0..4 {
         repo.xtask(&["new-spec", &format!("workspace {i}")]).assert_code(0);
@@ -42,9 +42,8 @@ fn a_closed_stdout_is_not_a_panic() {
     // `cargo xtask gate --json | head -c 1`: the reader goes away early, with
     // far more than a pipe's buffer (64 KiB) still to write.
     assert!(repo.xtask(&["gate", "--phase", "prd", "--json"]).stdout.len() > 256 * 1024);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let mut child = common::xtask_command(&repo.path)
         .args(["gate", "--phase", "prd", "--json"])
-        .current_dir(&repo.path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -323,13 +323,7 @@ fn no_python_is_exit_2_saying_so() {
     std::fs::create_dir(&bin).unwrap();
     let git = std::process::Command::new("sh").args(["-c", "command -v git"]).output().unwrap();
     symlink(String::from_utf8_lossy(&git.stdout).trim(), bin.join("git")).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["gate", SLUG])
-        .current_dir(&repo.path)
-        .env("PATH", &bin)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let out = common::xtask_command(&repo.path).args(["gate", SLUG]).env("PATH", &bin).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("python3 not found"), "{err}");

@@ -20,13 +20,8 @@ fn bin() -> String {
 /// Run the binary in `dir` with `env` added; a run that outlives `limit` is
 /// killed and reported as exit -2 (some of these cases used to hang).
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
-    let mut child = Command::new(bin())
+    let mut child = common::kit_command(bin(), dir)
         .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env("UV_PYTHON_DOWNLOADS", "never")
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -522,19 +517,16 @@ fn a_root_path_that_is_not_utf8_is_refused() {
 fn output_that_cannot_be_written_is_exit_2() {
     let repo = repo_with_markers();
     for args in [&["list"][..], &["list", "--json"], &["status", "markers"]] {
-        let out = Command::new(bin())
+        let out = common::kit_command(bin(), &repo.path)
             .args(args)
-            .current_dir(&repo.path)
-            .env("NO_COLOR", "1")
             .stdout(std::fs::File::create("/dev/full").unwrap())
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write standard output"), "{args:?}");
     }
-    let mut child = Command::new(bin())
+    let mut child = common::kit_command(bin(), &repo.path)
         .args(["list"])
-        .current_dir(&repo.path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -557,14 +549,12 @@ fn a_workspace_named_in_other_bytes_can_be_archived() {
         std::fs::rename(repo.path.join("specs/active/caf"), repo.path.join("specs/active").join(name)).unwrap();
         let listed = xtask(&repo, &["list"]);
         assert!(listed.stdout.contains("caf\u{fffd}"), "{}", listed.stdout);
-        let out = Command::new(bin())
+        let out = common::kit_command(bin(), &repo.path)
             .args([
                 std::ffi::OsStr::new("archive"),
                 std::ffi::OsStr::from_bytes(given),
                 std::ffi::OsStr::new("--force"),
             ])
-            .current_dir(&repo.path)
-            .env("NO_COLOR", "1")
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

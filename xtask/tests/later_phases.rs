@@ -5,7 +5,7 @@ mod common;
 mod pyenv;
 mod spec_support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::{Run, TempRepo};
 use serde_json::Value;
@@ -199,11 +199,9 @@ fn a_passing_gate_goes_stale_when_a_document_changes() {
 fn github_actions_get_annotations() {
     let repo = TempRepo::new();
     repo.xtask(&["new-spec", "Annotated"]).assert_code(0);
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let out = common::xtask_command(&repo.path)
         .args(["gate", "annotated"])
-        .current_dir(&repo.path)
         .env("GITHUB_ACTIONS", "true")
-        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()
         .unwrap();

@@ -6,7 +6,7 @@ mod spec_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::{Run, TempRepo};
 
@@ -215,10 +215,8 @@ fn racing_new_specs_one_wins() {
     for round in 0..4 {
         let name = format!("Race {round}");
         let spawn = || {
-            Command::new(env!("CARGO_BIN_EXE_xtask"))
+            common::xtask_command(&repo.path)
                 .args(["new-spec", &name])
-                .current_dir(&repo.path)
-                .env("NO_COLOR", "1")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()

@@ -432,11 +432,9 @@ fn gate_runs_setup_when_the_venv_is_missing() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let out = common::xtask_command(&repo.path)
         .args(["gate", "--phase", "implementation"])
-        .current_dir(&repo.path)
         .env("PATH", path)
-        .env("NO_COLOR", "1")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -104,18 +104,33 @@ impl Run {
     }
 }
 
-/// Run the built binary in `dir` like [`xtask_in`], with `stdin` as its
-/// standard input and `env` added to its environment.
-pub fn xtask_with(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(dir)
+/// `program` (a build of the kit) as a command in `dir`, in the environment
+/// every test gives it: colour off; no GitHub annotations, step summary or
+/// Claude Code project (a CI runner's or an agent's own variables must not
+/// reach the tool, nor its output their summary); uv using the interpreters
+/// installed here, never one it downloads.
+pub fn kit_command(program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("CLAUDE_PROJECT_DIR")
-        .env("UV_PYTHON_DOWNLOADS", "never")
+        .env("UV_PYTHON_DOWNLOADS", "never");
+    cmd
+}
+
+/// The built binary as a command in `dir` ([`kit_command`]).
+pub fn xtask_command(dir: &Path) -> Command {
+    kit_command(env!("CARGO_BIN_EXE_xtask"), dir)
+}
+
+/// Run the built binary in `dir` like [`xtask_in`], with `stdin` as its
+/// standard input and `env` added to its environment.
+pub fn xtask_with(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
+    use std::io::Write;
+    let mut child = xtask_command(dir)
+        .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -136,17 +151,7 @@ pub fn xtask_with(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) 
 /// Run the built binary in `dir` with colour off, no GitHub annotations and
 /// no step summary (a CI runner's own variables must not reach the tool).
 pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        // uv uses the interpreters installed here, never one it downloads.
-        .env("UV_PYTHON_DOWNLOADS", "never")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out: Output = xtask_command(dir).args(args).stdin(Stdio::null()).output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
