@@ -254,7 +254,7 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("setup")
-                .about("Create .venv and install the host's dev tools, then pytest, pytest-cov, pytest-xdist, black")
+                .about("Create .venv and install the host's dev tools, then what the gate still lacks (pytest, pytest-cov, pytest-xdist, the formatter, ruff)")
                 .arg(
                     Arg::new("python")
                         .long("python")
@@ -298,12 +298,12 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("fmt")
-                .about("Format modified Python files with the host's black")
+                .about("Format the lines a change touched in modified Python files with the host's formatter (ruff or black)")
                 .arg(
                     Arg::new("check")
                         .long("check")
                         .action(ArgAction::SetTrue)
-                        .help("Change nothing; exit 1 listing files black would change"),
+                        .help("Change nothing; exit 1 listing the files the formatter would change"),
                 )
                 .arg(
                     Arg::new("all")
@@ -336,7 +336,7 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("bench")
-                .about("Performance comparisons on generated corpora (coverage: also on a real suite)")
+                .about("The kit's benchmarks, for its contributors (coverage: also on a real suite)")
                 .arg(
                     Arg::new("what")
                         .required(true)
