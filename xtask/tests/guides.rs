@@ -78,7 +78,7 @@ fn guides_compile_and_their_references_match_the_code() {
     let global =
         Global { root: Some(root.clone()), color: ColorChoice::Never, json: false, format: Default::default() };
     let ctx = Ctx::new(&global).unwrap();
-    let findings = guides_findings(&ctx).unwrap();
+    let findings = guides_findings(&ctx, None).unwrap();
     let failed: Vec<String> =
         findings.iter().filter(|f| f.is_fail()).map(|f| finding_line(&Style::default(), f)).collect();
     assert!(
@@ -127,7 +127,7 @@ fn changing_referenced_lines_is_a_drift_finding_at_the_guide_line() {
             json: false,
             format: Default::default(),
         };
-        guides_findings(&Ctx::new(&global).unwrap()).unwrap()
+        guides_findings(&Ctx::new(&global).unwrap(), None).unwrap()
     };
     assert!(guides_check(&repo).iter().all(|f| !f.is_fail()), "the copy passes before the change");
 

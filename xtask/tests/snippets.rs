@@ -244,3 +244,29 @@ fn archived_workspaces_are_read_at_the_commit_they_were_archived_at() {
     let run = repo.xtask(&["snippets", "--json"]);
     assert_eq!(failures(&run), [f("compile", "specs/archive/older/prd.md", 6)]);
 }
+
+/// `@base` is the merge base the gate measures the change against: with
+/// `--base develop` it is develop's, not the default branch's.
+#[test]
+fn base_references_follow_the_gates_base() {
+    let repo = TempRepo::new();
+    repo.write("src/a.py", "x = 1\n");
+    repo.commit_all("main");
+    repo.git(&["checkout", "-q", "-b", "develop"]);
+    repo.write("src/a.py", "x = 2\n");
+    repo.commit_all("develop");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("src/a.py", "x = 3\n");
+    repo.commit_all("feature");
+    repo.xtask(&["new-spec", "Quote"]).assert_code(0);
+    let prd = "specs/active/quote/prd.md";
+    let text = repo.read(prd);
+    repo.write(prd, &format!("{text}\n```python\n# VERIFIED: src/a.py:1@base\nx = 2\n```\n"));
+    let drifted = |args: &[&str]| {
+        let run = repo.xtask(args);
+        let v = run.json();
+        v["workspaces"][0]["checks"].as_array().unwrap().iter().any(|f| f["rule"] == "drift")
+    };
+    assert!(drifted(&["gate", "quote", "--json"]), "at main's merge base the quote is x = 1");
+    assert!(!drifted(&["gate", "quote", "--base", "develop", "--json"]), "at develop's merge base it is x = 2");
+}

@@ -9,7 +9,7 @@ use crate::gate::snippets::check_paths;
 use crate::report::{self, Report};
 
 pub fn run(ctx: &Ctx, paths: &[PathBuf]) -> Result<Outcome> {
-    let report = Report { checks: check_paths(ctx, paths)?, workspaces: Vec::new() };
+    let report = Report { checks: check_paths(ctx, paths, None)?, workspaces: Vec::new() };
     report::emit_ctx(ctx, &report, "snippets");
     Ok(Outcome::from_ok(report.ok()))
 }

@@ -63,7 +63,7 @@ impl Gated {
 /// The document and workspace checks of `slugs` (every active workspace when
 /// empty), each at `phase` or its own, with the templates' rules they were
 /// judged by.
-pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<(Rules, Vec<Gated>)> {
+pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>) -> Result<(Rules, Vec<Gated>)> {
     let rules = load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let dirs = if slugs.is_empty() {
         workspaces::list(&ctx.root, Location::Active)?
@@ -83,7 +83,7 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>) -> Result<(Rules,
     let (gated, docs): (Vec<Gated>, Vec<Vec<SnippetDoc>>) = gated.into_iter().unzip();
     let counts: Vec<usize> = docs.iter().map(Vec::len).collect();
     let docs: Vec<SnippetDoc> = docs.into_iter().flatten().collect();
-    let mut per_doc = check_docs_with(ctx, &docs, pool)?.into_iter();
+    let mut per_doc = check_docs_with(ctx, &docs, pool, base)?.into_iter();
     let gated = gated
         .into_iter()
         .zip(counts)

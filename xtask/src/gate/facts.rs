@@ -51,6 +51,11 @@ impl<'a> Facts<'a> {
         self.selected.contains(&id)
     }
 
+    /// `--base`, as the request gave it (None: the default branch).
+    pub fn base(&self) -> Option<&'a str> {
+        self.base
+    }
+
     /// The modified files against the base.
     pub fn changes(&self) -> Result<&Changes> {
         get(&self.changes, || Changes::collect(&self.ctx.root, self.base))

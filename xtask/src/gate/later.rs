@@ -22,17 +22,18 @@ const MAX_CHANGED_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// `guides`: the python blocks of `specs/guides/**.md` compile and their
 /// `# VERIFIED:` references resolve and match (a `# VERIFIED:` line is not
 /// required in guides).
-pub fn guides(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
-    guides_findings(ctx)
+pub fn guides(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+    guides_findings(ctx, facts.base())
 }
 
-/// The `guides` findings (also used by `cargo test` on this repository).
-pub fn guides_findings(ctx: &Ctx) -> Result<Vec<Finding>> {
+/// The `guides` findings, `@base` references read at the merge base with
+/// `base` (also used by `cargo test` on this repository).
+pub fn guides_findings(ctx: &Ctx, base: Option<&str>) -> Result<Vec<Finding>> {
     let dir = ctx.specs().join("guides");
     if !dir.is_dir() {
         return Ok(vec![Finding::pass("guides", "compile", "no specs/guides/ folder: no guides to check")]);
     }
-    let mut findings = snippets::check_paths(ctx, &[dir])?;
+    let mut findings = snippets::check_paths(ctx, &[dir], base)?;
     for f in &mut findings {
         f.id = "guides".to_string();
     }
@@ -42,12 +43,12 @@ pub fn guides_findings(ctx: &Ctx) -> Result<Vec<Finding>> {
 /// In the main job only (a bare `gate`): the python blocks of the archived
 /// workspaces still compile and their `# VERIFIED:` references resolve, so the
 /// examples newcomers read stay true. Reported as `snippets` findings.
-pub fn archived_snippets(ctx: &Ctx, _facts: &Facts) -> Result<Vec<Finding>> {
+pub fn archived_snippets(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
     let dir = ctx.specs().join("archive");
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    snippets::check_paths(ctx, &[dir])
+    snippets::check_paths(ctx, &[dir], facts.base())
 }
 
 /// `rules`: the anti-pattern rules of the settings, and those of

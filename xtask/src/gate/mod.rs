@@ -57,7 +57,7 @@ impl Request<'_> {
 
 /// Gate what `req` names: findings of every workspace, then of the repository.
 pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
-    let (rules, mut gated) = documents::gate(ctx, req.slugs, req.phase)?;
+    let (rules, mut gated) = documents::gate(ctx, req.slugs, req.phase, req.base)?;
     let phases: Vec<Phase> = gated.iter().map(|g| g.phase).collect();
     let highest = match req.phase {
         Some(p) => p,
@@ -106,7 +106,7 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
 /// of specs/, which a named workspace never is) and the templates' rules they
 /// were judged by, so that nothing is read twice.
 pub fn document_report(ctx: &Ctx, slug: &str) -> Result<(WorkspaceReport, Option<WorkspaceTexts>, documents::Rules)> {
-    let (rules, mut gated) = documents::gate(ctx, std::slice::from_ref(&slug.to_string()), None)?;
+    let (rules, mut gated) = documents::gate(ctx, std::slice::from_ref(&slug.to_string()), None, None)?;
     Ok(match gated.pop() {
         Some(g) => (g.report, g.texts, rules),
         None => (WorkspaceReport::default(), None, rules),

@@ -28,7 +28,7 @@ pub struct SnippetDoc {
 }
 
 /// Findings for the markdown under `paths` (default `specs/`).
-pub fn check_paths(ctx: &Ctx, paths: &[PathBuf]) -> Result<Vec<Finding>> {
+pub fn check_paths(ctx: &Ctx, paths: &[PathBuf], base: Option<&str>) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     let files = if paths.is_empty() {
         let specs = ctx.specs();
@@ -71,7 +71,7 @@ pub fn check_paths(ctx: &Ctx, paths: &[PathBuf]) -> Result<Vec<Finding>> {
         }
     }
     let blocks: usize = docs.iter().map(|d| d.blocks.len()).sum();
-    for per_doc in check_docs_with(ctx, &docs, pool)? {
+    for per_doc in check_docs_with(ctx, &docs, pool, base)? {
         findings.extend(per_doc);
     }
     if findings.iter().all(|f| !f.is_fail()) {
@@ -181,7 +181,20 @@ pub fn early_pool(ctx: &Ctx, files: usize) -> Option<Result<Pool>> {
 /// Compile the blocks of every document in one helper run (on helpers
 /// started ahead with [`early_pool`] when given), read each referenced file
 /// once, and check: findings per document, in order.
-pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>>) -> Result<Vec<Vec<Finding>>> {
+pub fn check_docs_with(
+    ctx: &Ctx,
+    docs: &[SnippetDoc],
+    pool: Option<Result<Pool>>,
+    base: Option<&str>,
+) -> Result<Vec<Vec<Finding>>> {
+    // `@base` references and drifted quotes are read at the merge base with
+    // `base` (`--base`, else the default branch), found once and only if asked.
+    let base_commit = std::cell::OnceCell::new();
+    let base_commit = || -> Option<String> {
+        base_commit
+            .get_or_init(|| crate::host::changes::resolve_base(&ctx.root, base).ok().flatten().map(|b| b.commit))
+            .clone()
+    };
     let mut jobs = Vec::new();
     for doc in docs {
         for block in doc.blocks.iter().filter(|b| b.skip.is_none()) {
@@ -193,7 +206,7 @@ pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>
         (false, Some(pool)) => pool?.compile_code(&jobs, ctx.settings.python_min)?,
         (false, None) => python::compile_code(&python::interpreter(&ctx.root)?, &jobs, ctx.settings.python_min)?,
     };
-    let refs = read_refs(ctx, docs);
+    let refs = read_refs(ctx, docs, &base_commit);
     let compiled: Vec<Vec<Compiled>> = {
         let mut next = results.into_iter();
         docs.iter()
@@ -219,7 +232,7 @@ pub fn check_docs_with(ctx: &Ctx, docs: &[SnippetDoc], pool: Option<Result<Pool>
     // base only then, and say so.
     let drifted = |f: &Vec<Finding>| f.iter().any(|f| f.rule == "drift");
     if out.iter().any(drifted) {
-        if let Some(base) = base_refs(ctx, docs) {
+        if let Some(base) = base_refs(ctx, docs, &base_commit) {
             let redo: Vec<usize> = (0..docs.len()).filter(|&i| drifted(&out[i])).collect();
             for i in redo {
                 let doc = &docs[i];
@@ -277,7 +290,7 @@ fn recompile_quotes_in_context(
 
 /// Every file the documents reference, read once: working-tree files from
 /// disk, files at a revision through git (`base` is the merge base).
-fn read_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> HashMap<String, RefFile> {
+fn read_refs(ctx: &Ctx, docs: &[SnippetDoc], base_commit: &dyn Fn() -> Option<String>) -> HashMap<String, RefFile> {
     let wanted: HashSet<(&str, Option<&str>)> = docs.iter().flat_map(|d| snip::referenced_paths(&d.blocks)).collect();
     let (at_rev, on_disk): (Vec<_>, Vec<_>) = wanted.into_iter().partition(|(_, rev)| rev.is_some());
     let paths: Vec<&str> = on_disk.iter().map(|(p, _)| *p).collect();
@@ -286,7 +299,7 @@ fn read_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> HashMap<String, RefFile> {
     if at_rev.is_empty() {
         return refs;
     }
-    let base = at_rev.iter().any(|(_, r)| *r == Some("base")).then(|| base_commit(ctx)).flatten();
+    let base = at_rev.iter().any(|(_, r)| *r == Some("base")).then(base_commit).flatten();
     let specs: Vec<String> = at_rev
         .iter()
         .map(|(path, rev)| {
@@ -303,15 +316,9 @@ fn read_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> HashMap<String, RefFile> {
     refs
 }
 
-/// The merge base the change is measured against, None outside git or
-/// without a base branch.
-fn base_commit(ctx: &Ctx) -> Option<String> {
-    crate::host::changes::resolve_base(&ctx.root, None).ok().flatten().map(|b| b.commit)
-}
-
 /// The unpinned referenced files of `docs` at the base.
-fn base_refs(ctx: &Ctx, docs: &[SnippetDoc]) -> Option<snip::BaseRefs> {
-    let commit = base_commit(ctx)?;
+fn base_refs(ctx: &Ctx, docs: &[SnippetDoc], base_commit: &dyn Fn() -> Option<String>) -> Option<snip::BaseRefs> {
+    let commit = base_commit()?;
     let paths: HashSet<&str> = docs
         .iter()
         .flat_map(|d| snip::referenced_paths(&d.blocks))
