@@ -189,4 +189,8 @@ fn configuration_md_lists_every_setting_read() {
     documented.sort();
     assert!(read.len() >= 15, "the scan found too few keys to be right: {read:?}");
     assert_eq!(read, documented, "keys read (left) and keys in configuration.md's table (right) differ");
+    // The list the settings reader warns against unknown keys with is the same.
+    let mut known: Vec<String> = xtask::host::settings::KNOWN_KEYS.iter().map(|k| k.to_string()).collect();
+    known.sort();
+    assert_eq!(known, read, "host::settings::KNOWN_KEYS (left) and the keys read (right) differ");
 }

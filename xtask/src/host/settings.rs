@@ -118,6 +118,13 @@ impl Settings {
                 toml_lite::parse(&text).map_err(|e| Error::usage(format!("{}: {e}; fix the TOML", cargo.display())))?;
             let table = &doc["workspace"]["metadata"]["xtask"];
             if table.is_object() {
+                // A misspelt key would silently leave its default in force.
+                for key in unknown_keys(table) {
+                    eprintln!(
+                        "warning: Cargo.toml [workspace.metadata.xtask]: unknown key `{key}` is ignored \
+                         (specs/guides/configuration.md lists the keys)"
+                    );
+                }
                 let in_table = |e: String| Error::usage(format!("{}: [workspace.metadata.xtask] {e}", cargo.display()));
                 s.apply(table).map_err(in_table)?;
                 (overrides, gates_on) = toolchain_settings(table).map_err(in_table)?;
@@ -316,6 +323,37 @@ fn read_gates(root: &Path) -> GatesFile {
     }
 }
 
+/// Every key of `[workspace.metadata.xtask]` the kit reads (the table "All
+/// the keys" of specs/guides/configuration.md; `xtask/tests/repo.rs` keeps
+/// the two in step).
+pub const KNOWN_KEYS: &[&str] = &[
+    "source-roots",
+    "unit-tests",
+    "integration-tests",
+    "integration-env",
+    "coverage-threshold",
+    "changed-line-threshold",
+    "rules-enabled",
+    "rules",
+    "env-templates",
+    "env-call-patterns",
+    "formatter",
+    "linter",
+    "install-groups",
+    "install-extras",
+    "quality-gates",
+    "quality-gates-skip",
+    "templates-dir",
+    "hook-max-blocks",
+];
+
+/// The keys of the settings table the kit does not know, in table order.
+fn unknown_keys(table: &Value) -> Vec<&str> {
+    table
+        .as_object()
+        .map_or_else(Vec::new, |t| t.keys().map(String::as_str).filter(|k| !KNOWN_KEYS.contains(k)).collect())
+}
+
 /// A relative path that would leave the root.
 fn escapes(p: &str) -> bool {
     Path::new(p).is_absolute() || p.split(['/', '\\']).any(|c| c == "..")
@@ -372,6 +410,12 @@ pub fn python_minimum(spec: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let t = serde_json::json!({"coverage-treshold": 80, "source-roots": ["src"], "rules": []});
+        assert_eq!(unknown_keys(&t), ["coverage-treshold"]);
+    }
 
     #[test]
     fn requires_python() {
