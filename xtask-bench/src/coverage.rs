@@ -6,9 +6,10 @@
 //!
 //! `cargo xtask bench coverage -- --host DIR --module PATH`: the same on a
 //! real repository's unit suite (its `.venv`, its settings; the change is
-//! what DIR's checkout holds against `--base`): bare pytest, `pytest
-//! --cov=<modules>` and `cargo xtask coverage`, interleaved, medians of wall
-//! and CPU time, ratios, and whether the verdicts agree.
+//! what DIR's checkout holds against `--base`): bare pytest (`--no-cov`),
+//! `pytest --cov-reset --cov=<modules>` and `cargo xtask coverage`,
+//! interleaved, medians of wall and CPU time, ratios, and whether the
+//! verdicts agree with coverage.py's own report of the `--cov` run.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -378,14 +379,21 @@ pub fn run_real(_ctx: &Ctx, suite: &RealSuite) -> Result<Outcome> {
         pytest::cpu_count(),
         load_average()
     );
+    // A host's own `--cov` options in its pytest addopts would make "bare"
+    // a coverage run of its whole package, and add its package to the
+    // `--cov=<module>` run: bare pytest runs with `--no-cov` (pytest-cov
+    // off), the `--cov` run with `--cov-reset` first (the sources the
+    // addopts named dropped; other addopts kept).
+    let pytest_cov = venv.installed().contains_key("pytest-cov");
+    let bare_args: Vec<&str> = if pytest_cov { vec!["--no-cov"] } else { Vec::new() };
     let plain = || {
         let mut cmd = pytest::command(&host, &venv, &settings);
-        cmd.args(["-q", "-p", "no:cacheprovider"]).arg(&unit);
+        cmd.args(["-q", "-p", "no:cacheprovider"]).args(&bare_args).arg(&unit);
         cmd
     };
     let with_cov = || {
         let mut cmd = pytest::command(project.root, project.venv, project.settings);
-        cmd.args(["-q", "-p", "no:cacheprovider", "--cov-fail-under=0"]);
+        cmd.args(["-q", "-p", "no:cacheprovider", "--cov-fail-under=0", "--cov-reset"]);
         cmd.args(names.iter().map(|n| format!("--cov={n}")));
         let mut report = std::ffi::OsString::from("--cov-report=json:");
         report.push(cov_json.as_os_str());
@@ -418,9 +426,15 @@ pub fn run_real(_ctx: &Ctx, suite: &RealSuite) -> Result<Outcome> {
         let (w, c) = medians(t);
         xtask::outln!("  | {what} | {w:.1} | {c:.1} | {:.2}x | {:.2}x |", w / bare_w, c / bare_c.max(1e-9));
     };
-    row(&format!("python -m pytest {unit}"), &bare_t);
-    row(&format!("python -m pytest {unit} --cov={}", names.join(" --cov=")), &cov_t);
+    let bare_flags: String = bare_args.iter().map(|a| format!(" {a}")).collect();
+    row(&format!("python -m pytest{bare_flags} {unit}"), &bare_t);
+    row(&format!("python -m pytest --cov-reset --cov={} {unit}", names.join(" --cov=")), &cov_t);
     row(&format!("cargo xtask coverage {}", kit_args[2..].join(" ")), &kit_t);
+    if cov_addopts(&host, &settings) {
+        xtask::outln!(
+            "  the host's pytest addopts carry --cov options: bare ran with --no-cov; the --cov run dropped their sources with --cov-reset, and still wrote the reports they ask for (--cov-report)"
+        );
+    }
     let info =
         kit_doc["checks"].as_array().and_then(|c| c.iter().find(|f| f["id"] == "coverage" && f["rule"] == "run"));
     if let Some(info) = info {
@@ -461,6 +475,22 @@ fn same_as(module: &str, theirs: Option<f64>, threshold: f64, ours: &serde_json:
         if same { "same" } else { "DIFFERENT" },
     );
     same
+}
+
+/// Whether the host's pytest configuration adds `--cov` options to every
+/// run (`addopts` of `[tool.pytest.ini_options]`, or any mention in
+/// pytest.ini, .pytest.ini, tox.ini or setup.cfg: this only words a note).
+fn cov_addopts(host: &Path, settings: &Settings) -> bool {
+    let addopts = &settings.pyproject["tool"]["pytest"]["ini_options"]["addopts"];
+    let in_pyproject = match addopts {
+        serde_json::Value::String(s) => s.contains("--cov"),
+        serde_json::Value::Array(items) => items.iter().any(|i| i.as_str().is_some_and(|s| s.contains("--cov"))),
+        _ => false,
+    };
+    in_pyproject
+        || ["pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg"]
+            .iter()
+            .any(|f| std::fs::read_to_string(host.join(f)).is_ok_and(|t| t.contains("addopts") && t.contains("--cov")))
 }
 
 /// The dotted name `--cov=` takes for a module path (`src/pkg/a.py` ->
@@ -533,6 +563,21 @@ mod tests {
         assert!(RealSuite::parse(&args("--module a.py")).is_err());
         assert!(RealSuite::parse(&args("--host /r --module a.py --threshold x")).is_err());
         assert!(RealSuite::parse(&args("--host /r --module")).is_err());
+    }
+
+    #[test]
+    fn notices_cov_options_in_the_hosts_pytest_addopts() {
+        let dir = Scratch::new().unwrap();
+        let mut settings = Settings::default();
+        assert!(!cov_addopts(&dir.0, &settings));
+        settings.pyproject =
+            serde_json::json!({"tool": {"pytest": {"ini_options": {"addopts": ["-ra", "--cov=pkg"]}}}});
+        assert!(cov_addopts(&dir.0, &settings));
+        settings.pyproject =
+            serde_json::json!({"tool": {"pytest": {"ini_options": {"addopts": "-ra --strict-markers"}}}});
+        assert!(!cov_addopts(&dir.0, &settings));
+        std::fs::write(dir.0.join("tox.ini"), "[pytest]\naddopts = --cov=pkg --cov-report=xml\n").unwrap();
+        assert!(cov_addopts(&dir.0, &settings));
     }
 
     #[test]
