@@ -460,7 +460,8 @@ pub fn run_real(_ctx: &Ctx, suite: &RealSuite) -> Result<Outcome> {
 /// of coverage.py's own report of the `--cov` run (`theirs`; None: not in it).
 fn same_as(module: &str, theirs: Option<f64>, threshold: f64, ours: &serde_json::Value) -> bool {
     let passed = theirs.is_some_and(|p| p >= threshold);
-    let theirs = theirs.unwrap_or(0.0);
+    // Cut to two decimals as the kit's `measured` is, never rounded up.
+    let theirs = (theirs.unwrap_or(0.0) * 100.0).floor() / 100.0;
     let finding = ours["checks"]
         .as_array()
         .and_then(|c| c.iter().find(|f| f["id"] == "coverage" && f["file"] == module && f["rule"] == "module"));
@@ -469,7 +470,7 @@ fn same_as(module: &str, theirs: Option<f64>, threshold: f64, ours: &serde_json:
         None => ("absent".to_string(), -1.0),
     };
     let full_status = if passed { "pass" } else { "fail" };
-    let same = status == full_status && (percent - (theirs * 100.0).floor() / 100.0).abs() < 0.005;
+    let same = status == full_status && (percent - theirs).abs() < 0.005;
     xtask::outln!(
         "  verdict {}: {module}: coverage.py's report of pytest --cov {full_status} {theirs:.2}%, xtask coverage {status} {percent:.2}%",
         if same { "same" } else { "DIFFERENT" },
