@@ -143,10 +143,15 @@ def under_source(path, source, find_spec=None):
     return path == root or path.startswith(root + os.sep)
 
 
-def set_core(cov, core):
+def set_core(cov: "coverage.Coverage", core: str) -> None:
     """Ask coverage.py for ``core``. Before coverage 7.9 it has no ``core``
     setting: ``timid`` asks for its Python tracer, and otherwise its default
-    core measures (the report names the core that really ran)."""
+    core measures (the report names the core that really ran).
+
+    Args:
+        cov: the measurement, not started yet.
+        core: ``sysmon``, ``ctrace`` or ``pytrace``.
+    """
     try:
         cov.set_option("run:core", core)
     except Exception:  # "No such option"; its class changed across versions
@@ -296,9 +301,16 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
             json.dump(doc, handle)
 
 
-def measured_figures(cov):
+def measured_figures(cov: "coverage.Coverage") -> dict:
     """Every measured file's figures, keyed the way coverage.py's reports
-    name files (relative to the current folder when under it)."""
+    name files (relative to the current folder when under it).
+
+    Args:
+        cov: the measurement, stopped, with its data.
+
+    Returns:
+        File key -> the figures of :func:`figures`.
+    """
     from coverage.files import relative_filename
 
     data = cov.get_data()
@@ -313,12 +325,22 @@ def measured_figures(cov):
     return out
 
 
-def figures(cov, path, branch):
+def figures(cov: "coverage.Coverage", path: str, branch: bool) -> dict:
     """What ``coverage report`` counts for one file: its statements (excluded
     lines are none), excluded lines, missing statements, and with branches
     the number of branches and the missing ones (coverage.py's
     ``Analysis``: a branch of a ``# pragma: no branch`` line is never
-    missing), with the summary those sets give."""
+    missing), with the summary those sets give.
+
+    Args:
+        cov: the measurement, stopped, with its data.
+        path: the measured file, as coverage.py's data names it.
+        branch: whether the data holds branches (arcs).
+
+    Returns:
+        ``statements``, ``excluded_lines``, ``missing_lines``,
+        ``num_branches``, ``missing_branches`` and ``summary``.
+    """
     _, statements, excluded, missing, _ = cov.analysis2(path)
     statements, missing = sorted(set(statements)), sorted(set(missing))
     branches, missing_branches = 0, []
@@ -342,10 +364,23 @@ def figures(cov, path, branch):
     }
 
 
-def summary(statements, missing, branches, missing_branches, branch):
+def summary(
+    statements: int, missing: int, branches: int, missing_branches: int, branch: bool
+) -> dict:
     """coverage.py's figures from the counts: (covered statements + covered
     branches) / (statements + branches), 100 when there is nothing to run;
-    branch figures only when branches are measured, as in its JSON report."""
+    branch figures only when branches are measured, as in its JSON report.
+
+    Args:
+        statements: how many statements the file has.
+        missing: how many of them no test ran.
+        branches: how many branches it has (0 without branch coverage).
+        missing_branches: how many of them no test took.
+        branch: whether branches are measured.
+
+    Returns:
+        The summary fields of coverage.py's JSON report of a file.
+    """
     covered = statements - missing
     covered_branches = branches - missing_branches
     total = statements + branches
