@@ -6,16 +6,16 @@
 //!
 //! `cargo xtask bench coverage -- --host DIR --module PATH`: the same on a
 //! real repository's unit suite (its `.venv`, its settings; the change is
-//! what DIR's checkout holds against `--base`): bare pytest, `pytest
-//! --cov=<modules>` and `cargo xtask coverage`, interleaved, medians of wall
-//! and CPU time, ratios, and whether the verdicts agree.
+//! what DIR's checkout holds against `--base`): bare pytest (`--no-cov`),
+//! `pytest --cov-reset --cov=<modules>` and `cargo xtask coverage`,
+//! interleaved, medians of wall and CPU time, ratios, and whether the
+//! verdicts agree with coverage.py's own report of the `--cov` run.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use xtask::context::Ctx;
-use xtask::core::coverage::{self as judge, CoverageData};
-use xtask::core::diff::AddedLines;
+use xtask::core::coverage::normalize_key;
 use xtask::error::Outcome;
 use xtask::error::{Error, Result};
 use xtask::host::pytest::{self, Project};
@@ -173,25 +173,35 @@ fn xtask_coverage(repo: &Path) -> Result<(Timing, serde_json::Value)> {
 
 /// Whether `xtask coverage` judged `module` as the whole-package run does.
 fn same_verdict(repo: &Path, module: &str, whole_json: &Path, ours: &serde_json::Value) -> Result<bool> {
-    let text =
-        std::fs::read_to_string(whole_json).map_err(|e| Error::io(whole_json, &e, "pytest-cov wrote no report"))?;
-    let data = CoverageData::from_json(&text, &repo.to_string_lossy()).map_err(Error::usage)?;
+    let full = coverage_py_percent(whole_json, repo, module)?;
     let threshold = Settings::default().coverage_threshold;
-    let modules = [module.to_string()];
-    let full = &judge::judge(&modules, &data, &AddedLines::new(), threshold, &|_| None)[0];
     let finding = ours["checks"].as_array().and_then(|c| c.iter().find(|f| f["file"] == module));
     let (status, percent) = match finding {
         Some(f) => (f["status"].as_str().unwrap_or("?").to_string(), f["measured"].as_f64().unwrap_or(-1.0)),
         None => ("absent".to_string(), -1.0),
     };
-    let full_status = if full.passed { "pass" } else { "fail" };
-    let same = status == full_status && (percent - full.percent).abs() < 0.01 && ours["ok"] == full.passed;
+    let passed = full.is_some_and(|p| p >= threshold);
+    let full = full.unwrap_or(0.0);
+    let full_status = if passed { "pass" } else { "fail" };
+    let same = status == full_status && (percent - full).abs() < 0.01 && ours["ok"] == passed;
     xtask::outln!(
-        "  verdict {}: {module}: whole-package run {full_status} {:.2}%, xtask coverage {status} {percent:.2}%",
+        "  verdict {}: {module}: whole-package run {full_status} {full:.2}%, xtask coverage {status} {percent:.2}%",
         if same { "same" } else { "DIFFERENT" },
-        full.percent
     );
     Ok(same)
+}
+
+/// coverage.py's own percent for `module` in the JSON report pytest-cov
+/// wrote (`summary.percent_covered`: what `coverage report` prints, unrounded);
+/// None when the report does not list the module (no test imported it).
+fn coverage_py_percent(json: &Path, root: &Path, module: &str) -> Result<Option<f64>> {
+    let text = std::fs::read_to_string(json).map_err(|e| Error::io(json, &e, "pytest-cov wrote no report"))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::usage(format!("{}: not a coverage JSON report: {e}", json.display())))?;
+    let root = root.to_string_lossy();
+    let files = doc["files"].as_object().into_iter().flatten();
+    let entry = files.filter(|(key, _)| normalize_key(key, &root) == module).map(|(_, entry)| entry).next();
+    Ok(entry.and_then(|e| e["summary"]["percent_covered"].as_f64()))
 }
 
 fn bare(project: Project) -> Command {
@@ -369,14 +379,21 @@ pub fn run_real(_ctx: &Ctx, suite: &RealSuite) -> Result<Outcome> {
         pytest::cpu_count(),
         load_average()
     );
+    // A host's own `--cov` options in its pytest addopts would make "bare"
+    // a coverage run of its whole package, and add its package to the
+    // `--cov=<module>` run: bare pytest runs with `--no-cov` (pytest-cov
+    // off), the `--cov` run with `--cov-reset` first (the sources the
+    // addopts named dropped; other addopts kept).
+    let pytest_cov = venv.installed().contains_key("pytest-cov");
+    let bare_args: Vec<&str> = if pytest_cov { vec!["--no-cov"] } else { Vec::new() };
     let plain = || {
         let mut cmd = pytest::command(&host, &venv, &settings);
-        cmd.args(["-q", "-p", "no:cacheprovider"]).arg(&unit);
+        cmd.args(["-q", "-p", "no:cacheprovider"]).args(&bare_args).arg(&unit);
         cmd
     };
     let with_cov = || {
         let mut cmd = pytest::command(project.root, project.venv, project.settings);
-        cmd.args(["-q", "-p", "no:cacheprovider", "--cov-fail-under=0"]);
+        cmd.args(["-q", "-p", "no:cacheprovider", "--cov-fail-under=0", "--cov-reset"]);
         cmd.args(names.iter().map(|n| format!("--cov={n}")));
         let mut report = std::ffi::OsString::from("--cov-report=json:");
         report.push(cov_json.as_os_str());
@@ -409,9 +426,15 @@ pub fn run_real(_ctx: &Ctx, suite: &RealSuite) -> Result<Outcome> {
         let (w, c) = medians(t);
         xtask::outln!("  | {what} | {w:.1} | {c:.1} | {:.2}x | {:.2}x |", w / bare_w, c / bare_c.max(1e-9));
     };
-    row(&format!("python -m pytest {unit}"), &bare_t);
-    row(&format!("python -m pytest {unit} --cov={}", names.join(" --cov=")), &cov_t);
+    let bare_flags: String = bare_args.iter().map(|a| format!(" {a}")).collect();
+    row(&format!("python -m pytest{bare_flags} {unit}"), &bare_t);
+    row(&format!("python -m pytest --cov-reset --cov={} {unit}", names.join(" --cov=")), &cov_t);
     row(&format!("cargo xtask coverage {}", kit_args[2..].join(" ")), &kit_t);
+    if cov_addopts(&host, &settings) {
+        xtask::outln!(
+            "  the host's pytest addopts carry --cov options: bare ran with --no-cov; the --cov run dropped their sources with --cov-reset, and still wrote the reports they ask for (--cov-report)"
+        );
+    }
     let info =
         kit_doc["checks"].as_array().and_then(|c| c.iter().find(|f| f["id"] == "coverage" && f["rule"] == "run"));
     if let Some(info) = info {
@@ -425,21 +448,20 @@ pub fn run_real(_ctx: &Ctx, suite: &RealSuite) -> Result<Outcome> {
         if kit_w <= cov_w { "met" } else { "MISSED" },
         load_average()
     );
-    let text =
-        std::fs::read_to_string(&cov_json).map_err(|e| Error::io(&cov_json, &e, "pytest-cov wrote no report"))?;
-    let data = CoverageData::from_json(&text, &host.to_string_lossy()).map_err(Error::usage)?;
     let mut same = true;
     for module in &suite.modules {
-        same &= same_as(module, &data, threshold, &kit_doc);
+        let theirs = coverage_py_percent(&cov_json, &host, module)?;
+        same &= same_as(module, theirs, threshold, &kit_doc);
     }
     Ok(Outcome::from_ok(same))
 }
 
-/// Whether xtask coverage's finding for `module` has pytest-cov's percent
-/// and verdict.
-fn same_as(module: &str, data: &CoverageData, threshold: f64, ours: &serde_json::Value) -> bool {
-    let modules = [module.to_string()];
-    let full = &judge::judge(&modules, data, &AddedLines::new(), threshold, &|_| None)[0];
+/// Whether xtask coverage's finding for `module` has the percent and verdict
+/// of coverage.py's own report of the `--cov` run (`theirs`; None: not in it).
+fn same_as(module: &str, theirs: Option<f64>, threshold: f64, ours: &serde_json::Value) -> bool {
+    let passed = theirs.is_some_and(|p| p >= threshold);
+    // Cut to two decimals as the kit's `measured` is, never rounded up.
+    let theirs = (theirs.unwrap_or(0.0) * 100.0).floor() / 100.0;
     let finding = ours["checks"]
         .as_array()
         .and_then(|c| c.iter().find(|f| f["id"] == "coverage" && f["file"] == module && f["rule"] == "module"));
@@ -447,14 +469,29 @@ fn same_as(module: &str, data: &CoverageData, threshold: f64, ours: &serde_json:
         Some(f) => (f["status"].as_str().unwrap_or("?").to_string(), f["measured"].as_f64().unwrap_or(-1.0)),
         None => ("absent".to_string(), -1.0),
     };
-    let full_status = if full.passed { "pass" } else { "fail" };
-    let same = status == full_status && (percent - (full.percent * 100.0).floor() / 100.0).abs() < 0.005;
+    let full_status = if passed { "pass" } else { "fail" };
+    let same = status == full_status && (percent - theirs).abs() < 0.005;
     xtask::outln!(
-        "  verdict {}: {module}: pytest --cov {full_status} {:.2}%, xtask coverage {status} {percent:.2}%",
+        "  verdict {}: {module}: coverage.py's report of pytest --cov {full_status} {theirs:.2}%, xtask coverage {status} {percent:.2}%",
         if same { "same" } else { "DIFFERENT" },
-        full.percent
     );
     same
+}
+
+/// Whether the host's pytest configuration adds `--cov` options to every
+/// run (`addopts` of `[tool.pytest.ini_options]`, or any mention in
+/// pytest.ini, .pytest.ini, tox.ini or setup.cfg: this only words a note).
+fn cov_addopts(host: &Path, settings: &Settings) -> bool {
+    let addopts = &settings.pyproject["tool"]["pytest"]["ini_options"]["addopts"];
+    let in_pyproject = match addopts {
+        serde_json::Value::String(s) => s.contains("--cov"),
+        serde_json::Value::Array(items) => items.iter().any(|i| i.as_str().is_some_and(|s| s.contains("--cov"))),
+        _ => false,
+    };
+    in_pyproject
+        || ["pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg"]
+            .iter()
+            .any(|f| std::fs::read_to_string(host.join(f)).is_ok_and(|t| t.contains("addopts") && t.contains("--cov")))
 }
 
 /// The dotted name `--cov=` takes for a module path (`src/pkg/a.py` ->
@@ -527,6 +564,21 @@ mod tests {
         assert!(RealSuite::parse(&args("--module a.py")).is_err());
         assert!(RealSuite::parse(&args("--host /r --module a.py --threshold x")).is_err());
         assert!(RealSuite::parse(&args("--host /r --module")).is_err());
+    }
+
+    #[test]
+    fn notices_cov_options_in_the_hosts_pytest_addopts() {
+        let dir = Scratch::new().unwrap();
+        let mut settings = Settings::default();
+        assert!(!cov_addopts(&dir.0, &settings));
+        settings.pyproject =
+            serde_json::json!({"tool": {"pytest": {"ini_options": {"addopts": ["-ra", "--cov=pkg"]}}}});
+        assert!(cov_addopts(&dir.0, &settings));
+        settings.pyproject =
+            serde_json::json!({"tool": {"pytest": {"ini_options": {"addopts": "-ra --strict-markers"}}}});
+        assert!(!cov_addopts(&dir.0, &settings));
+        std::fs::write(dir.0.join("tox.ini"), "[pytest]\naddopts = --cov=pkg --cov-report=xml\n").unwrap();
+        assert!(cov_addopts(&dir.0, &settings));
     }
 
     #[test]

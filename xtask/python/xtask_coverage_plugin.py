@@ -36,10 +36,16 @@ variables:
 
 Measuring starts when pytest loads the plugin, before any conftest.py (as
 pytest-cov does), and every test runs measured: the figures are those of
-the whole suite. Without ``XTASK_COV_OUT`` the plugin does nothing. Each
-report is
-coverage.py's JSON with an extra ``xtask`` object: the core that measured,
-whether branches count, and the files the project's settings leave out.
+the whole suite. Without ``XTASK_COV_OUT`` the plugin does nothing.
+
+Each report is JSON: per measured file, the statements, excluded lines,
+missing statements, branch count and missing branches of coverage.py's own
+analysis (what ``coverage report`` counts), never the raw ``executed_lines``
+of its JSON report, which before coverage 7.13.1 also lists executed
+docstrings and excluded lines; and an ``xtask`` object: the core that
+measured, whether branches count, and the files the project's settings
+leave out. Reports of xdist workers merge exactly: a statement or branch is
+missing when every worker missed it.
 """
 
 import json
@@ -90,16 +96,21 @@ def choose_core(requested, version, branch, plugins, slipcover, preloaded):
 def left_out(path, config, find_spec=None):
     """Why the project's coverage settings leave ``path`` out of its report
     (``run``/``report`` omit and include, ``run`` source), or None."""
-    from coverage.files import GlobMatcher, prep_patterns
+    from coverage.files import prep_patterns
+
+    try:
+        from coverage.files import GlobMatcher as Matcher
+    except ImportError:  # coverage before 7.0
+        from coverage.files import FnmatchMatcher as Matcher
 
     path = os.path.realpath(path)
     for key in ("run_omit", "report_omit"):
         patterns = getattr(config, key, None) or []
-        if patterns and GlobMatcher(prep_patterns(patterns), key).match(path):
+        if patterns and Matcher(prep_patterns(patterns)).match(path):
             return "omit"
     for key in ("run_include", "report_include"):
         patterns = getattr(config, key, None) or []
-        if patterns and not GlobMatcher(prep_patterns(patterns), key).match(path):
+        if patterns and not Matcher(prep_patterns(patterns)).match(path):
             return "include"
     sources = list(getattr(config, "source", None) or [])
     sources += list(getattr(config, "source_pkgs", None) or [])
@@ -130,6 +141,22 @@ def under_source(path, source, find_spec=None):
             return path == origin
         root = os.path.dirname(origin)
     return path == root or path.startswith(root + os.sep)
+
+
+def set_core(cov: "coverage.Coverage", core: str) -> None:
+    """Ask coverage.py for ``core``. Before coverage 7.9 it has no ``core``
+    setting: ``timid`` asks for its Python tracer, and otherwise its default
+    core measures (the report names the core that really ran).
+
+    Args:
+        cov: the measurement, not started yet.
+        core: ``sysmon``, ``ctrace`` or ``pytrace``.
+    """
+    try:
+        cov.set_option("run:core", core)
+    except Exception:  # "No such option"; its class changed across versions
+        if core == "pytrace":
+            cov.set_option("run:timid", True)
 
 
 class FilesOnly:  # pragma: no cover - runs inside the measured pytest process
@@ -163,7 +190,8 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
             else:
                 measured.append(path)
         self.cov.set_option("run:source", None)
-        self.cov.set_option("run:source_pkgs", [])
+        if hasattr(config, "source_pkgs"):  # coverage 5.3 and later
+            self.cov.set_option("run:source_pkgs", [])
         self.cov.set_option("run:include", measured or ["<nothing>"])
         # Contexts would force the slow core and change nothing we report.
         self.cov.set_option("run:dynamic_context", None)
@@ -208,7 +236,7 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
                 self.slipcover = None
                 self.core = "ctrace"
         if self.core in ("sysmon", "ctrace", "pytrace"):
-            self.cov.set_option("run:core", self.core)
+            set_core(self.cov, self.core)
         self.started = False
 
     def start_slipcover(self, measured):
@@ -227,11 +255,6 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
             self.started = True
 
     def finish(self):
-        try:
-            from coverage.exceptions import NoDataError
-        except ImportError:  # coverage older than 6.3
-            from coverage.misc import CoverageException as NoDataError
-
         if self.started:
             self.cov.stop()
         if self.slipcover is not None:
@@ -255,28 +278,122 @@ class Measure:  # pragma: no cover - runs inside the measured pytest process
                 "CTracer": "ctrace",
                 "PyTracer": "pytrace",
             }.get(name, name)
-        report = os.path.join(self.settings["out"], self.settings["worker"] + ".json")
-        extra = {
-            "core": used,
-            "branch": self.branch,
-            "left_out": {
-                normalize(os.path.relpath(p, self.root)): why
-                for p, why in self.left_out.items()
-            },
-        }
+        files = {}
         if self.started:
             self.cov.save()
-            try:
-                self.cov.json_report(outfile=report)
-            except NoDataError:
-                pass  # nothing measured: the xtask reads that as 0%
-        doc = {"files": {}}
-        if os.path.exists(report):
-            with open(report, encoding="utf-8") as handle:
-                doc = json.load(handle)
-        doc["xtask"] = extra
+            files = measured_figures(self.cov)
+        import coverage
+
+        doc = {
+            "meta": {"coverage": coverage.__version__},
+            "files": files,
+            "xtask": {
+                "core": used,
+                "branch": self.branch,
+                "left_out": {
+                    normalize(os.path.relpath(p, self.root)): why
+                    for p, why in self.left_out.items()
+                },
+            },
+        }
+        report = os.path.join(self.settings["out"], self.settings["worker"] + ".json")
         with open(report, "w", encoding="utf-8") as handle:
             json.dump(doc, handle)
+
+
+def measured_figures(cov: "coverage.Coverage") -> dict:
+    """Every measured file's figures, keyed the way coverage.py's reports
+    name files (relative to the current folder when under it).
+
+    Args:
+        cov: the measurement, stopped, with its data.
+
+    Returns:
+        File key -> the figures of :func:`figures`.
+    """
+    from coverage.files import relative_filename
+
+    data = cov.get_data()
+    branch = bool(data.has_arcs())
+    out = {}
+    for path in sorted(data.measured_files()):
+        try:
+            entry = figures(cov, path, branch)
+        except Exception:  # gone or not Python: `coverage report` fails on it too
+            continue
+        out[normalize(relative_filename(path))] = entry
+    return out
+
+
+def figures(cov: "coverage.Coverage", path: str, branch: bool) -> dict:
+    """What ``coverage report`` counts for one file: its statements (excluded
+    lines are none), excluded lines, missing statements, and with branches
+    the number of branches and the missing ones (coverage.py's
+    ``Analysis``: a branch of a ``# pragma: no branch`` line is never
+    missing), with the summary those sets give.
+
+    Args:
+        cov: the measurement, stopped, with its data.
+        path: the measured file, as coverage.py's data names it.
+        branch: whether the data holds branches (arcs).
+
+    Returns:
+        ``statements``, ``excluded_lines``, ``missing_lines``,
+        ``num_branches``, ``missing_branches`` and ``summary``.
+    """
+    _, statements, excluded, missing, _ = cov.analysis2(path)
+    statements, missing = sorted(set(statements)), sorted(set(missing))
+    branches, missing_branches = 0, []
+    if branch:
+        analysis = cov._analyze(path)
+        branches = analysis.numbers.n_branches
+        missing_branches = sorted(
+            [start, end]
+            for start, ends in analysis.missing_branch_arcs().items()
+            for end in set(ends)
+        )
+    return {
+        "statements": statements,
+        "excluded_lines": sorted(set(excluded)),
+        "missing_lines": missing,
+        "num_branches": branches,
+        "missing_branches": missing_branches,
+        "summary": summary(
+            len(statements), len(missing), branches, len(missing_branches), branch
+        ),
+    }
+
+
+def summary(
+    statements: int, missing: int, branches: int, missing_branches: int, branch: bool
+) -> dict:
+    """coverage.py's figures from the counts: (covered statements + covered
+    branches) / (statements + branches), 100 when there is nothing to run;
+    branch figures only when branches are measured, as in its JSON report.
+
+    Args:
+        statements: how many statements the file has.
+        missing: how many of them no test ran.
+        branches: how many branches it has (0 without branch coverage).
+        missing_branches: how many of them no test took.
+        branch: whether branches are measured.
+
+    Returns:
+        The summary fields of coverage.py's JSON report of a file.
+    """
+    covered = statements - missing
+    covered_branches = branches - missing_branches
+    total = statements + branches
+    out = {
+        "num_statements": statements,
+        "covered_lines": covered,
+        "percent_covered": (
+            100.0 * (covered + covered_branches) / total if total else 100.0
+        ),
+    }
+    if branch:
+        out.update(num_branches=branches, covered_branches=covered_branches)
+    return out
 
 
 MEASURE = None

@@ -287,6 +287,69 @@ fn coverage_follows_the_projects_coverage_settings() {
     assert!(run.stdout.contains(&format!("ok[coverage]: src/pkg/rules.py: {words}")), "{}", run.stdout);
 }
 
+/// A module with docstrings the tests run and lines the project excludes.
+const DOCUMENTED: &str = "\"\"\"Grades, with a docstring the tests run.\"\"\"\nimport os  # pragma: no cover\n\n\ndef grade(score):\n    \"\"\"The letter of a score,\n    over two lines.\"\"\"\n    if score >= 90:\n        return \"a\"\n    if score >= 50:\n        return \"b\"\n    return os.sep\n\n\ndef debug_only():  # pragma: no cover\n    return \"never run\"\n\n\ndef spread(items):\n    \"\"\"Largest minus smallest.\"\"\"\n    return max(items) - min(items)\n";
+
+#[test]
+fn coverage_counts_what_coverage_report_counts_with_an_older_coverage_py() {
+    // coverage.py 7.12.0's JSON report lists the docstrings and the excluded
+    // import that ran among `executed_lines`: counting them gave 11/12 =
+    // 91.7% and a pass at 90 where `coverage report` says 7/8 = 87.5%.
+    // Two test files slow enough that the coverage run takes xdist workers,
+    // whose reports merge.
+    let repo = project_repo();
+    pyenv::link_old_coverage(&repo);
+    repo.write("src/pkg/grades.py", DOCUMENTED);
+    repo.write(
+        "tests/unit/test_grades_a.py",
+        "import time\n\nfrom pkg.grades import grade\n\n\ndef test_top():\n    time.sleep(1.6)\n    assert grade(95) == \"a\"\n",
+    );
+    repo.write(
+        "tests/unit/test_grades_b.py",
+        "import os\nimport time\n\nfrom pkg.grades import grade, spread\n\n\ndef test_bottom():\n    time.sleep(1.6)\n    assert grade(10) == os.sep\n    assert spread([3, 1, 4]) == 3\n",
+    );
+    repo.commit_all("grades");
+    // A full run longer than xdist's threshold, remembered for the next.
+    repo.xtask(&["test", "unit"]).assert_code(0);
+
+    for branch in [false, true] {
+        if branch {
+            let pyproject = repo.read("pyproject.toml") + "\n[tool.coverage.run]\nbranch = true\n";
+            repo.write("pyproject.toml", &pyproject);
+            repo.commit_all("branches count");
+        }
+        let (theirs, printed) = coverage_py_report(&repo, "src/pkg/grades.py");
+        let summary = &theirs["summary"];
+        let percent = summary["percent_covered"].as_f64().unwrap();
+        let run = repo.xtask(&["coverage", "--base", "main", "--json"]);
+        run.assert_code(1);
+        let v = run.json();
+        let info =
+            v["checks"].as_array().unwrap().iter().find(|c| c["id"] == "coverage" && c["rule"] == "run").unwrap();
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(info["workers"].as_u64(), Some(cpus as u64), "{info}");
+        assert_eq!(info["branch"], branch, "{info}");
+        let grades = check(&v, "coverage", "src/pkg/grades.py").unwrap();
+        assert_eq!(grades["status"], "fail", "{grades}");
+        assert_eq!(grades["measured"].as_f64().unwrap(), (percent * 100.0).floor() / 100.0, "{grades}");
+        let message = grades["message"].as_str().unwrap();
+        let words = if branch {
+            format!(
+                "{printed}% of statements and branches covered ({}/{} statements, {}/{} branches)",
+                summary["covered_lines"],
+                summary["num_statements"],
+                summary["covered_branches"],
+                summary["num_branches"]
+            )
+        } else {
+            assert_eq!((&summary["covered_lines"], &summary["num_statements"]), (&7.into(), &8.into()), "{summary}");
+            format!("{printed}% covered (7/8 statements)")
+        };
+        assert!(message.starts_with(&words), "{message} / {words}");
+        assert!(message.contains("missing lines 11"), "{message}");
+    }
+}
+
 #[test]
 fn coverage_ignores_the_hosts_fail_under_and_reports_failing_tests() {
     let repo = project_repo();

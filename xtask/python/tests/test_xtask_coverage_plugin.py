@@ -114,6 +114,94 @@ def test_does_nothing_when_off():
     assert plugin.pytest_sessionfinish(None) is None
 
 
+DOCUMENTED = textwrap.dedent('''\
+    """A module docstring."""
+    import os  # pragma: no cover
+
+
+    def used(flag):
+        """A docstring
+        over two lines."""
+        if flag:
+            return os.sep
+        return ""
+
+
+    def unused():  # pragma: no cover
+        return 2
+
+
+    def spare():
+        return 3
+    ''')
+
+
+def analysed(tmp_path, lines=None, arcs=None):
+    """The plugin's figures for DOCUMENTED from recorded data, no tracing:
+    what a measurer records includes the docstrings and the excluded import
+    it ran (coverage.py's JSON report before 7.13.1 listed them as executed)."""
+    import coverage
+
+    path = tmp_path / "documented.py"
+    path.write_text(DOCUMENTED, encoding="utf-8")
+    cov = coverage.Coverage(data_file=None, branch=arcs is not None)
+    data = cov.get_data()
+    if arcs is not None:
+        data.add_arcs({str(path): arcs})
+    else:
+        data.add_lines({str(path): lines})
+    report = plugin.measured_figures(cov)
+    assert list(report) == [plugin.normalize(str(path))]
+    return report[plugin.normalize(str(path))]
+
+
+def test_figures_are_coverage_pys_statements_not_the_lines_that_ran(tmp_path):
+    # Lines 1 (docstring), 2 (excluded), 5, 6-7 (docstring), 8, 9, 13
+    # (excluded) and 17 ran.
+    entry = analysed(tmp_path, lines={1, 2, 5, 6, 7, 8, 9, 13, 17})
+    assert entry["statements"] == [5, 8, 9, 10, 17, 18]
+    assert entry["excluded_lines"] == [2, 13, 14]
+    assert entry["missing_lines"] == [10, 18]
+    assert (entry["num_branches"], entry["missing_branches"]) == (0, [])
+    assert entry["summary"] == {
+        "num_statements": 6,
+        "covered_lines": 4,
+        "percent_covered": 400 / 6,
+    }
+
+
+def test_branch_figures_from_coverage_pys_analysis(tmp_path):
+    # used(True) only: the `if` never fell through to line 10.
+    arcs = {(-1, 1), (1, 2), (2, 5), (5, 13), (13, 17), (17, -1)}
+    arcs |= {(-5, 8), (8, 9), (9, -5)}
+    entry = analysed(tmp_path, arcs=arcs)
+    assert entry["missing_lines"] == [10, 18]
+    assert entry["num_branches"] == 2
+    assert entry["missing_branches"] == [[8, 10]]
+    assert entry["summary"]["num_branches"] == 2
+    assert entry["summary"]["covered_branches"] == 1
+    assert entry["summary"]["percent_covered"] == 100 * (4 + 1) / (6 + 2)
+
+
+def test_a_file_coverage_cannot_analyse_is_left_out(tmp_path):
+    import coverage
+
+    cov = coverage.Coverage(data_file=None)
+    cov.get_data().add_lines({str(tmp_path / "gone.py"): {1}})
+    assert plugin.measured_figures(cov) == {}
+
+
+def test_summary_of_nothing_to_run_is_full():
+    assert plugin.summary(0, 0, 0, 0, False)["percent_covered"] == 100.0
+    assert plugin.summary(4, 1, 2, 2, True) == {
+        "num_statements": 4,
+        "covered_lines": 3,
+        "percent_covered": 50.0,
+        "num_branches": 2,
+        "covered_branches": 0,
+    }
+
+
 def write_project(root, coverage_settings):
     """A small src-layout project whose tests leave branches and lines out."""
     (root / "src" / "pkg").mkdir(parents=True)

@@ -1,4 +1,5 @@
-//! Coverage verdicts: coverage.py's JSON report (format 3) -> per-module
+//! Coverage verdicts: the coverage plugin's reports (per file, coverage.py's
+//! own analysis: statements, missing statements, branches) -> per-module
 //! percentages against a threshold, missing line ranges, and changed-line
 //! coverage (added lines that are executable, covered / total, like diff-cover).
 use std::collections::{BTreeMap, BTreeSet};
@@ -7,27 +8,46 @@ use serde_json::Value;
 
 use crate::core::diff::AddedLines;
 
-/// What coverage.py measured for one file.
+/// What coverage.py's analysis says of one file: the figures `coverage
+/// report` prints for it under the project's settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileCoverage {
-    pub executed: BTreeSet<usize>,
+    /// Lines coverage.py counts as statements (excluded lines are none).
+    pub statements: BTreeSet<usize>,
+    /// Statements no test ran; a subset of `statements`.
     pub missing: BTreeSet<usize>,
     pub excluded: BTreeSet<usize>,
-    /// Branch arcs (from, to) when the host measures branches.
-    pub executed_branches: BTreeSet<(i64, i64)>,
+    /// Branches (possible exits of branching lines) when the host measures
+    /// them; 0 otherwise.
+    pub branches: usize,
+    /// Branch arcs (from, to) no test took; as many as coverage.py counts
+    /// missing (a `# pragma: no branch` line has none).
     pub missing_branches: BTreeSet<(i64, i64)>,
 }
 
 impl FileCoverage {
     pub fn statements(&self) -> usize {
-        self.executed.len() + self.missing.len()
+        self.statements.len()
+    }
+
+    /// Statements some test ran.
+    pub fn executed(&self) -> BTreeSet<usize> {
+        self.statements.difference(&self.missing).copied().collect()
+    }
+
+    pub fn covered(&self) -> usize {
+        self.statements.len() - self.missing.len()
+    }
+
+    pub fn covered_branches(&self) -> usize {
+        self.branches.saturating_sub(self.missing_branches.len())
     }
 
     /// coverage.py's own formula: (lines + branches covered) / (lines + branches);
     /// a file with nothing to measure is 100%.
     pub fn percent(&self) -> f64 {
-        let covered = self.executed.len() + self.executed_branches.len();
-        let total = self.statements() + self.executed_branches.len() + self.missing_branches.len();
+        let covered = self.covered() + self.covered_branches();
+        let total = self.statements() + self.branches;
         if total == 0 {
             100.0
         } else {
@@ -35,24 +55,27 @@ impl FileCoverage {
         }
     }
 
-    /// Union of two measurements of the same file (two test runs): a line or
-    /// branch is covered when either run covered it.
+    fn is_empty(&self) -> bool {
+        self.statements.is_empty() && self.branches == 0 && self.excluded.is_empty()
+    }
+
+    /// Two measurements of the same file (two pytest processes) as one, the
+    /// way coverage.py combines their data: a statement or branch is missing
+    /// only when both missed it.
     pub fn merge(&mut self, other: &FileCoverage) {
-        let statements: BTreeSet<usize> =
-            self.executed.iter().chain(&self.missing).chain(&other.executed).chain(&other.missing).copied().collect();
-        self.executed.extend(&other.executed);
-        self.missing = statements.difference(&self.executed).copied().collect();
+        if other.is_empty() {
+            return;
+        }
+        if self.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        let executed: BTreeSet<usize> = self.executed().union(&other.executed()).copied().collect();
+        self.statements.extend(&other.statements);
+        self.missing = self.statements.difference(&executed).copied().collect();
         self.excluded.extend(&other.excluded);
-        let arcs: BTreeSet<(i64, i64)> = self
-            .executed_branches
-            .iter()
-            .chain(&self.missing_branches)
-            .chain(&other.executed_branches)
-            .chain(&other.missing_branches)
-            .copied()
-            .collect();
-        self.executed_branches.extend(&other.executed_branches);
-        self.missing_branches = arcs.difference(&self.executed_branches).copied().collect();
+        self.branches = self.branches.max(other.branches);
+        self.missing_branches = self.missing_branches.intersection(&other.missing_branches).copied().collect();
     }
 }
 
@@ -63,18 +86,23 @@ pub struct CoverageData {
 }
 
 impl CoverageData {
-    /// Read coverage.py's JSON. Its keys are relative to the folder pytest ran
-    /// in (here: `root`) or absolute; both become root-relative `/` paths.
+    /// Read one report of the coverage plugin (xtask/python/xtask_coverage_plugin.py).
+    /// Its keys are relative to the folder pytest ran in (here: `root`) or
+    /// absolute; both become root-relative `/` paths.
     pub fn from_json(text: &str, root: &str) -> Result<CoverageData, String> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| format!("not a coverage JSON report: {e}"))?;
-        let files = doc.get("files").and_then(Value::as_object).ok_or("coverage JSON report without \"files\"")?;
+        let doc: Value = serde_json::from_str(text).map_err(|e| format!("not a coverage report: {e}"))?;
+        let files = doc.get("files").and_then(Value::as_object).ok_or("coverage report without \"files\"")?;
         let mut data = CoverageData::default();
         for (key, entry) in files {
+            if entry.get("statements").and_then(Value::as_array).is_none() {
+                return Err(format!("coverage report entry {key} without \"statements\""));
+            }
+            let statements = lines(entry, "statements");
             let file = FileCoverage {
-                executed: lines(entry, "executed_lines"),
-                missing: lines(entry, "missing_lines"),
+                missing: lines(entry, "missing_lines").intersection(&statements).copied().collect(),
+                statements,
                 excluded: lines(entry, "excluded_lines"),
-                executed_branches: arcs(entry, "executed_branches"),
+                branches: entry.get("num_branches").and_then(Value::as_u64).unwrap_or(0) as usize,
                 missing_branches: arcs(entry, "missing_branches"),
             };
             data.files.entry(normalize_key(key, root)).or_default().merge(&file);
@@ -188,10 +216,9 @@ pub fn judge(
             match data.files.get(path) {
                 Some(file) => {
                     let percent = file.percent();
-                    let statements: BTreeSet<usize> = file.executed.union(&file.missing).copied().collect();
                     let changed = ChangedLines {
-                        covered: added_here.intersection(&file.executed).count(),
-                        total: added_here.intersection(&statements).count(),
+                        covered: added_here.intersection(&file.executed()).count(),
+                        total: added_here.intersection(&file.statements).count(),
                         missing: added_here.intersection(&file.missing).copied().collect(),
                     };
                     ModuleVerdict {
@@ -199,10 +226,10 @@ pub fn judge(
                         imported: true,
                         percent,
                         statements: file.statements(),
-                        covered: file.executed.len(),
-                        branches: file.executed_branches.len() + file.missing_branches.len(),
-                        covered_branches: file.executed_branches.len(),
-                        missing_ranges: ranges(&statements, &file.missing),
+                        covered: file.covered(),
+                        branches: file.branches,
+                        covered_branches: file.covered_branches(),
+                        missing_ranges: ranges(&file.statements, &file.missing),
                         changed,
                         passed: percent >= threshold,
                     }
@@ -317,19 +344,19 @@ pub fn code_lines(text: &str) -> BTreeSet<usize> {
 mod tests {
     use super::*;
 
-    // A real report of coverage 7.17 (trimmed): a.py half covered, b.py never
-    // run, __init__.py empty; one key absolute.
+    // A report of the coverage plugin (trimmed): a.py half covered (line 9
+    // excluded), b.py never run, __init__.py empty; one key absolute.
     const REPORT: &str = r#"{
-      "meta": {"format": 3, "version": "7.17.3", "branch_coverage": false},
+      "meta": {"coverage": "7.12.0"},
       "files": {
-        "src/pkg/__init__.py": {"executed_lines": [], "missing_lines": [], "excluded_lines": [],
-          "summary": {"num_statements": 0, "percent_covered": 100.0}},
-        "src/pkg/a.py": {"executed_lines": [1, 2, 4], "missing_lines": [5, 6, 7], "excluded_lines": [9],
-          "summary": {"num_statements": 6, "percent_covered": 50.0}},
-        "/repo/src/pkg/b.py": {"executed_lines": [], "missing_lines": [1, 2], "excluded_lines": [],
-          "summary": {"num_statements": 2, "percent_covered": 0.0}}
+        "src/pkg/__init__.py": {"statements": [], "missing_lines": [], "excluded_lines": [],
+          "num_branches": 0, "missing_branches": [], "summary": {"num_statements": 0, "percent_covered": 100.0}},
+        "src/pkg/a.py": {"statements": [1, 2, 4, 5, 6, 7], "missing_lines": [5, 6, 7], "excluded_lines": [9],
+          "num_branches": 0, "missing_branches": [], "summary": {"num_statements": 6, "percent_covered": 50.0}},
+        "/repo/src/pkg/b.py": {"statements": [1, 2], "missing_lines": [1, 2], "excluded_lines": [],
+          "num_branches": 0, "missing_branches": [], "summary": {"num_statements": 2, "percent_covered": 0.0}}
       },
-      "totals": {}
+      "xtask": {"core": "slipcover", "branch": false, "left_out": {}}
     }"#;
 
     fn data() -> CoverageData {
@@ -348,6 +375,23 @@ mod tests {
         assert_eq!(d.files["src/pkg/__init__.py"].percent(), 100.0);
         assert!(CoverageData::from_json("{}", "/repo").is_err());
         assert!(CoverageData::from_json("not json", "/repo").is_err());
+        // coverage.py's own JSON report is not read: its executed_lines held
+        // docstrings and excluded lines before coverage 7.13.1.
+        let theirs = r#"{"files": {"a.py": {"executed_lines": [1, 2], "missing_lines": [3], "excluded_lines": [1]}}}"#;
+        let err = CoverageData::from_json(theirs, "/repo").unwrap_err();
+        assert!(err.contains("a.py without \"statements\""), "{err}");
+    }
+
+    #[test]
+    fn the_figures_come_from_the_statements() {
+        // A missing line that is no statement (a stray docstring or excluded
+        // line) never counts; covered = statements - missing.
+        let report = r#"{"files": {"m.py": {"statements": [4, 5, 8, 9], "missing_lines": [1, 9],
+            "excluded_lines": [1], "num_branches": 0, "missing_branches": []}}}"#;
+        let file = &CoverageData::from_json(report, "/repo").unwrap().files["m.py"];
+        assert_eq!((file.covered(), file.statements()), (3, 4));
+        assert_eq!(file.executed(), set(&[4, 5, 8]));
+        assert_eq!(file.percent(), 75.0);
     }
 
     #[test]
@@ -384,7 +428,7 @@ mod tests {
     #[test]
     fn the_threshold_is_compared_unrounded() {
         let file =
-            FileCoverage { executed: (1..=8999).collect(), missing: (9000..=10000).collect(), ..Default::default() };
+            FileCoverage { statements: (1..=10000).collect(), missing: (9000..=10000).collect(), ..Default::default() };
         let mut d = CoverageData::default();
         d.files.insert("m.py".into(), file);
         let v = judge(&["m.py".into()], &d, &AddedLines::new(), 90.0, &|_| None);
@@ -415,24 +459,33 @@ mod tests {
     #[test]
     fn merging_two_runs_takes_the_union() {
         let mut a = FileCoverage {
-            executed: set(&[1, 2]),
+            statements: set(&[1, 2, 3, 4]),
             missing: set(&[3, 4]),
-            executed_branches: [(1, 2)].into(),
-            missing_branches: [(1, 3)].into(),
+            branches: 4,
+            missing_branches: [(1, 3), (2, 4), (2, -1)].into(),
             ..Default::default()
         };
         let b = FileCoverage {
-            executed: set(&[1, 3]),
+            statements: set(&[1, 2, 3, 4]),
             missing: set(&[2, 4]),
-            executed_branches: [(1, 3)].into(),
-            missing_branches: [(1, 2)].into(),
-            ..Default::default()
+            excluded: set(&[6]),
+            branches: 4,
+            missing_branches: [(1, 2), (2, 4), (2, -1)].into(),
         };
         a.merge(&b);
-        assert_eq!(a.executed, set(&[1, 2, 3]));
+        assert_eq!(a.executed(), set(&[1, 2, 3]));
         assert_eq!(a.missing, set(&[4]));
-        assert!(a.missing_branches.is_empty());
-        // (3 lines + 2 branches) / (4 + 2)
-        assert!((a.percent() - 500.0 / 6.0).abs() < 1e-9);
+        assert_eq!(a.excluded, set(&[6]));
+        // A branch is missing when both runs missed it.
+        assert_eq!(a.missing_branches, [(2, 4), (2, -1)].into());
+        // (3 lines + 2 branches) / (4 + 4)
+        assert!((a.percent() - 500.0 / 8.0).abs() < 1e-9);
+        // A process that did not measure the file changes nothing.
+        let before = a.clone();
+        a.merge(&FileCoverage::default());
+        assert_eq!(a, before);
+        let mut empty = FileCoverage::default();
+        empty.merge(&b);
+        assert_eq!(empty, b);
     }
 }

@@ -53,6 +53,9 @@ pub struct InstallPlan {
     pub evidence: String,
     /// The dependency groups installed (uv, PEP 735).
     pub groups: Vec<String>,
+    /// uv: `groups` replace the project's `[tool.uv] default-groups` (set
+    /// by `install-groups`) instead of adding to them.
+    pub only_groups: bool,
     /// Extras installed with the project: None = every declared one.
     pub extras: Option<Vec<String>>,
     /// Dev requirements pip installs with the project (groups, poetry, pdm,
@@ -64,6 +67,29 @@ pub struct InstallPlan {
 }
 
 impl InstallPlan {
+    /// The arguments of `uv sync` for this plan: the lock as it is when one
+    /// is tracked (`--frozen`, as CI installs it: a tracked uv.lock is never
+    /// rewritten, even when it lags behind pyproject.toml, which real
+    /// projects commit), every extra unless `install-extras` says, uv's
+    /// default groups, or only `install-groups` when set.
+    pub fn uv_sync_args(&self, locked: bool) -> Vec<String> {
+        let mut args = vec!["sync".to_string()];
+        if locked {
+            args.push("--frozen".into());
+        }
+        match &self.extras {
+            None => args.push("--all-extras".into()),
+            Some(extras) => extras.iter().for_each(|e| args.extend(["--extra".to_string(), e.clone()])),
+        }
+        if self.only_groups {
+            args.push("--no-default-groups".into());
+        }
+        for g in &self.groups {
+            args.extend(["--group".to_string(), g.clone()]);
+        }
+        args
+    }
+
     /// What it runs, in words for progress and `doctor`.
     pub fn describe(&self) -> String {
         let extras = match &self.extras {
@@ -73,6 +99,10 @@ impl InstallPlan {
         };
         let groups = if self.groups.is_empty() { String::new() } else { format!(", groups {}", self.groups.join(",")) };
         match &self.installer {
+            Installer::Uv if self.only_groups => {
+                let groups = if self.groups.is_empty() { ", no groups".to_string() } else { groups };
+                format!("uv sync{extras}{groups} instead of uv's default groups (from {})", self.evidence)
+            }
             Installer::Uv => format!("uv sync{extras}{groups} (from {})", self.evidence),
             Installer::Groups => format!("pip install the project{extras}{groups} (from {})", self.evidence),
             Installer::Poetry | Installer::Pdm | Installer::Hatch => {
@@ -242,6 +272,7 @@ fn install_plan(d: &Declared, py: &Value, o: &Overrides) -> InstallPlan {
         installer: Installer::None,
         evidence: String::new(),
         groups: Vec::new(),
+        only_groups: false,
         extras: o.extras.clone(),
         requirements: Vec::new(),
         installable,
@@ -250,7 +281,10 @@ fn install_plan(d: &Declared, py: &Value, o: &Overrides) -> InstallPlan {
         plan.installer = Installer::Uv;
         plan.evidence = if d.uv_lock { "uv.lock".into() } else { "[tool.uv] in pyproject.toml".into() };
         // uv installs its default groups (`dev` unless [tool.uv] says
-        // otherwise) by itself; a setting adds to them.
+        // otherwise) by itself; a setting replaces them, as it replaces the
+        // defaults of every other installer (a default group may hold what
+        // cannot be installed here: a private git dependency).
+        plan.only_groups = o.groups.is_some();
         plan.groups = o.groups.clone().unwrap_or_default();
         return plan;
     }
@@ -439,6 +473,25 @@ quote-style = "double"
         assert_eq!(t.import_name.as_deref(), Some("debug_toolbar"));
         assert_eq!(t.dev_names, ["mypy", "pytest", "pytest-asyncio", "ruff"]);
         assert!(t.install.describe().starts_with("uv sync with every extra"), "{}", t.install.describe());
+    }
+
+    #[test]
+    fn install_groups_replace_uvs_default_groups() {
+        let py = parse(UV).unwrap();
+        let d = Declared { pyproject: Some(&py), uv_lock: true, ..Declared::default() };
+        let plan = detect(&d, &Overrides::default()).install;
+        assert_eq!(plan.uv_sync_args(true), ["sync", "--frozen", "--all-extras"]);
+        assert_eq!(plan.uv_sync_args(false), ["sync", "--all-extras"]);
+
+        let o = Overrides { groups: Some(vec!["test".into()]), extras: Some(vec![]), ..Overrides::default() };
+        let plan = detect(&d, &o).install;
+        assert_eq!(plan.uv_sync_args(true), ["sync", "--frozen", "--no-default-groups", "--group", "test"]);
+        assert_eq!(plan.describe(), "uv sync, groups test instead of uv's default groups (from uv.lock)");
+
+        let o = Overrides { groups: Some(vec![]), extras: Some(vec!["cli".into()]), ..Overrides::default() };
+        let plan = detect(&d, &o).install;
+        assert_eq!(plan.uv_sync_args(false), ["sync", "--extra", "cli", "--no-default-groups"]);
+        assert!(plan.describe().contains("no groups instead of uv's default groups"), "{}", plan.describe());
     }
 
     #[test]

@@ -350,26 +350,13 @@ fn any_python(venv: &Venv, python: Option<&Path>) -> Result<PathBuf> {
     base_python(python)
 }
 
-/// `uv sync` into `.venv`: the lock as it is (`--frozen`, as CI installs
-/// it: a tracked uv.lock is never rewritten, even when it lags behind
-/// pyproject.toml, which real projects commit), every extra unless
-/// `install-extras` says, the groups uv installs by default plus
-/// `install-groups`.
+/// `uv sync` into `.venv` (the arguments: `InstallPlan::uv_sync_args`).
 fn uv_sync(root: &Path, venv: &Venv, settings: &Settings, python: Option<&Path>, done: &mut SetupDone) -> Result<()> {
     let plan = &settings.toolchain.install;
     let uv = uv::find_or_install(&any_python(venv, python)?)?;
     let mut cmd = stream::command(&uv, root);
-    let mut shown = vec!["uv".to_string(), "sync".to_string()];
-    if root.join("uv.lock").is_file() {
-        shown.push("--frozen".into());
-    }
-    match &plan.extras {
-        None => shown.push("--all-extras".into()),
-        Some(extras) => extras.iter().for_each(|e| shown.extend(["--extra".to_string(), e.clone()])),
-    }
-    for g in &plan.groups {
-        shown.extend(["--group".to_string(), g.clone()]);
-    }
+    let mut shown = vec!["uv".to_string()];
+    shown.extend(plan.uv_sync_args(root.join("uv.lock").is_file()));
     if let Some(p) = python {
         shown.extend(["--python".to_string(), base_python(Some(p))?.display().to_string()]);
     }

@@ -23,15 +23,37 @@ pub const HOST_XDIST: &str = "3.7.0";
 /// The provisioning repository; its `.venv` is the shared environment.
 pub fn host() -> &'static Path {
     static HOST: OnceLock<PathBuf> = OnceLock::new();
-    HOST.get_or_init(provision)
+    HOST.get_or_init(|| {
+        provision("host", &format!("python -m pip install --progress-bar off \"pytest-xdist=={HOST_XDIST}\""))
+    })
 }
 
-fn provision() -> PathBuf {
+/// The coverage.py an older project pins: its JSON report still listed
+/// executed docstrings and excluded lines among `executed_lines` (fixed in
+/// 7.13.1), which the kit once counted.
+pub const OLD_COVERAGE: &str = "7.12.0";
+
+/// A second shared environment, for a project that pins coverage.py
+/// [`OLD_COVERAGE`] in its `make install-dev`: setup keeps it and adds the
+/// other tools at our pins.
+pub fn old_coverage_host() -> &'static Path {
+    static HOST: OnceLock<PathBuf> = OnceLock::new();
+    HOST.get_or_init(|| {
+        provision(
+            "host-old-coverage",
+            &format!("python -m pip install --progress-bar off \"coverage=={OLD_COVERAGE}\""),
+        )
+    })
+}
+
+/// Build (or find up to date) the provisioning repository `name`, whose
+/// Makefile's `install-dev` runs `install_dev`.
+fn provision(name: &str, install_dev: &str) -> PathBuf {
     let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pyenv");
     std::fs::create_dir_all(&base).unwrap();
     let lock = std::fs::File::create(base.join("lock")).unwrap();
     lock.lock().unwrap();
-    let host = base.join("host");
+    let host = base.join(name);
     if !host.join(".git").is_dir() {
         let _ = std::fs::remove_dir_all(&host);
         std::fs::create_dir_all(&host).unwrap();
@@ -41,11 +63,7 @@ fn provision() -> PathBuf {
         };
         git(&["init", "-q", "-b", "main"]);
         std::fs::write(host.join(".gitignore"), ".venv\n__pycache__/\n").unwrap();
-        std::fs::write(
-            host.join("Makefile"),
-            format!("install-dev:\n\tpython -m pip install --progress-bar off \"pytest-xdist=={HOST_XDIST}\"\n"),
-        )
-        .unwrap();
+        std::fs::write(host.join("Makefile"), format!("install-dev:\n\t{install_dev}\n")).unwrap();
     }
     let mut run = xtask_in(&host, &["setup"]);
     if run.code != 0 && !host.join(".venv/bin/python").exists() {
@@ -101,6 +119,15 @@ pub fn tools() -> &'static Path {
 /// Point `repo/.venv` at the shared environment.
 pub fn link(repo: &TempRepo) {
     std::os::unix::fs::symlink(host().join(".venv"), repo.path.join(".venv")).unwrap();
+}
+
+/// Point `repo/.venv` at the environment with coverage.py [`OLD_COVERAGE`].
+pub fn link_old_coverage(repo: &TempRepo) {
+    let link = repo.path.join(".venv");
+    if link.symlink_metadata().is_ok() {
+        std::fs::remove_file(&link).unwrap();
+    }
+    std::os::unix::fs::symlink(old_coverage_host().join(".venv"), link).unwrap();
 }
 
 /// A repository shaped like the workflow's projects (src/pkg, tests/unit, a Makefile,
