@@ -115,6 +115,91 @@ fn a_uv_project_with_groups_and_ruff_adopts_the_kit_on_the_first_try() {
     assert_eq!(repo.read("src/shelf_app/messy.py"), "import os\n\nx = [1, 2]\n");
 }
 
+/// The kit as the README adopts it, before the adoption is committed: the
+/// workspace member that holds the `xtask` package, with its Python helper,
+/// is untracked, so "modified". The project's strict ruff configuration and
+/// its quality-gates rules judge the project's code, not the kit's: the
+/// helper's style is not theirs to fix, and `fmt` must not rewrite it.
+#[test]
+fn an_adopted_kit_s_own_python_is_left_to_the_kit() {
+    let repo = uv_project();
+    // A misformatted line already on main, for the range check below.
+    repo.git(&["checkout", "-q", "main"]);
+    let stock = repo.read("src/shelf_app/stock.py").replace("import six\n", "import six\n\nUNTOUCHED=[3,4]\n");
+    repo.write("src/shelf_app/stock.py", &stock);
+    repo.commit_all("a misformatted line");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["merge", "-q", "main"]);
+    let strict = format!("{}\n[tool.ruff.lint]\nselect = [\"ALL\"]\n", repo.read("pyproject.toml"));
+    repo.write("pyproject.toml", &strict);
+    repo.write(
+        "specs/guides/quality-gates.yaml",
+        "implementation_gates:\n  - name: style\n    rules:\n      - pattern: \"getattr\\\\(\"\n        severity: error\n        message: \"use a type guard\"\n",
+    );
+    repo.commit_all("strict lint and a rule");
+    // The adoption, uncommitted: Cargo.toml naming the member, the member's
+    // manifest, and a helper in a style the project's tools reject (black's
+    // 88-column wrapping that ruff at 120 joins, no annotations, getattr).
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"xtask\"]\nresolver = \"2\"\n\n[workspace.metadata.xtask]\nsource-roots = [\"src/shelf_app\"]\n");
+    repo.write("xtask/Cargo.toml", "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    let helper = "import os\n\n\ndef read(name, default):\n    return getattr(\n        os, name, default\n    )\n";
+    repo.write("xtask/python/helper.py", helper);
+    let doctor = repo.xtask(&["doctor"]);
+    assert!(doctor.stdout.contains("xtask/: the kit's own folder"), "{}", doctor.stdout);
+    let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
+    let v = run.json();
+    let about_kit: Vec<_> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["file"].as_str().is_some_and(|f| f.starts_with("xtask/")))
+        .collect();
+    assert!(about_kit.is_empty(), "{about_kit:?}");
+    for id in ["format", "lint", "rules"] {
+        assert!(findings(&v, id).iter().all(|f| f["status"] != "fail"), "{id}: {v}");
+    }
+    run.assert_code(0);
+    repo.xtask(&["fmt"]).assert_code(0);
+    assert_eq!(repo.read("xtask/python/helper.py"), helper);
+
+    // A module the change touched in places is judged on those lines only
+    // (the misformatted line from main is not the change's), and fmt
+    // reformats only them.
+    repo.write("src/shelf_app/stock.py", &format!("{stock}\n\ndef shelf_size() -> int:\n    return len(UNTOUCHED)\n"));
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    assert!(findings(&run.json(), "format").iter().all(|f| f["status"] == "pass"), "{}", run.stdout);
+    let touched = repo.read("src/shelf_app/stock.py").replace("UNTOUCHED=[3,4]\n", "UNTOUCHED=[3,4]\nTOUCHED=[1,2]\n");
+    repo.write("src/shelf_app/stock.py", &touched);
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    let format: Vec<_> = run.failing().into_iter().filter(|f| f["id"] == "format").collect();
+    assert_eq!(format.len(), 1, "{}", run.stdout);
+    assert_eq!((format[0]["file"].as_str(), format[0]["line"].as_u64()), (Some("src/shelf_app/stock.py"), Some(4)));
+    assert!(format[0]["message"].as_str().unwrap().contains("lines this change touched"), "{}", run.stdout);
+    repo.xtask(&["fmt"]).assert_code(0);
+    assert_eq!(repo.read("src/shelf_app/stock.py"), touched.replace("TOUCHED=[1,2]", "TOUCHED = [1, 2]"));
+
+    // The same code in the project is the project's: each tool reports it.
+    repo.write("src/shelf_app/helper.py", helper);
+    let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
+    run.assert_code(1);
+    let failing: Vec<(String, String)> = run
+        .failing()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().to_string(), f["file"].as_str().unwrap_or("").to_string()))
+        .collect();
+    for id in ["format", "lint", "rules"] {
+        assert!(failing.contains(&(id.to_string(), "src/shelf_app/helper.py".to_string())), "{id}: {failing:?}");
+    }
+    assert!(failing.iter().all(|(_, f)| !f.starts_with("xtask/")), "{failing:?}");
+
+    // In the kit's own repository a source root lies inside the kit's
+    // folder: its Python is the project's there, and is linted.
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"xtask\"]\n\n[workspace.metadata.xtask]\nsource-roots = [\"src/shelf_app\", \"xtask/python\"]\n");
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    let v = run.json();
+    assert!(findings(&v, "lint").iter().any(|f| f["file"] == "xtask/python/helper.py"), "{v}");
+}
+
 #[test]
 fn quality_gates_yaml_commands_fallbacks_optional_gates_threshold_and_rules() {
     let repo = seeds_repo();

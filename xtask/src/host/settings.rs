@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::core::paths::is_under;
 use crate::core::quality_gates::{self, Problem, QualityGates};
 use crate::core::toolchain::{self, Declared, Formatter, Linter, Overrides, Toolchain};
 use crate::error::{Error, Result};
@@ -53,6 +54,12 @@ pub struct Settings {
     pub quality_gates_skip: Vec<String>,
     /// Where the coverage threshold comes from, in words.
     pub threshold_from: String,
+    /// The kit's own folder (the workspace member holding the `xtask`
+    /// package) when its Python is the kit's and not the project's: a
+    /// repository that adopted the kit formats, lints and scans its own code,
+    /// not the kit's helper, which its tools were never configured for. None
+    /// in the kit's own repository, where a source root lies inside it.
+    pub kit_folder: Option<String>,
 }
 
 /// The owner's quality-gates file.
@@ -95,6 +102,7 @@ impl Default for Settings {
             quality_gates: GatesFile::Absent,
             quality_gates_skip: Vec::new(),
             threshold_from: "the default".into(),
+            kit_folder: None,
         }
     }
 }
@@ -116,6 +124,7 @@ impl Settings {
         if let Some(text) = cargo_text {
             let doc =
                 toml_lite::parse(&text).map_err(|e| Error::usage(format!("{}: {e}; fix the TOML", cargo.display())))?;
+            s.kit_folder = kit_member(root, &doc["workspace"]["members"]);
             let table = &doc["workspace"]["metadata"]["xtask"];
             if table.is_object() {
                 let in_table = |e: String| Error::usage(format!("{}: [workspace.metadata.xtask] {e}", cargo.display()));
@@ -141,6 +150,8 @@ impl Settings {
                 Err(_) => {}
             }
         }
+        let roots = &s.source_roots;
+        s.kit_folder = s.kit_folder.take().filter(|kit| !roots.iter().any(|r| is_under(r, kit)));
         s.no_link_out(root)
             .map_err(|e| Error::usage(format!("{}: [workspace.metadata.xtask] {e}", cargo.display())))?;
         s.toolchain = read_toolchain(root, &s.pyproject, &overrides);
@@ -312,6 +323,22 @@ fn read_gates(root: &Path) -> GatesFile {
 /// A relative path that would leave the root.
 fn escapes(p: &str) -> bool {
     Path::new(p).is_absolute() || p.split(['/', '\\']).any(|c| c == "..")
+}
+
+/// The workspace member (from the root Cargo.toml's `members`) whose
+/// Cargo.toml declares the package `xtask`, the one the `cargo xtask` alias
+/// runs. Globbed members and unreadable manifests are passed over.
+fn kit_member(root: &Path, members: &Value) -> Option<String> {
+    let members = members.as_array()?;
+    members.iter().filter_map(Value::as_str).find_map(|m| {
+        let dir = m.trim_start_matches("./").trim_matches('/');
+        if dir.is_empty() || dir.contains(['*', '?', '[']) || escapes(dir) {
+            return None;
+        }
+        let text = read_text(&root.join(dir).join("Cargo.toml"), MAX_CONFIG_BYTES).ok()?;
+        let doc = toml_lite::parse(&text).ok()?;
+        (doc["package"]["name"].as_str() == Some("xtask")).then(|| dir.to_string())
+    })
 }
 
 fn string(v: &Value, key: &str) -> std::result::Result<String, String> {
