@@ -114,3 +114,53 @@ fn a_teams_template_spec_folder_is_used_and_keeps_the_kits_rules() {
     assert_eq!(prd_rules.len(), 1, "{rules:?}");
     assert_eq!(prd_rules[0]["from"], "docs/tpl/prd.md:3");
 }
+
+/// A hand-made workspace that never says where it stands (a recovery.md
+/// with `## Context` and `## State` sections, a PRD without a status line,
+/// no analysis) and one whose only status names no phase: `list` says why
+/// each has none in the words the gate uses, never that only recovery.md's
+/// `**Current Phase**:` line is read.
+#[test]
+fn list_says_why_a_workspace_has_no_phase() {
+    let repo = TempRepo::new();
+    let ws = "specs/active/split-listeners";
+    repo.write(
+        &format!("{ws}/prd.md"),
+        "# PRD: Split listeners\n\n## 1. Introduction\n\nListeners move to the session factory.\n",
+    );
+    repo.write(
+        &format!("{ws}/recovery.md"),
+        "# Recovery - Split listeners\n\n## Context\nSplitting the module.\n\n## State\n- Workspace created.\n",
+    );
+    repo.write(&format!("{ws}/tasks.md"), "# Tasks\n\n- [x] Read the module\n- [ ] Measure coverage\n");
+    let held = "specs/active/held-back";
+    repo.write(&format!("{held}/prd.md"), "# PRD: Held back\n\n**Status**: On hold until the release\n");
+    repo.commit_all("hand-made workspaces");
+    let list = repo.xtask(&["list", "--json"]);
+    list.assert_code(0);
+    let v = list.json();
+    let notes = |slug: &str| -> Vec<String> {
+        let ws = v["workspaces"].as_array().unwrap().iter().find(|w| w["slug"] == slug).unwrap();
+        assert!(ws.get("phase").is_none(), "{ws}");
+        ws["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
+    };
+    let split = notes("split-listeners");
+    assert!(split.contains(&"research/analysis.md missing".to_string()), "{split:?}");
+    assert!(
+        split.iter().any(|n| n.starts_with(
+            "no phase: neither recovery.md nor prd.md has a `**Current Phase**:`, `**Phase**:` or `**Status**:` line"
+        )),
+        "{split:?}"
+    );
+    let held_notes = notes("held-back");
+    assert!(
+        held_notes
+            .iter()
+            .any(|n| n == "prd.md:3 reads `**Status**: On hold until the release`, which names no phase the kit knows"),
+        "{held_notes:?}"
+    );
+    // The gate says the same of the first, as a structure finding.
+    let gate = repo.xtask(&["gate", "split-listeners", "--json"]);
+    assert!(gate.failing().iter().any(|f| f["rule"] == "phase"
+        && f["message"].as_str().unwrap().starts_with("neither recovery.md nor prd.md says where the work stands")));
+}

@@ -56,9 +56,7 @@ fn notes(ws: &WorkspaceDir, s: &Summary) -> Vec<String> {
             ws.name
         ));
     }
-    if s.phase.is_none() && !s.problems.iter().any(|p| p.to_ascii_lowercase().starts_with("recovery.md")) {
-        notes.push("recovery.md names no known phase on a `**Current Phase**:` line".into());
-    }
+    notes.extend(s.no_phase.clone());
     notes
 }
 
