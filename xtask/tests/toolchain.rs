@@ -274,6 +274,66 @@ documentation_gates:
     assert!(human.stdout.contains("warning[quality-gates]: specs/guides/quality-gates.yaml:9:"), "{}", human.stdout);
 }
 
+/// The older quality-gates.yaml the workflow's projects kept (version 1.0):
+/// `version` and `description` at the top, and the anti-patterns as a
+/// top-level list of entries with `pattern`, `severity`, `message` and a
+/// folder `scope`, not under a gate's `rules`. Each is a rule; none is "a
+/// description for reviewers".
+#[test]
+fn an_older_quality_gates_file_with_a_top_level_list_of_rules() {
+    let repo = seeds_repo();
+    repo.write(
+        "specs/guides/quality-gates.yaml",
+        r#"version: "1.0"
+description: "Gates for the package"
+
+implementation_gates:
+  - name: smoke
+    command: "python -c \"print('smoke ran')\""
+    required: true
+
+code_rules:
+  - pattern: "getattr\\("
+    severity: error
+    message: "Use a type guard"
+    reference: "AGENTS.md#style"
+
+  - pattern: "class Test"
+    scope: "tests/"
+    severity: warning
+    message: "Use function-based tests"
+
+coverage_targets:
+  core: 90
+  overall: 85
+"#,
+    );
+    repo.commit_all("older gates file");
+    repo.write("src/pkg/calc.py", &format!("{}\n\ndef pick(o, name):\n    return getattr(o, name)\n", pyenv::CALC));
+    repo.write("tests/unit/test_pick.py", "from pkg.calc import pick\n\n\nclass TestPick:\n    def test_pick(self):\n        assert pick(1, \"real\") == 1\n");
+    let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
+    let v = run.json();
+    let rules = findings(&v, "rules");
+    let at = |rule: &str| rules.iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("{rule}: {v}"));
+    assert_eq!(
+        (
+            at("code_rules.1")["status"].as_str(),
+            at("code_rules.1")["file"].as_str(),
+            at("code_rules.1")["line"].as_u64()
+        ),
+        (Some("fail"), Some("src/pkg/calc.py"), Some(10))
+    );
+    let scoped = at("code_rules.2");
+    assert_eq!((scoped["file"].as_str(), scoped["warning"].as_bool()), (Some("tests/unit/test_pick.py"), Some(true)));
+    let unchecked = findings(&v, "quality-gates").into_iter().find(|f| f["rule"] == "not-checked").unwrap();
+    let said = unchecked["message"].as_str().unwrap();
+    assert!(said.contains("coverage_targets"), "{said}");
+    for quiet in ["version", "description", "code_rules"] {
+        assert!(!said.contains(quiet), "{quiet}: {said}");
+    }
+    run.assert_code(1);
+}
+
 #[test]
 fn test_unit_runs_exactly_the_path_it_is_given_and_failures_carry_node_ids() {
     let repo = seeds_repo();
