@@ -334,6 +334,45 @@ coverage_targets:
     run.assert_code(1);
 }
 
+/// A declared lint command that also fixes (a Makefile's `lint: fix ...`,
+/// `ruff check --fix`) rewrites a source file during the gate: the gate
+/// says which files the command changed, and says nothing of a command
+/// that only checks.
+#[test]
+fn a_declared_command_that_changes_the_working_tree_is_reported() {
+    let repo = seeds_repo();
+    repo.write(
+        "specs/guides/quality-gates.yaml",
+        "implementation_gates:\n  - name: lint_clean\n    command: \"python fix.py\"\n  - name: quiet\n    command: \"python -c 'print(1)'\"\n",
+    );
+    // Sorts the names of a list in place, as an import or __all__ sorter does.
+    repo.write(
+        "fix.py",
+        "p = \"src/pkg/names.py\"\ntext = open(p).read()\nopen(p, \"w\").write(text.replace('\"b\", \"a\"', '\"a\", \"b\"'))\n",
+    );
+    repo.write("src/pkg/names.py", "__all__ = [\"b\", \"a\"]\n");
+    repo.commit_all("a fixing lint command");
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    let v = run.json();
+    let gates = findings(&v, "quality-gates");
+    let warned: Vec<_> = gates.iter().filter(|f| f["warning"] == true).collect();
+    assert_eq!(warned.len(), 1, "{v}");
+    assert_eq!(warned[0]["rule"], "lint_clean");
+    assert_eq!(warned[0]["changed"], serde_json::json!(["src/pkg/names.py"]));
+    assert!(
+        warned[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`python fix.py` changed the working tree: src/pkg/names.py;"),
+        "{v}"
+    );
+    assert_eq!(repo.read("src/pkg/names.py"), "__all__ = [\"a\", \"b\"]\n");
+    run.assert_code(0);
+    // Run again: nothing left to fix, nothing said.
+    let again = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    assert!(findings(&again.json(), "quality-gates").iter().all(|f| f["warning"] != true), "{}", again.stdout);
+}
+
 #[test]
 fn test_unit_runs_exactly_the_path_it_is_given_and_failures_carry_node_ids() {
     let repo = seeds_repo();
