@@ -373,6 +373,28 @@ fn a_declared_command_that_changes_the_working_tree_is_reported() {
     assert!(findings(&again.json(), "quality-gates").iter().all(|f| f["warning"] != true), "{}", again.stdout);
 }
 
+/// A distribution named otherwise than its package (`[project] name =
+/// "shelf-framework"` shipping `shelf_app`, as gluent/goe's `goe-framework`
+/// ships `goe`): setup and doctor check `import shelf_app`, the package the
+/// source root holds, and warn of nothing.
+#[test]
+fn the_import_check_uses_the_package_the_source_root_holds() {
+    let repo = uv_project();
+    let renamed = repo.read("pyproject.toml").replace("name = \"shelf-app\"", "name = \"shelf-framework\"").replace(
+        "[tool.uv]\npackage = true\n",
+        "[tool.uv]\npackage = true\n\n[tool.uv.build-backend]\nmodule-name = \"shelf_app\"\n",
+    );
+    repo.write("pyproject.toml", &renamed);
+    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/shelf_app\"]\n");
+    let setup = repo.xtask(&["setup"]);
+    setup.assert_code(0);
+    assert!(setup.stdout.contains("import shelf_app: src/shelf_app/__init__.py"), "{}", setup.stdout);
+    assert!(!setup.stderr.contains("warning: `import"), "{}", setup.stderr);
+    let doctor = repo.xtask(&["doctor"]);
+    assert!(doctor.stdout.contains("import shelf_app: src/shelf_app/__init__.py"), "{}", doctor.stdout);
+    assert!(!doctor.stdout.contains("shelf_framework"), "{}", doctor.stdout);
+}
+
 #[test]
 fn test_unit_runs_exactly_the_path_it_is_given_and_failures_carry_node_ids() {
     let repo = seeds_repo();

@@ -155,6 +155,8 @@ impl Settings {
         s.no_link_out(root)
             .map_err(|e| Error::usage(format!("{}: [workspace.metadata.xtask] {e}", cargo.display())))?;
         s.toolchain = read_toolchain(root, &s.pyproject, &overrides);
+        let packages = top_packages(root, &s.source_roots);
+        s.toolchain.import_name = toolchain::import_name(s.toolchain.import_name.take(), &packages);
         if gates_on {
             s.quality_gates = read_gates(root);
         }
@@ -303,6 +305,42 @@ fn read_toolchain(root: &Path, pyproject: &Value, overrides: &Overrides) -> Tool
         ruff_toml: ruff_toml.as_ref().map(|(n, t)| (*n, t.as_str())),
     };
     toolchain::detect(&declared, overrides)
+}
+
+/// The top-level packages under the source roots: a root that is a package
+/// itself (`src/goe` with its `__init__.py`) names it, else each package
+/// folder directly inside it (`src/` holding `goe/`).
+fn top_packages(root: &Path, source_roots: &[String]) -> Vec<String> {
+    let is_package = |dir: &Path| dir.join("__init__.py").is_file();
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |name: &str| {
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid && !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    };
+    for r in source_roots {
+        let rel = r.trim_matches('/');
+        let dir = root.join(rel);
+        if is_package(&dir) {
+            if let Some(name) = Path::new(rel).file_name().and_then(|n| n.to_str()) {
+                add(name);
+            }
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && is_package(&e.path()))
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| n != "tests" && n != "test")
+            .collect();
+        names.sort();
+        names.iter().for_each(|n| add(n));
+    }
+    out
 }
 
 /// `specs/guides/quality-gates.yaml`, read and typed.
