@@ -395,6 +395,32 @@ fn the_import_check_uses_the_package_the_source_root_holds() {
     assert!(!doctor.stdout.contains("shelf_framework"), "{}", doctor.stdout);
 }
 
+/// A project whose build imports pkg_resources (as cx-Oracle 8's does, a
+/// dependency of gluent/goe) fails to install once the build gets
+/// setuptools 81 or later: setup stops with exit 2 and says how to pin the
+/// build's setuptools; with that pin it installs.
+#[test]
+fn a_build_that_needs_pkg_resources_is_explained() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
+    repo.write(
+        "pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"old-build\"\nversion = \"0.1.0\"\n\n[project.optional-dependencies]\ndev = [\"pytest==9.2.0\"]\n",
+    );
+    repo.write("setup.py", "import pkg_resources  # noqa: F401\nfrom setuptools import setup\n\nsetup(packages=[\"old_build\"], package_dir={\"\": \"src\"})\n");
+    repo.write("src/old_build/__init__.py", "");
+    repo.commit_all("an old build");
+    let failed = repo.xtask(&["setup"]);
+    failed.assert_code(2);
+    assert!(failed.stderr.contains("No module named 'pkg_resources'"), "{}", failed.stderr);
+    assert!(failed.stderr.contains("PIP_BUILD_CONSTRAINT=/tmp/build-constraints.txt"), "{}", failed.stderr);
+    let pin = repo.path.join("build-constraints.txt");
+    std::fs::write(&pin, "setuptools<81\n").unwrap();
+    let pin = pin.to_str().unwrap();
+    let env = [("PIP_BUILD_CONSTRAINT", pin), ("PIP_CONSTRAINT", pin)];
+    common::xtask_with(&repo.path, &["setup"], "", &env).assert_code(0);
+}
+
 #[test]
 fn test_unit_runs_exactly_the_path_it_is_given_and_failures_carry_node_ids() {
     let repo = seeds_repo();

@@ -331,8 +331,9 @@ fn run_step(mut cmd: std::process::Command, venv: &Venv, shown: &str, done: &mut
     let run = stream::run(&mut cmd, Sink::Stderr, KEEP)?;
     done.ran.push(shown.to_string());
     if !run.success() {
+        let hint = devtools::failure_hint(&run.last_lines(KEEP)).map(|h| format!("; {h}")).unwrap_or_default();
         return Err(Error::usage(format!(
-            "setup failed at `{shown}` (exit {}): {}",
+            "setup failed at `{shown}` (exit {}): {}{hint}",
             run.code().map_or("signal".to_string(), |c| c.to_string()),
             with_default(run.last_lines(5), "no output")
         )));
