@@ -32,13 +32,16 @@ impl Doc {
     }
 
     /// The template built into the binary, used when `templates/` lacks it.
+    /// The crate keeps its own copies (xtask/templates/) so that it builds
+    /// from its folder alone: an adopting repository may have no
+    /// `templates/`, or one holding something else.
     pub fn builtin_template(self) -> &'static str {
         match self {
-            Doc::Prd => include_str!("../../../templates/prd.md"),
-            Doc::Analysis => include_str!("../../../templates/research/analysis.md"),
-            Doc::Plan => include_str!("../../../templates/research/plan.md"),
-            Doc::Tasks => include_str!("../../../templates/tasks.md"),
-            Doc::Recovery => include_str!("../../../templates/recovery.md"),
+            Doc::Prd => include_str!("../../templates/prd.md"),
+            Doc::Analysis => include_str!("../../templates/research/analysis.md"),
+            Doc::Plan => include_str!("../../templates/research/plan.md"),
+            Doc::Tasks => include_str!("../../templates/tasks.md"),
+            Doc::Recovery => include_str!("../../templates/recovery.md"),
         }
     }
 }
@@ -446,13 +449,19 @@ mod tests {
     }
 
     /// The templates folder of this repository and the copies built into the
-    /// binary are the same files, and each carries the tool's placeholders.
+    /// binary (xtask/templates/) are the same files, and each carries the
+    /// tool's placeholders.
     #[test]
     fn builtin_templates_match_the_templates_folder() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates");
         for doc in Doc::ALL {
             let on_disk = std::fs::read_to_string(dir.join(doc.rel_path())).unwrap();
-            assert_eq!(on_disk, doc.builtin_template(), "templates/{} differs from the built-in copy", doc.rel_path());
+            assert_eq!(
+                on_disk,
+                doc.builtin_template(),
+                "templates/{0} differs from the built-in copy xtask/templates/{0}; make them the same",
+                doc.rel_path()
+            );
             let expected: &[&str] = match doc {
                 Doc::Prd => &["{{feature}}", "{{slug}}", "{{date}}", "{{complexity}}"],
                 Doc::Analysis => &["{{feature}}", "{{slug}}", "{{date}}", "{{complexity}}"],
