@@ -421,6 +421,37 @@ fn a_build_that_needs_pkg_resources_is_explained() {
     common::xtask_with(&repo.path, &["setup"], "", &env).assert_code(0);
 }
 
+/// After a pull or a branch switch that changes what the project declares
+/// (here a new runtime dependency), the gate sets the venv up again before
+/// the tests run, instead of testing against the old dependencies; with
+/// nothing changed it does not.
+#[test]
+fn the_gate_sets_up_again_when_the_declared_dependencies_change() {
+    let repo = uv_project();
+    repo.xtask(&["setup"]).assert_code(0);
+    let quiet = repo.xtask(&["gate", "--phase", "implementation"]);
+    assert!(!quiet.stderr.contains("setup:"), "{}", quiet.stderr);
+    let declared = repo
+        .read("pyproject.toml")
+        .replace("dependencies = [\"six>=1.16\"]", "dependencies = [\"six>=1.16\", \"toml>=0.10\"]");
+    repo.write("pyproject.toml", &declared);
+    std::fs::remove_file(repo.path.join("uv.lock")).unwrap();
+    repo.write("src/shelf_app/conf.py", "import toml\n\n\ndef read(text: str) -> dict:\n    return toml.loads(text)\n");
+    repo.write(
+        "tests/unit/test_conf.py",
+        "from shelf_app.conf import read\n\n\ndef test_read():\n    assert read(\"a = 1\") == {\"a\": 1}\n",
+    );
+    let run = repo.xtask(&["gate", "--phase", "implementation"]);
+    assert!(
+        run.stderr.contains("setup: what the last setup installed from changed (pyproject.toml, uv.lock"),
+        "{}",
+        run.stderr
+    );
+    run.assert_code(0);
+    let again = repo.xtask(&["gate", "--phase", "implementation"]);
+    assert!(!again.stderr.contains("setup:"), "{}", again.stderr);
+}
+
 #[test]
 fn test_unit_runs_exactly_the_path_it_is_given_and_failures_carry_node_ids() {
     let repo = seeds_repo();
