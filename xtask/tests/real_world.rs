@@ -164,3 +164,34 @@ fn list_says_why_a_workspace_has_no_phase() {
     assert!(gate.failing().iter().any(|f| f["rule"] == "phase"
         && f["message"].as_str().unwrap().starts_with("neither recovery.md nor prd.md says where the work stands")));
 }
+
+/// A workspace made and gated on a branch: its documents are committed
+/// there, its `tmp/` (the gate's record) is git-ignored. Back on main only
+/// `tmp/` is left in specs/active/: that folder is not a workspace, so
+/// neither `list` nor the gate treats it as one with five missing
+/// documents; `list` says what it is.
+#[test]
+fn a_workspace_folder_left_with_only_tmp_after_a_branch_switch_is_not_a_workspace() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", "/specs/active/*/tmp/\n");
+    repo.commit_all("main");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.xtask(&["new-spec", "Docs theming"]).assert_code(0);
+    repo.xtask(&["gate", "docs-theming", "--json"]);
+    assert!(repo.exists("specs/active/docs-theming/tmp/gate.json"));
+    repo.commit_all("a workspace");
+    repo.git(&["checkout", "-q", "main"]);
+    assert!(repo.exists("specs/active/docs-theming/tmp/gate.json") && !repo.exists("specs/active/docs-theming/prd.md"));
+
+    let list = repo.xtask(&["list"]);
+    list.assert_code(0);
+    assert!(list.stdout.starts_with("no workspaces in specs/active/"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("note: specs/active/docs-theming: holds only tmp/, the gate's scratch folder"),
+        "{}",
+        list.stdout
+    );
+    let gate = repo.xtask(&["gate", "--phase", "prd", "--json"]);
+    gate.assert_code(0);
+    assert!(gate.json()["workspaces"].as_array().is_none_or(|w| w.is_empty()), "{}", gate.stdout);
+}
