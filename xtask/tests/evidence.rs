@@ -327,7 +327,7 @@ fn status_and_recover_show_the_claims_of_the_last_gate() {
         "{}",
         status.stdout
     );
-    assert!(status.stdout.contains("tasks with evidence 4/6"), "{}", status.stdout);
+    assert!(status.stdout.contains("tasks with evidence 5/8"), "{}", status.stdout);
     let line = line_of(PRD, "**AC3**");
     assert!(
         status.stdout.contains(&format!("FAIL proven       prd.md:{line}  AC3 is ticked, but")),
