@@ -265,6 +265,8 @@ const TASKS: &str = "\
   - File: `tests/integration/`
 - [x] **A6**: The unit tests, `tests/unit/*.py`
 - [ ] **A7**: Not done yet, `src/pkg/text.py`
+- [x] Read `calc.py` first [6459ec4a]
+- [x] Tidy `text.py` [c2e0d599]
 - [x] **R1**: Read the text module
   - Read: `src/pkg/text.py`
 - [x] **D1**: Thought about the design
@@ -287,11 +289,18 @@ fn ticked_tasks_show_their_files_in_the_change() {
         ("pass", at("**A4**"), "task A4 changed `src/pkg/`"),
         ("fail", at("**A5**"), "task A5 is ticked, but tests/integration/ does not exist"),
         ("pass", at("**A6**"), "task A6 changed `tests/unit/*.py`"),
+        // A module named by its file name alone, as authors write in prose.
+        ("pass", at("Read `calc.py`"), "task \"Read `calc.py` first [6459ec4a]\" changed `calc.py`"),
+        (
+            "fail",
+            at("Tidy `text.py`"),
+            "task \"Tidy `text.py` [c2e0d599]\" is ticked, but no file named text.py changed since main",
+        ),
     ];
     let got: Vec<(&str, Option<u64>, &str)> = got.iter().map(|g| (g.0.as_str(), g.1, g.2.as_str())).collect();
     assert_eq!(got, expect);
     let summary = of(&run, "evidence").into_iter().find(|f| f["rule"] == "summary").unwrap();
-    assert_eq!(summary["message"], "tasks with evidence 4/6 (ticked tasks that name files)");
+    assert_eq!(summary["message"], "tasks with evidence 5/8 (ticked tasks that name files)");
     // Research does not judge tasks: the files of ticked tasks may be unchanged.
     let research = repo.xtask(&["gate", SLUG, "--phase", "research", "--json"]);
     assert!(of(&research, "evidence").is_empty(), "{}", research.stdout);
@@ -318,7 +327,7 @@ fn status_and_recover_show_the_claims_of_the_last_gate() {
         "{}",
         status.stdout
     );
-    assert!(status.stdout.contains("tasks with evidence 4/6"), "{}", status.stdout);
+    assert!(status.stdout.contains("tasks with evidence 5/8"), "{}", status.stdout);
     let line = line_of(PRD, "**AC3**");
     assert!(
         status.stdout.contains(&format!("FAIL proven       prd.md:{line}  AC3 is ticked, but")),

@@ -114,3 +114,84 @@ fn a_teams_template_spec_folder_is_used_and_keeps_the_kits_rules() {
     assert_eq!(prd_rules.len(), 1, "{rules:?}");
     assert_eq!(prd_rules[0]["from"], "docs/tpl/prd.md:3");
 }
+
+/// A hand-made workspace that never says where it stands (a recovery.md
+/// with `## Context` and `## State` sections, a PRD without a status line,
+/// no analysis) and one whose only status names no phase: `list` says why
+/// each has none in the words the gate uses, never that only recovery.md's
+/// `**Current Phase**:` line is read.
+#[test]
+fn list_says_why_a_workspace_has_no_phase() {
+    let repo = TempRepo::new();
+    let ws = "specs/active/split-listeners";
+    repo.write(
+        &format!("{ws}/prd.md"),
+        "# PRD: Split listeners\n\n## 1. Introduction\n\nListeners move to the session factory.\n",
+    );
+    repo.write(
+        &format!("{ws}/recovery.md"),
+        "# Recovery - Split listeners\n\n## Context\nSplitting the module.\n\n## State\n- Workspace created.\n",
+    );
+    repo.write(&format!("{ws}/tasks.md"), "# Tasks\n\n- [x] Read the module\n- [ ] Measure coverage\n");
+    let held = "specs/active/held-back";
+    repo.write(&format!("{held}/prd.md"), "# PRD: Held back\n\n**Status**: On hold until the release\n");
+    repo.commit_all("hand-made workspaces");
+    let list = repo.xtask(&["list", "--json"]);
+    list.assert_code(0);
+    let v = list.json();
+    let notes = |slug: &str| -> Vec<String> {
+        let ws = v["workspaces"].as_array().unwrap().iter().find(|w| w["slug"] == slug).unwrap();
+        assert!(ws.get("phase").is_none(), "{ws}");
+        ws["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
+    };
+    let split = notes("split-listeners");
+    assert!(split.contains(&"research/analysis.md missing".to_string()), "{split:?}");
+    assert!(
+        split.iter().any(|n| n.starts_with(
+            "no phase: neither recovery.md nor prd.md has a `**Current Phase**:`, `**Phase**:` or `**Status**:` line"
+        )),
+        "{split:?}"
+    );
+    let held_notes = notes("held-back");
+    assert!(
+        held_notes
+            .iter()
+            .any(|n| n == "prd.md:3 reads `**Status**: On hold until the release`, which names no phase the kit knows"),
+        "{held_notes:?}"
+    );
+    // The gate says the same of the first, as a structure finding.
+    let gate = repo.xtask(&["gate", "split-listeners", "--json"]);
+    assert!(gate.failing().iter().any(|f| f["rule"] == "phase"
+        && f["message"].as_str().unwrap().starts_with("neither recovery.md nor prd.md says where the work stands")));
+}
+
+/// A workspace made and gated on a branch: its documents are committed
+/// there, its `tmp/` (the gate's record) is git-ignored. Back on main only
+/// `tmp/` is left in specs/active/: that folder is not a workspace, so
+/// neither `list` nor the gate treats it as one with five missing
+/// documents; `list` says what it is.
+#[test]
+fn a_workspace_folder_left_with_only_tmp_after_a_branch_switch_is_not_a_workspace() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", "/specs/active/*/tmp/\n");
+    repo.commit_all("main");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.xtask(&["new-spec", "Docs theming"]).assert_code(0);
+    repo.xtask(&["gate", "docs-theming", "--json"]);
+    assert!(repo.exists("specs/active/docs-theming/tmp/gate.json"));
+    repo.commit_all("a workspace");
+    repo.git(&["checkout", "-q", "main"]);
+    assert!(repo.exists("specs/active/docs-theming/tmp/gate.json") && !repo.exists("specs/active/docs-theming/prd.md"));
+
+    let list = repo.xtask(&["list"]);
+    list.assert_code(0);
+    assert!(list.stdout.starts_with("no workspaces in specs/active/"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("note: specs/active/docs-theming: holds only tmp/, the gate's scratch folder"),
+        "{}",
+        list.stdout
+    );
+    let gate = repo.xtask(&["gate", "--phase", "prd", "--json"]);
+    gate.assert_code(0);
+    assert!(gate.json()["workspaces"].as_array().is_none_or(|w| w.is_empty()), "{}", gate.stdout);
+}

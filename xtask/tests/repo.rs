@@ -76,6 +76,37 @@ fn without_test_items(source: &str) -> String {
 /// The pure core takes text and facts and returns findings: it never touches
 /// files, processes or the environment (those are `host/`'s), outside its
 /// tests.
+/// Adopters copy `xtask/` (and `.cargo/`) into their repository, which may
+/// have no `templates/` or one holding its own files (gluent/goe keeps its
+/// config templates there): the crate must build from its own folder, so
+/// every file it includes at build time lies inside it.
+#[test]
+fn the_crate_builds_from_its_own_folder() {
+    let crate_dir = repo_root().join("xtask").canonicalize().unwrap();
+    let mut outside = Vec::new();
+    let mut seen = 0;
+    for entry in walkdir::WalkDir::new(crate_dir.join("src")) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(entry.path()).unwrap();
+        for macro_name in ["include_str!(\"", "include_bytes!(\""] {
+            for rest in source.split(macro_name).skip(1) {
+                let rel = rest.split('"').next().unwrap();
+                let target = entry.path().parent().unwrap().join(rel);
+                seen += 1;
+                match target.canonicalize() {
+                    Ok(t) if t.starts_with(&crate_dir) => {}
+                    _ => outside.push(format!("{}: {rel}", entry.path().display())),
+                }
+            }
+        }
+    }
+    assert!(seen >= 8, "found only {seen} includes: the scan is broken");
+    assert!(outside.is_empty(), "included from outside xtask/ (keep a copy inside the crate):\n{}", outside.join("\n"));
+}
+
 #[test]
 fn the_core_does_no_io() {
     let core = repo_root().join("xtask/src/core");

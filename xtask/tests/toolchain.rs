@@ -115,6 +115,91 @@ fn a_uv_project_with_groups_and_ruff_adopts_the_kit_on_the_first_try() {
     assert_eq!(repo.read("src/shelf_app/messy.py"), "import os\n\nx = [1, 2]\n");
 }
 
+/// The kit as the README adopts it, before the adoption is committed: the
+/// workspace member that holds the `xtask` package, with its Python helper,
+/// is untracked, so "modified". The project's strict ruff configuration and
+/// its quality-gates rules judge the project's code, not the kit's: the
+/// helper's style is not theirs to fix, and `fmt` must not rewrite it.
+#[test]
+fn an_adopted_kit_s_own_python_is_left_to_the_kit() {
+    let repo = uv_project();
+    // A misformatted line already on main, for the range check below.
+    repo.git(&["checkout", "-q", "main"]);
+    let stock = repo.read("src/shelf_app/stock.py").replace("import six\n", "import six\n\nUNTOUCHED=[3,4]\n");
+    repo.write("src/shelf_app/stock.py", &stock);
+    repo.commit_all("a misformatted line");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["merge", "-q", "main"]);
+    let strict = format!("{}\n[tool.ruff.lint]\nselect = [\"ALL\"]\n", repo.read("pyproject.toml"));
+    repo.write("pyproject.toml", &strict);
+    repo.write(
+        "specs/guides/quality-gates.yaml",
+        "implementation_gates:\n  - name: style\n    rules:\n      - pattern: \"getattr\\\\(\"\n        severity: error\n        message: \"use a type guard\"\n",
+    );
+    repo.commit_all("strict lint and a rule");
+    // The adoption, uncommitted: Cargo.toml naming the member, the member's
+    // manifest, and a helper in a style the project's tools reject (black's
+    // 88-column wrapping that ruff at 120 joins, no annotations, getattr).
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"xtask\"]\nresolver = \"2\"\n\n[workspace.metadata.xtask]\nsource-roots = [\"src/shelf_app\"]\n");
+    repo.write("xtask/Cargo.toml", "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    let helper = "import os\n\n\ndef read(name, default):\n    return getattr(\n        os, name, default\n    )\n";
+    repo.write("xtask/python/helper.py", helper);
+    let doctor = repo.xtask(&["doctor"]);
+    assert!(doctor.stdout.contains("xtask/: the kit's own folder"), "{}", doctor.stdout);
+    let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
+    let v = run.json();
+    let about_kit: Vec<_> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["file"].as_str().is_some_and(|f| f.starts_with("xtask/")))
+        .collect();
+    assert!(about_kit.is_empty(), "{about_kit:?}");
+    for id in ["format", "lint", "rules"] {
+        assert!(findings(&v, id).iter().all(|f| f["status"] != "fail"), "{id}: {v}");
+    }
+    run.assert_code(0);
+    repo.xtask(&["fmt"]).assert_code(0);
+    assert_eq!(repo.read("xtask/python/helper.py"), helper);
+
+    // A module the change touched in places is judged on those lines only
+    // (the misformatted line from main is not the change's), and fmt
+    // reformats only them.
+    repo.write("src/shelf_app/stock.py", &format!("{stock}\n\ndef shelf_size() -> int:\n    return len(UNTOUCHED)\n"));
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    assert!(findings(&run.json(), "format").iter().all(|f| f["status"] == "pass"), "{}", run.stdout);
+    let touched = repo.read("src/shelf_app/stock.py").replace("UNTOUCHED=[3,4]\n", "UNTOUCHED=[3,4]\nTOUCHED=[1,2]\n");
+    repo.write("src/shelf_app/stock.py", &touched);
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    let format: Vec<_> = run.failing().into_iter().filter(|f| f["id"] == "format").collect();
+    assert_eq!(format.len(), 1, "{}", run.stdout);
+    assert_eq!((format[0]["file"].as_str(), format[0]["line"].as_u64()), (Some("src/shelf_app/stock.py"), Some(4)));
+    assert!(format[0]["message"].as_str().unwrap().contains("lines this change touched"), "{}", run.stdout);
+    repo.xtask(&["fmt"]).assert_code(0);
+    assert_eq!(repo.read("src/shelf_app/stock.py"), touched.replace("TOUCHED=[1,2]", "TOUCHED = [1, 2]"));
+
+    // The same code in the project is the project's: each tool reports it.
+    repo.write("src/shelf_app/helper.py", helper);
+    let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
+    run.assert_code(1);
+    let failing: Vec<(String, String)> = run
+        .failing()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().to_string(), f["file"].as_str().unwrap_or("").to_string()))
+        .collect();
+    for id in ["format", "lint", "rules"] {
+        assert!(failing.contains(&(id.to_string(), "src/shelf_app/helper.py".to_string())), "{id}: {failing:?}");
+    }
+    assert!(failing.iter().all(|(_, f)| !f.starts_with("xtask/")), "{failing:?}");
+
+    // In the kit's own repository a source root lies inside the kit's
+    // folder: its Python is the project's there, and is linted.
+    repo.write("Cargo.toml", "[workspace]\nmembers = [\"xtask\"]\n\n[workspace.metadata.xtask]\nsource-roots = [\"src/shelf_app\", \"xtask/python\"]\n");
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    let v = run.json();
+    assert!(findings(&v, "lint").iter().any(|f| f["file"] == "xtask/python/helper.py"), "{v}");
+}
+
 #[test]
 fn quality_gates_yaml_commands_fallbacks_optional_gates_threshold_and_rules() {
     let repo = project_repo();
@@ -187,6 +272,184 @@ documentation_gates:
     // `quality-gates-skip` leaves a gate out; human output shows the warning.
     let human = repo.xtask(&["gate", "--phase", "implementation"]);
     assert!(human.stdout.contains("warning[quality-gates]: specs/guides/quality-gates.yaml:9:"), "{}", human.stdout);
+}
+
+/// The older quality-gates.yaml the workflow's projects kept (version 1.0):
+/// `version` and `description` at the top, and the anti-patterns as a
+/// top-level list of entries with `pattern`, `severity`, `message` and a
+/// folder `scope`, not under a gate's `rules`. Each is a rule; none is "a
+/// description for reviewers".
+#[test]
+fn an_older_quality_gates_file_with_a_top_level_list_of_rules() {
+    let repo = project_repo();
+    repo.write(
+        "specs/guides/quality-gates.yaml",
+        r#"version: "1.0"
+description: "Gates for the package"
+
+implementation_gates:
+  - name: smoke
+    command: "python -c \"print('smoke ran')\""
+    required: true
+
+code_rules:
+  - pattern: "getattr\\("
+    severity: error
+    message: "Use a type guard"
+    reference: "AGENTS.md#style"
+
+  - pattern: "class Test"
+    scope: "tests/"
+    severity: warning
+    message: "Use function-based tests"
+
+coverage_targets:
+  core: 90
+  overall: 85
+"#,
+    );
+    repo.commit_all("older gates file");
+    repo.write("src/pkg/calc.py", &format!("{}\n\ndef pick(o, name):\n    return getattr(o, name)\n", pyenv::CALC));
+    repo.write("tests/unit/test_pick.py", "from pkg.calc import pick\n\n\nclass TestPick:\n    def test_pick(self):\n        assert pick(1, \"real\") == 1\n");
+    let run = repo.xtask(&["gate", "--phase", "qa", "--json"]);
+    let v = run.json();
+    let rules = findings(&v, "rules");
+    let at = |rule: &str| rules.iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("{rule}: {v}"));
+    assert_eq!(
+        (
+            at("code_rules.1")["status"].as_str(),
+            at("code_rules.1")["file"].as_str(),
+            at("code_rules.1")["line"].as_u64()
+        ),
+        (Some("fail"), Some("src/pkg/calc.py"), Some(10))
+    );
+    let scoped = at("code_rules.2");
+    assert_eq!((scoped["file"].as_str(), scoped["warning"].as_bool()), (Some("tests/unit/test_pick.py"), Some(true)));
+    let unchecked = findings(&v, "quality-gates").into_iter().find(|f| f["rule"] == "not-checked").unwrap();
+    let said = unchecked["message"].as_str().unwrap();
+    assert!(said.contains("coverage_targets"), "{said}");
+    for quiet in ["version", "description", "code_rules"] {
+        assert!(!said.contains(quiet), "{quiet}: {said}");
+    }
+    run.assert_code(1);
+}
+
+/// A declared lint command that also fixes (a Makefile's `lint: fix ...`,
+/// `ruff check --fix`) rewrites a source file during the gate: the gate
+/// says which files the command changed, and says nothing of a command
+/// that only checks.
+#[test]
+fn a_declared_command_that_changes_the_working_tree_is_reported() {
+    let repo = project_repo();
+    repo.write(
+        "specs/guides/quality-gates.yaml",
+        "implementation_gates:\n  - name: lint_clean\n    command: \"python fix.py\"\n  - name: quiet\n    command: \"python -c 'print(1)'\"\n",
+    );
+    // Sorts the names of a list in place, as an import or __all__ sorter does.
+    repo.write(
+        "fix.py",
+        "p = \"src/pkg/names.py\"\ntext = open(p).read()\nopen(p, \"w\").write(text.replace('\"b\", \"a\"', '\"a\", \"b\"'))\n",
+    );
+    repo.write("src/pkg/names.py", "__all__ = [\"b\", \"a\"]\n");
+    repo.commit_all("a fixing lint command");
+    let run = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    let v = run.json();
+    let gates = findings(&v, "quality-gates");
+    let warned: Vec<_> = gates.iter().filter(|f| f["warning"] == true).collect();
+    assert_eq!(warned.len(), 1, "{v}");
+    assert_eq!(warned[0]["rule"], "lint_clean");
+    assert_eq!(warned[0]["changed"], serde_json::json!(["src/pkg/names.py"]));
+    assert!(
+        warned[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`python fix.py` changed the working tree: src/pkg/names.py;"),
+        "{v}"
+    );
+    assert_eq!(repo.read("src/pkg/names.py"), "__all__ = [\"a\", \"b\"]\n");
+    run.assert_code(0);
+    // Run again: nothing left to fix, nothing said.
+    let again = repo.xtask(&["gate", "--phase", "implementation", "--json"]);
+    assert!(findings(&again.json(), "quality-gates").iter().all(|f| f["warning"] != true), "{}", again.stdout);
+}
+
+/// A distribution named otherwise than its package (`[project] name =
+/// "shelf-framework"` shipping `shelf_app`, as gluent/goe's `goe-framework`
+/// ships `goe`): setup and doctor check `import shelf_app`, the package the
+/// source root holds, and warn of nothing.
+#[test]
+fn the_import_check_uses_the_package_the_source_root_holds() {
+    let repo = uv_project();
+    let renamed = repo.read("pyproject.toml").replace("name = \"shelf-app\"", "name = \"shelf-framework\"").replace(
+        "[tool.uv]\npackage = true\n",
+        "[tool.uv]\npackage = true\n\n[tool.uv.build-backend]\nmodule-name = \"shelf_app\"\n",
+    );
+    repo.write("pyproject.toml", &renamed);
+    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/shelf_app\"]\n");
+    let setup = repo.xtask(&["setup"]);
+    setup.assert_code(0);
+    assert!(setup.stdout.contains("import shelf_app: src/shelf_app/__init__.py"), "{}", setup.stdout);
+    assert!(!setup.stderr.contains("warning: `import"), "{}", setup.stderr);
+    let doctor = repo.xtask(&["doctor"]);
+    assert!(doctor.stdout.contains("import shelf_app: src/shelf_app/__init__.py"), "{}", doctor.stdout);
+    assert!(!doctor.stdout.contains("shelf_framework"), "{}", doctor.stdout);
+}
+
+/// A project whose build imports pkg_resources (as cx-Oracle 8's does, a
+/// dependency of gluent/goe) fails to install once the build gets
+/// setuptools 81 or later: setup stops with exit 2 and says how to pin the
+/// build's setuptools; with that pin it installs.
+#[test]
+fn a_build_that_needs_pkg_resources_is_explained() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
+    repo.write(
+        "pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"old-build\"\nversion = \"0.1.0\"\n\n[project.optional-dependencies]\ndev = [\"pytest==9.2.0\"]\n",
+    );
+    repo.write("setup.py", "import pkg_resources  # noqa: F401\nfrom setuptools import setup\n\nsetup(packages=[\"old_build\"], package_dir={\"\": \"src\"})\n");
+    repo.write("src/old_build/__init__.py", "");
+    repo.commit_all("an old build");
+    let failed = repo.xtask(&["setup"]);
+    failed.assert_code(2);
+    assert!(failed.stderr.contains("No module named 'pkg_resources'"), "{}", failed.stderr);
+    assert!(failed.stderr.contains("PIP_BUILD_CONSTRAINT=/tmp/build-constraints.txt"), "{}", failed.stderr);
+    let pin = repo.path.join("build-constraints.txt");
+    std::fs::write(&pin, "setuptools<81\n").unwrap();
+    let pin = pin.to_str().unwrap();
+    let env = [("PIP_BUILD_CONSTRAINT", pin), ("PIP_CONSTRAINT", pin)];
+    common::xtask_with(&repo.path, &["setup"], "", &env).assert_code(0);
+}
+
+/// After a pull or a branch switch that changes what the project declares
+/// (here a new runtime dependency), the gate sets the venv up again before
+/// the tests run, instead of testing against the old dependencies; with
+/// nothing changed it does not.
+#[test]
+fn the_gate_sets_up_again_when_the_declared_dependencies_change() {
+    let repo = uv_project();
+    repo.xtask(&["setup"]).assert_code(0);
+    let quiet = repo.xtask(&["gate", "--phase", "implementation"]);
+    assert!(!quiet.stderr.contains("setup:"), "{}", quiet.stderr);
+    let declared = repo
+        .read("pyproject.toml")
+        .replace("dependencies = [\"six>=1.16\"]", "dependencies = [\"six>=1.16\", \"toml>=0.10\"]");
+    repo.write("pyproject.toml", &declared);
+    std::fs::remove_file(repo.path.join("uv.lock")).unwrap();
+    repo.write("src/shelf_app/conf.py", "import toml\n\n\ndef read(text: str) -> dict:\n    return toml.loads(text)\n");
+    repo.write(
+        "tests/unit/test_conf.py",
+        "from shelf_app.conf import read\n\n\ndef test_read():\n    assert read(\"a = 1\") == {\"a\": 1}\n",
+    );
+    let run = repo.xtask(&["gate", "--phase", "implementation"]);
+    assert!(
+        run.stderr.contains("setup: what the last setup installed from changed (pyproject.toml, uv.lock"),
+        "{}",
+        run.stderr
+    );
+    run.assert_code(0);
+    let again = repo.xtask(&["gate", "--phase", "implementation"]);
+    assert!(!again.stderr.contains("setup:"), "{}", again.stderr);
 }
 
 #[test]

@@ -98,6 +98,13 @@ pub fn diagnose(root: &Path, settings: &Settings) -> Vec<Finding> {
             tool => format!("{} (from {})", tool.as_str(), l.evidence),
         },
     ));
+    if let Some(kit) = &settings.kit_folder {
+        out.push(Finding::pass(
+            "doctor",
+            "kit",
+            format!("{kit}/: the kit's own folder; its Python is left out of format, lint, rules and env-templates"),
+        ));
+    }
     out.push(gates_summary(settings));
 
     // The venv and what setup made of it.

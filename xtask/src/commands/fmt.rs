@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
         (whole, "under the source roots and tests".to_string())
     } else {
         let changes = Changes::collect(&ctx.root, None)?;
-        let files = modified_python(&changes);
+        let files = modified_python(ctx, &changes);
         let added = changes.added_lines(&ctx.root, &files)?;
         (format_targets(&ctx.root, &files, &added), changes.describe_base())
     };

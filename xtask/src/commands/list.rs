@@ -12,6 +12,15 @@ use crate::host::workspaces::{self, IndexUpdate, Location, WorkspaceDir};
 use crate::report::{Style, JSON_VERSION};
 
 pub fn run(ctx: &Ctx) -> Result<Outcome> {
+    let mut left: Vec<String> = Vec::new();
+    for location in [Location::Active, Location::Archive] {
+        for ws in workspaces::left_behind(&ctx.root, location)? {
+            left.push(format!(
+                "{}: holds only tmp/, the gate's scratch folder (left by a branch switch?); not a workspace, delete it",
+                ctx.rel(&ws.path)
+            ));
+        }
+    }
     let rows: Vec<(WorkspaceDir, Summary)> = workspaces::list_all(&ctx.root)?
         .into_iter()
         .map(|ws| {
@@ -36,10 +45,14 @@ pub fn run(ctx: &Ctx) -> Result<Outcome> {
                 "path": "specs/archive/INDEX.md",
                 "regenerated": index == Some(IndexUpdate::Written),
             },
+            "notes": left,
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
         crate::out!("{}", render(&rows, &ctx.style));
+        for note in &left {
+            crate::outln!("note: {note}");
+        }
         if index == Some(IndexUpdate::Written) {
             crate::outln!("regenerated specs/archive/INDEX.md");
         }
@@ -56,9 +69,7 @@ fn notes(ws: &WorkspaceDir, s: &Summary) -> Vec<String> {
             ws.name
         ));
     }
-    if s.phase.is_none() && !s.problems.iter().any(|p| p.to_ascii_lowercase().starts_with("recovery.md")) {
-        notes.push("recovery.md names no known phase on a `**Current Phase**:` line".into());
-    }
+    notes.extend(s.no_phase.clone());
     notes
 }
 

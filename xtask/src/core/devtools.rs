@@ -103,6 +103,21 @@ pub fn keep_installed(installed: &BTreeMap<String, String>, needed: &[&str]) -> 
     needed.iter().filter_map(|tool| installed.get(*tool).map(|v| format!("{tool}=={v}\n"))).collect()
 }
 
+/// What to do about a failed install step, from its output, when the cause
+/// is one the kit recognizes: a package built from source (cx-Oracle 8, ...)
+/// whose build imports `pkg_resources`, which setuptools 81 removed, while
+/// the build gets the newest setuptools.
+pub fn failure_hint(output: &str) -> Option<&'static str> {
+    output.contains("No module named 'pkg_resources'").then_some(
+        "a package built from source imports pkg_resources, which setuptools 81 removed; \
+         pin its build to an older setuptools and run again: \
+         `echo 'setuptools<81' > /tmp/build-constraints.txt` then \
+         `PIP_BUILD_CONSTRAINT=/tmp/build-constraints.txt PIP_CONSTRAINT=/tmp/build-constraints.txt \
+         UV_BUILD_CONSTRAINT=/tmp/build-constraints.txt cargo xtask setup` \
+         (PIP_BUILD_CONSTRAINT for pip 25.3 and later, PIP_CONSTRAINT for older pip, UV_BUILD_CONSTRAINT for uv)",
+    )
+}
+
 /// Whether a makefile has an `install-dev` target.
 pub fn has_install_dev(makefile: &str) -> bool {
     has_target(makefile, "install-dev")
@@ -141,6 +156,14 @@ pub fn fingerprint(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_that_needs_pkg_resources_gets_a_hint() {
+        let out =
+            "  File \"<string>\", line 6, in <module>\n      ModuleNotFoundError: No module named 'pkg_resources'\n";
+        assert!(failure_hint(out).is_some_and(|h| h.contains("PIP_BUILD_CONSTRAINT")));
+        assert_eq!(failure_hint("ERROR: No matching distribution found for nope"), None);
+    }
 
     #[test]
     fn our_pins_cover_every_tool() {

@@ -129,10 +129,9 @@ pub fn parse(text: &str) -> Result<QualityGates, Problem> {
     let Some(sections) = root.as_map() else {
         return Err(Problem { line: root.line, message: "expected a mapping of gate sections at the top".into() });
     };
-    let mut out = QualityGates {
-        version: root.get("metadata").and_then(|m| m.get("version")).and_then(Node::as_text),
-        ..QualityGates::default()
-    };
+    // The older files say `version:` and `description:` at the top.
+    let version_node = root.get("metadata").and_then(|m| m.get("version")).or_else(|| root.get("version"));
+    let mut out = QualityGates { version: version_node.and_then(Node::as_text), ..QualityGates::default() };
     if let Some(v) = &out.version {
         if !(v == "2" || v.starts_with("2.") || v == "1" || v.starts_with("1.")) {
             out.problems.push(Problem {
@@ -142,7 +141,9 @@ pub fn parse(text: &str) -> Result<QualityGates, Problem> {
         }
     }
     for (key, node) in sections {
-        if key == "metadata" {
+        let about_the_file =
+            key == "metadata" || ((key == "version" || key == "description") && node.as_text().is_some());
+        if about_the_file {
             continue;
         }
         if RULE_TABLES.contains(&key.as_str()) && node.as_map().is_some() {
@@ -156,8 +157,16 @@ pub fn parse(text: &str) -> Result<QualityGates, Problem> {
             out.unchecked.push(Skipped { name: key.clone(), line: node.line, reason: "not a list of gates".into() });
             continue;
         };
-        for entry in entries {
-            read_entry(&mut out, key, phase, entry);
+        for (n, entry) in entries.iter().enumerate() {
+            // A list of rules at the top (`code_standards:` entries with a
+            // `pattern`, a `severity` and a `message`), not of gates.
+            let is_rule =
+                entry.get("pattern").is_some() && entry.get("command").is_none() && entry.get("rules").is_none();
+            if is_rule {
+                read_rule(&mut out, format!("{key}.{}", n + 1), entry);
+            } else {
+                read_entry(&mut out, key, phase, entry);
+            }
         }
     }
     Ok(out)
@@ -283,49 +292,53 @@ fn read_rules(out: &mut QualityGates, owner: &str, holder: &Node) {
         return;
     };
     for (n, rule) in rules.iter().enumerate() {
-        let id = format!("{owner}.{}", n + 1);
-        let skip = |reason: String| Skipped { name: id.clone(), line: rule.line, reason };
-        let Some(pattern) = rule.get("pattern").and_then(Node::as_text) else {
-            let reason = if rule.get("must_include").is_some() || rule.get("required_in").is_some() {
-                "a rule that requires code to be present; only anti-patterns (a `pattern` to avoid) are checked".into()
-            } else {
-                "no `pattern`".into()
-            };
-            out.skipped_rules.push(skip(reason));
-            continue;
-        };
-        if rule.get("must_include").is_some() || rule.get("required_in").is_some() {
-            out.skipped_rules.push(skip(
-                "a rule that requires code to be present; only anti-patterns (a `pattern` to avoid) are checked".into(),
-            ));
-            continue;
-        }
-        if let Some(when) = rule.get("applicable_when").and_then(Node::as_text) {
-            out.skipped_rules.push(skip(format!("applies when `{when}`, a condition the kit cannot evaluate")));
-            continue;
-        }
-        let (regex, cost) = match compile_bounded(&pattern) {
-            Ok(r) => r,
-            Err(BoundError::Invalid(e)) => {
-                out.skipped_rules.push(skip(unsupported(&pattern, &e.to_string())));
-                continue;
-            }
-            Err(BoundError::TooLarge) => {
-                out.skipped_rules.push(skip(format!("pattern `{pattern}`: {}", too_large())));
-                continue;
-            }
-        };
-        let severity = match rule.get("severity").and_then(Node::as_text).as_deref().map(str::to_ascii_lowercase) {
-            None => Severity::Error,
-            Some(s) if s == "error" || s == "critical" || s == "high" => Severity::Error,
-            Some(_) => Severity::Warning,
-        };
-        let message = rule
-            .get("message")
-            .and_then(Node::as_text)
-            .unwrap_or_else(|| format!("matches the anti-pattern `{pattern}` of {FILE}"));
-        out.rules.push(GateRule { id, line: rule.line, regex, cost, severity, message, include: rule_scope(rule) });
+        read_rule(out, format!("{owner}.{}", n + 1), rule);
     }
+}
+
+/// One rule, `id` its name in findings: kept, or skipped with why.
+fn read_rule(out: &mut QualityGates, id: String, rule: &Node) {
+    let skip = |reason: String| Skipped { name: id.clone(), line: rule.line, reason };
+    let Some(pattern) = rule.get("pattern").and_then(Node::as_text) else {
+        let reason = if rule.get("must_include").is_some() || rule.get("required_in").is_some() {
+            "a rule that requires code to be present; only anti-patterns (a `pattern` to avoid) are checked".into()
+        } else {
+            "no `pattern`".into()
+        };
+        out.skipped_rules.push(skip(reason));
+        return;
+    };
+    if rule.get("must_include").is_some() || rule.get("required_in").is_some() {
+        out.skipped_rules.push(skip(
+            "a rule that requires code to be present; only anti-patterns (a `pattern` to avoid) are checked".into(),
+        ));
+        return;
+    }
+    if let Some(when) = rule.get("applicable_when").and_then(Node::as_text) {
+        out.skipped_rules.push(skip(format!("applies when `{when}`, a condition the kit cannot evaluate")));
+        return;
+    }
+    let (regex, cost) = match compile_bounded(&pattern) {
+        Ok(r) => r,
+        Err(BoundError::Invalid(e)) => {
+            out.skipped_rules.push(skip(unsupported(&pattern, &e.to_string())));
+            return;
+        }
+        Err(BoundError::TooLarge) => {
+            out.skipped_rules.push(skip(format!("pattern `{pattern}`: {}", too_large())));
+            return;
+        }
+    };
+    let severity = match rule.get("severity").and_then(Node::as_text).as_deref().map(str::to_ascii_lowercase) {
+        None => Severity::Error,
+        Some(s) if s == "error" || s == "critical" || s == "high" => Severity::Error,
+        Some(_) => Severity::Warning,
+    };
+    let message = rule
+        .get("message")
+        .and_then(Node::as_text)
+        .unwrap_or_else(|| format!("matches the anti-pattern `{pattern}` of {FILE}"));
+    out.rules.push(GateRule { id, line: rule.line, regex, cost, severity, message, include: rule_scope(rule) });
 }
 
 /// Why a pattern cannot be checked, in words an author can act on.
@@ -338,14 +351,14 @@ fn unsupported(pattern: &str, error: &str) -> String {
     }
 }
 
-/// The files a rule applies to: `path` (a folder from the root), then
-/// `applicable_in` (folder names anywhere), each narrowed by `file_pattern`
-/// (default `*.py`).
+/// The files a rule applies to: `path` (a folder from the root; `scope` in
+/// the older files), then `applicable_in` (folder names anywhere), each
+/// narrowed by `file_pattern` (default `*.py`).
 fn rule_scope(rule: &Node) -> Vec<String> {
     let name = rule.get("file_pattern").and_then(Node::as_text).unwrap_or_else(|| "*.py".into());
     let name = name.trim_start_matches("**/").to_string();
     let mut dirs: Vec<String> = Vec::new();
-    if let Some(path) = rule.get("path").and_then(Node::as_text) {
+    if let Some(path) = rule.get("path").or_else(|| rule.get("scope")).and_then(Node::as_text) {
         dirs.push(format!("{}/", path.trim_matches('/')));
     }
     let listed: Vec<String> = match rule.get("applicable_in") {
@@ -534,6 +547,25 @@ commit_gates:
         assert_eq!(q.rules.len(), 1);
         assert_eq!(q.rules[0].id, "anti_pattern_scan.1");
         assert!(q.skipped_rules[0].reason.contains("not_type_ignore"));
+    }
+
+    /// The version 1.0 shape: `version` and `description` at the top, a
+    /// top-level list of rule entries, per-area coverage targets.
+    #[test]
+    fn a_top_level_list_of_rules_and_a_top_level_version() {
+        let q = parse(
+            "version: \"1.0\"\ndescription: \"Gates\"\n\nimplementation_gates:\n  - name: tests_pass\n    command: \"make test\"\n\nstyle_rules:\n  - pattern: \"Optional\\\\[\"\n    severity: error\n    message: \"Use T | None\"\n    reference: \"AGENTS.md#types\"\n  - pattern: \"class Test\"\n    scope: \"tests/\"\n    severity: warning\n    message: \"function tests\"\n\ncoverage_targets:\n  core: 90\n",
+        )
+        .unwrap();
+        assert_eq!(q.version.as_deref(), Some("1.0"));
+        assert!(q.problems.is_empty(), "{:?}", q.problems);
+        assert_eq!(q.commands.len(), 1);
+        let rules: Vec<(&str, usize, Severity)> = q.rules.iter().map(|r| (r.id.as_str(), r.line, r.severity)).collect();
+        assert_eq!(rules, [("style_rules.1", 9, Severity::Error), ("style_rules.2", 13, Severity::Warning)]);
+        assert!(glob::selected("tests/unit/test_a.py", &q.rules[1].include, &[]));
+        assert!(!glob::selected("src/pkg/a.py", &q.rules[1].include, &[]));
+        let unchecked: Vec<&str> = q.unchecked.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(unchecked, ["coverage_targets"]);
     }
 
     #[test]

@@ -182,8 +182,22 @@ pub struct Toolchain {
     /// Names (normalized) of every dev requirement the project declares,
     /// whichever way: to tell whether setup installed any of them.
     pub dev_names: Vec<String>,
-    /// `[project] name` as an import name (`debug-toolbar` -> `debug_toolbar`).
+    /// `[project] name` as an import name (`debug-toolbar` -> `debug_toolbar`);
+    /// settings then prefer the package the source roots hold ([`import_name`]).
     pub import_name: Option<String>,
+}
+
+/// The name the project's code is imported by, from the distribution's name
+/// (`[project] name` as an import name) and the top-level packages found
+/// under the source roots: the distribution's name when one of them has it
+/// or none was found, else the one package there is. Distributions are often
+/// named otherwise than their package (`goe-framework` ships `goe`).
+pub fn import_name(dist: Option<String>, packages: &[String]) -> Option<String> {
+    match (dist, packages) {
+        (Some(d), found) if found.is_empty() || found.contains(&d) => Some(d),
+        (_, [one]) => Some(one.clone()),
+        (d, _) => d,
+    }
 }
 
 /// Overrides from `[workspace.metadata.xtask]`.
@@ -492,6 +506,19 @@ quote-style = "double"
         let plan = detect(&d, &o).install;
         assert_eq!(plan.uv_sync_args(false), ["sync", "--extra", "cli", "--no-default-groups"]);
         assert!(plan.describe().contains("no groups instead of uv's default groups"), "{}", plan.describe());
+    }
+
+    #[test]
+    fn the_import_name_is_the_package_the_repository_holds() {
+        let name = |dist: Option<&str>, found: &[&str]| {
+            import_name(dist.map(String::from), &found.iter().map(|f| f.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(name(Some("goe_framework"), &["goe"]).as_deref(), Some("goe"));
+        assert_eq!(name(Some("shelf_app"), &["shelf_app", "tools"]).as_deref(), Some("shelf_app"));
+        assert_eq!(name(Some("shelf_app"), &[]).as_deref(), Some("shelf_app"));
+        assert_eq!(name(Some("x"), &["a", "b"]).as_deref(), Some("x"));
+        assert_eq!(name(None, &["a"]).as_deref(), Some("a"));
+        assert_eq!(name(None, &[]), None);
     }
 
     #[test]

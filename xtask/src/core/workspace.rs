@@ -32,13 +32,16 @@ impl Doc {
     }
 
     /// The template built into the binary, used when `templates/` lacks it.
+    /// The crate keeps its own copies (xtask/templates/) so that it builds
+    /// from its folder alone: an adopting repository may have no
+    /// `templates/`, or one holding something else.
     pub fn builtin_template(self) -> &'static str {
         match self {
-            Doc::Prd => include_str!("../../../templates/prd.md"),
-            Doc::Analysis => include_str!("../../../templates/research/analysis.md"),
-            Doc::Plan => include_str!("../../../templates/research/plan.md"),
-            Doc::Tasks => include_str!("../../../templates/tasks.md"),
-            Doc::Recovery => include_str!("../../../templates/recovery.md"),
+            Doc::Prd => include_str!("../../templates/prd.md"),
+            Doc::Analysis => include_str!("../../templates/research/analysis.md"),
+            Doc::Plan => include_str!("../../templates/research/plan.md"),
+            Doc::Tasks => include_str!("../../templates/tasks.md"),
+            Doc::Recovery => include_str!("../../templates/recovery.md"),
         }
     }
 }
@@ -205,8 +208,12 @@ pub struct Summary {
     pub created: Option<String>,
     /// prd.md's `**Status**:` value.
     pub status: Option<String>,
-    /// recovery.md's `**Current Phase**:`.
+    /// The phase recovery.md or prd.md names (see `phase_line`).
     pub phase: Option<Phase>,
+    /// Why there is no phase: the line read that names none, or that no
+    /// line says where the work stands. None when there is a phase, or
+    /// neither recovery.md nor prd.md to read.
+    pub no_phase: Option<String>,
     /// None when tasks.md is not readable text.
     pub tasks: Option<TaskCounts>,
     pub archive: Option<ArchiveRecord>,
@@ -239,14 +246,31 @@ pub fn summarize(ws: &WorkspaceTexts) -> Summary {
             other => Some(format!("{}: {}", f.rel_path, other.problem()?)),
         })
         .collect();
+    let phase_read = {
+        let recovery = ws.text(Doc::Recovery).map(Markdown::parse);
+        phase_line::read_phase_in(recovery.as_ref(), prd.as_ref())
+    };
     Summary {
         name: ws.name.clone(),
         title: prd.as_ref().and_then(title_in),
         created: prd.as_ref().and_then(|md| field_in(md, "Created")).map(|(v, _)| v).filter(|v| !v.is_empty()),
         status: prd.as_ref().and_then(|md| field_in(md, "Status")).map(|(v, _)| v).filter(|v| !v.is_empty()),
-        phase: {
-            let recovery = ws.text(Doc::Recovery).map(Markdown::parse);
-            phase_line::read_phase_in(recovery.as_ref(), prd.as_ref()).and_then(|l| l.phase)
+        phase: phase_read.as_ref().and_then(|l| l.phase),
+        no_phase: match &phase_read {
+            Some(PhaseLine { phase: Some(_), .. }) => None,
+            Some(l) => Some(format!(
+                "{}:{} reads `{}`, which names no phase the kit knows",
+                l.doc.rel_path(),
+                l.line,
+                crate::core::checks::excerpt(&l.text, 60)
+            )),
+            // Neither document to read: their own notes say so.
+            None if prd.is_none() && ws.text(Doc::Recovery).is_none() => None,
+            None => Some(
+                "no phase: neither recovery.md nor prd.md has a `**Current Phase**:`, `**Phase**:` or `**Status**:` \
+                 line, or a `## Current Phase` heading"
+                    .into(),
+            ),
         },
         tasks: ws.text(Doc::Tasks).map(|t| tasks::parse(t).counts()),
         archive: ws.archive_record.as_deref().map(ArchiveRecord::parse),
@@ -425,13 +449,19 @@ mod tests {
     }
 
     /// The templates folder of this repository and the copies built into the
-    /// binary are the same files, and each carries the tool's placeholders.
+    /// binary (xtask/templates/) are the same files, and each carries the
+    /// tool's placeholders.
     #[test]
     fn builtin_templates_match_the_templates_folder() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates");
         for doc in Doc::ALL {
             let on_disk = std::fs::read_to_string(dir.join(doc.rel_path())).unwrap();
-            assert_eq!(on_disk, doc.builtin_template(), "templates/{} differs from the built-in copy", doc.rel_path());
+            assert_eq!(
+                on_disk,
+                doc.builtin_template(),
+                "templates/{0} differs from the built-in copy xtask/templates/{0}; make them the same",
+                doc.rel_path()
+            );
             let expected: &[&str] = match doc {
                 Doc::Prd => &["{{feature}}", "{{slug}}", "{{date}}", "{{complexity}}"],
                 Doc::Analysis => &["{{feature}}", "{{slug}}", "{{date}}", "{{complexity}}"],

@@ -12,6 +12,7 @@ use crate::core::glob;
 use crate::core::quality_gates;
 use crate::error::Result;
 use crate::gate::facts::Facts;
+use crate::gate::python;
 use crate::gate::snippets;
 use crate::host::fs::read_text;
 use crate::host::git;
@@ -121,7 +122,8 @@ fn changed_files(ctx: &Ctx, facts: &Facts, wanted: impl Fn(&str) -> bool) -> Res
         return Ok(None);
     }
     let changes = facts.changes()?;
-    let paths: Vec<String> = changes.files.iter().filter(|p| wanted(p)).cloned().collect();
+    let paths: Vec<String> =
+        changes.files.iter().filter(|p| wanted(p) && python::is_project_file(ctx, p)).cloned().collect();
     let added = facts.added_lines()?;
     let mut out = Vec::new();
     for path in paths {

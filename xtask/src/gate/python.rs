@@ -59,7 +59,7 @@ pub fn format(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
         return Ok(vec![Finding::skip("format", "none", "formatter = \"none\": no format check")]);
     }
     let changes = facts.changes()?;
-    let files = modified_python(changes);
+    let files = modified_python(ctx, changes);
     let targets = format_targets(&ctx.root, &files, facts.added_lines()?);
     if targets.is_empty() {
         return Ok(vec![Finding::pass(
@@ -85,7 +85,7 @@ pub fn lint(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
         )]);
     }
     let changes = facts.changes()?;
-    let files = modified_python(changes);
+    let files = modified_python(ctx, changes);
     if files.is_empty() {
         return Ok(vec![Finding::pass(
             "lint",
@@ -108,9 +108,18 @@ pub fn lint(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
         .collect())
 }
 
-/// The modified `.py` files, whatever folder they are in.
-pub fn modified_python(changes: &Changes) -> Vec<String> {
-    changes.files.iter().filter(|f| f.ends_with(".py")).cloned().collect()
+/// The modified `.py` files of the project, whatever folder they are in.
+pub fn modified_python(ctx: &Ctx, changes: &Changes) -> Vec<String> {
+    changes.files.iter().filter(|f| f.ends_with(".py") && is_project_file(ctx, f)).cloned().collect()
+}
+
+/// Whether `path` is the project's own, not a file of the kit's folder in a
+/// repository that adopted the kit (`Settings::kit_folder`): until the
+/// adoption is committed the kit's files count as modified, and the
+/// project's formatter, linter and rules would judge code they were never
+/// configured for.
+pub fn is_project_file(ctx: &Ctx, path: &str) -> bool {
+    ctx.settings.kit_folder.as_deref().is_none_or(|kit| !crate::core::paths::is_under(path, kit))
 }
 
 /// What to format in each of `files`: the lines the change added, or the

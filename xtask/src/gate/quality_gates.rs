@@ -18,7 +18,7 @@ use crate::gate::facts::Facts;
 use crate::host::fs::read_text;
 use crate::host::settings::GatesFile;
 use crate::host::stream::{self, progress, Sink};
-use crate::host::{process, uv};
+use crate::host::{git_status, process, uv};
 
 const ID: &str = "quality-gates";
 
@@ -109,7 +109,36 @@ fn run_phase(ctx: &Ctx, facts: &Facts, phase: Phase) -> Result<Vec<Finding>> {
                 cmd.env("PATH", path);
             }
         }
+        let before = git_status::snapshot(&ctx.root)?;
         let done = stream::run(&mut cmd, Sink::Stderr, 200)?;
+        // A declared command may fix what it checks (`make lint` running
+        // `ruff --fix`): the gate only checks, so a change it leaves in the
+        // working tree is said, not left for the author to find.
+        let mut changed_tree = None;
+        if let (Some(before), Some(after)) = (before, git_status::snapshot(&ctx.root)?) {
+            let changed = git_status::changed_between(&before, &after);
+            if !changed.is_empty() {
+                let shown: Vec<&str> = changed.iter().take(10).map(String::as_str).collect();
+                let more = if changed.len() > shown.len() {
+                    format!(" and {} more", changed.len() - shown.len())
+                } else {
+                    String::new()
+                };
+                changed_tree = Some(
+                    Finding::pass(
+                        ID,
+                        &c.name,
+                        format!(
+                            "`{command}` changed the working tree: {}{more}; review the change, or declare a command that only checks",
+                            shown.join(", ")
+                        ),
+                    )
+                    .with("warning", true)
+                    .with("changed", changed.clone())
+                    .at(FILE, Some(c.line)),
+                );
+            }
+        }
         let finding = if done.success() {
             Finding::pass(ID, &c.name, format!("`{command}` passed in {:.1} s{note}", done.seconds))
         } else {
@@ -125,6 +154,7 @@ fn run_phase(ctx: &Ctx, facts: &Facts, phase: Phase) -> Result<Vec<Finding>> {
             }
         };
         out.push(finding.at(FILE, Some(c.line)).with("command", command));
+        out.extend(changed_tree);
     }
     Ok(out)
 }

@@ -1,4 +1,7 @@
-//! `git status --porcelain -z` under some folders, parsed (for `git-clean`).
+//! `git status --porcelain -z` under some folders, parsed (for `git-clean`),
+//! and what the working tree holds beyond HEAD (to tell what a command
+//! changed).
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::core::checks::git_clean::StatusEntry;
@@ -22,6 +25,35 @@ pub fn tracked_changes(root: &Path, roots: &[String]) -> Result<Option<Vec<Statu
         return Err(crate::host::git::failed(root, "status", &out.stderr));
     }
     Ok(Some(parse_porcelain_z(&out.stdout)))
+}
+
+/// Each file of the working tree that differs from HEAD or is untracked
+/// (ignored files left out), with a hash of its content (`deleted` when it
+/// is gone). None outside a git work tree.
+pub fn snapshot(root: &Path) -> Result<Option<BTreeMap<String, String>>> {
+    if !git::is_repo(root)? {
+        return Ok(None);
+    }
+    let out = git::run(root, &["status", "--porcelain", "-z", "--untracked-files=all", "--ignored=no"])?;
+    if !out.status.success() {
+        return Ok(None);
+    }
+    let files = parse_porcelain_z(&out.stdout).into_iter().map(|e| {
+        let hash = match std::fs::read(root.join(&e.path)) {
+            Ok(bytes) => crate::core::ledger::hash(&bytes),
+            Err(_) => "deleted".to_string(),
+        };
+        (e.path, hash)
+    });
+    Ok(Some(files.collect()))
+}
+
+/// The files whose state differs between two snapshots, in path order.
+pub fn changed_between(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> Vec<String> {
+    let mut paths: Vec<&String> = before.keys().chain(after.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths.into_iter().filter(|p| before.get(*p) != after.get(*p)).cloned().collect()
 }
 
 /// Parse `git status --porcelain -z` (v1): `XY PATH\0`, and for renames and

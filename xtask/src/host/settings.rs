@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::core::paths::is_under;
 use crate::core::quality_gates::{self, Problem, QualityGates};
 use crate::core::toolchain::{self, Declared, Formatter, Linter, Overrides, Toolchain};
 use crate::error::{Error, Result};
@@ -53,6 +54,12 @@ pub struct Settings {
     pub quality_gates_skip: Vec<String>,
     /// Where the coverage threshold comes from, in words.
     pub threshold_from: String,
+    /// The kit's own folder (the workspace member holding the `xtask`
+    /// package) when its Python is the kit's and not the project's: a
+    /// repository that adopted the kit formats, lints and scans its own code,
+    /// not the kit's helper, which its tools were never configured for. None
+    /// in the kit's own repository, where a source root lies inside it.
+    pub kit_folder: Option<String>,
 }
 
 /// The owner's quality-gates file.
@@ -95,6 +102,7 @@ impl Default for Settings {
             quality_gates: GatesFile::Absent,
             quality_gates_skip: Vec::new(),
             threshold_from: "the default".into(),
+            kit_folder: None,
         }
     }
 }
@@ -116,6 +124,7 @@ impl Settings {
         if let Some(text) = cargo_text {
             let doc =
                 toml_lite::parse(&text).map_err(|e| Error::usage(format!("{}: {e}; fix the TOML", cargo.display())))?;
+            s.kit_folder = kit_member(root, &doc["workspace"]["members"]);
             let table = &doc["workspace"]["metadata"]["xtask"];
             if table.is_object() {
                 // A misspelt key would silently leave its default in force.
@@ -148,9 +157,13 @@ impl Settings {
                 Err(_) => {}
             }
         }
+        let roots = &s.source_roots;
+        s.kit_folder = s.kit_folder.take().filter(|kit| !roots.iter().any(|r| is_under(r, kit)));
         s.no_link_out(root)
             .map_err(|e| Error::usage(format!("{}: [workspace.metadata.xtask] {e}", cargo.display())))?;
         s.toolchain = read_toolchain(root, &s.pyproject, &overrides);
+        let packages = top_packages(root, &s.source_roots);
+        s.toolchain.import_name = toolchain::import_name(s.toolchain.import_name.take(), &packages);
         if gates_on {
             s.quality_gates = read_gates(root);
         }
@@ -308,6 +321,42 @@ fn read_toolchain(root: &Path, pyproject: &Value, overrides: &Overrides) -> Tool
     toolchain::detect(&declared, overrides)
 }
 
+/// The top-level packages under the source roots: a root that is a package
+/// itself (`src/goe` with its `__init__.py`) names it, else each package
+/// folder directly inside it (`src/` holding `goe/`).
+fn top_packages(root: &Path, source_roots: &[String]) -> Vec<String> {
+    let is_package = |dir: &Path| dir.join("__init__.py").is_file();
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |name: &str| {
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid && !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    };
+    for r in source_roots {
+        let rel = r.trim_matches('/');
+        let dir = root.join(rel);
+        if is_package(&dir) {
+            if let Some(name) = Path::new(rel).file_name().and_then(|n| n.to_str()) {
+                add(name);
+            }
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && is_package(&e.path()))
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| n != "tests" && n != "test")
+            .collect();
+        names.sort();
+        names.iter().for_each(|n| add(n));
+    }
+    out
+}
+
 /// `specs/guides/quality-gates.yaml`, read and typed.
 fn read_gates(root: &Path) -> GatesFile {
     match read_text(&root.join(quality_gates::FILE), MAX_CONFIG_BYTES) {
@@ -357,6 +406,22 @@ fn unknown_keys(table: &Value) -> Vec<&str> {
 /// A relative path that would leave the root.
 fn escapes(p: &str) -> bool {
     Path::new(p).is_absolute() || p.split(['/', '\\']).any(|c| c == "..")
+}
+
+/// The workspace member (from the root Cargo.toml's `members`) whose
+/// Cargo.toml declares the package `xtask`, the one the `cargo xtask` alias
+/// runs. Globbed members and unreadable manifests are passed over.
+fn kit_member(root: &Path, members: &Value) -> Option<String> {
+    let members = members.as_array()?;
+    members.iter().filter_map(Value::as_str).find_map(|m| {
+        let dir = m.trim_start_matches("./").trim_matches('/');
+        if dir.is_empty() || dir.contains(['*', '?', '[']) || escapes(dir) {
+            return None;
+        }
+        let text = read_text(&root.join(dir).join("Cargo.toml"), MAX_CONFIG_BYTES).ok()?;
+        let doc = toml_lite::parse(&text).ok()?;
+        (doc["package"]["name"].as_str() == Some("xtask")).then(|| dir.to_string())
+    })
 }
 
 fn string(v: &Value, key: &str) -> std::result::Result<String, String> {

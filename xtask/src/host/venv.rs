@@ -114,6 +114,14 @@ pub fn needed(settings: &Settings) -> Vec<&'static str> {
 
 /// The project files the install plan reads: a change to any of them redoes setup.
 fn declaration(root: &Path, toolchain: &Toolchain) -> String {
+    let files = declaration_files(toolchain);
+    let read =
+        |f: &&str| crate::host::fs::read_text(&root.join(f), crate::host::fs::MAX_TEXT_BYTES).unwrap_or_default();
+    files.iter().map(read).collect::<Vec<_>>().join("\0")
+}
+
+/// The files that declare what setup installs.
+fn declaration_files(toolchain: &Toolchain) -> Vec<&str> {
     let mut files = vec!["pyproject.toml"];
     match &toolchain.install.installer {
         Installer::Uv => files.push("uv.lock"),
@@ -122,9 +130,11 @@ fn declaration(root: &Path, toolchain: &Toolchain) -> String {
         Installer::MakeInstallDev { makefile } => files.push(makefile),
         _ => {}
     }
-    let read =
-        |f: &&str| crate::host::fs::read_text(&root.join(f), crate::host::fs::MAX_TEXT_BYTES).unwrap_or_default();
-    files.iter().map(read).collect::<Vec<_>>().join("\0")
+    files
+}
+
+fn declared_files(settings: &Settings) -> Vec<String> {
+    declaration_files(&settings.toolchain).into_iter().map(str::to_string).collect()
 }
 
 /// What `setup` did.
@@ -234,14 +244,7 @@ pub fn setup(root: &Path, settings: &Settings, python: Option<&Path>) -> Result<
     }
 
     let version = venv.python_version().unwrap_or_default();
-    let fingerprint = devtools::fingerprint(&[
-        "v2",
-        devtools::PINNED,
-        &version,
-        &done.plan,
-        &needed.join(","),
-        &declaration(root, toolchain),
-    ]);
+    let fingerprint = setup_fingerprint(root, settings, &venv);
     let recorded = std::fs::read_to_string(venv.stamp()).unwrap_or_default();
     if recorded.trim() == fingerprint && devtools::missing(&venv.installed(), &needed).is_empty() {
         done.up_to_date = true;
@@ -289,8 +292,9 @@ pub fn setup(root: &Path, settings: &Settings, python: Option<&Path>) -> Result<
         ));
     }
     done.record(&venv);
-    // The fingerprint is written last: an interrupted setup is redone.
-    let _ = std::fs::write(venv.stamp(), format!("{fingerprint}\n"));
+    // The fingerprint is written last: an interrupted setup is redone. It is
+    // taken again: the install may have written the lock file it covers.
+    let _ = std::fs::write(venv.stamp(), format!("{}\n", setup_fingerprint(root, settings, &venv)));
     done.tools = venv.tools(&needed);
     done.seconds = started.elapsed().as_secs_f64();
     Ok(done)
@@ -332,8 +336,9 @@ fn run_step(mut cmd: std::process::Command, venv: &Venv, shown: &str, done: &mut
     let run = stream::run(&mut cmd, Sink::Stderr, KEEP)?;
     done.ran.push(shown.to_string());
     if !run.success() {
+        let hint = devtools::failure_hint(&run.last_lines(KEEP)).map(|h| format!("; {h}")).unwrap_or_default();
         return Err(Error::usage(format!(
-            "setup failed at `{shown}` (exit {}): {}; fix what it says (its whole output is above), then run \
+            "setup failed at `{shown}` (exit {}): {}{hint}; fix what it says (its whole output is above), then run \
              `cargo xtask setup` again",
             run.code().map_or("signal".to_string(), |c| c.to_string()),
             with_default(run.last_lines(5), "no output")
@@ -533,14 +538,52 @@ fn lock_dir(root: &Path) -> Option<std::fs::File> {
     Some(dir)
 }
 
+/// What setup installs from: the kit's pins, the interpreter, the install
+/// plan, the tools needed and the project's declaration (pyproject.toml and
+/// its lock file or Makefile). Recorded in the venv when setup ends.
+fn setup_fingerprint(root: &Path, settings: &Settings, venv: &Venv) -> String {
+    let toolchain = &settings.toolchain;
+    let p = &toolchain.install;
+    // The plan without the evidence that chose it: a uv.lock the first sync
+    // writes changes the evidence, not what is installed.
+    let plan = format!("{:?} {:?} {:?} {:?} {}", p.installer, p.groups, p.extras, p.requirements, p.installable);
+    devtools::fingerprint(&[
+        "v3",
+        devtools::PINNED,
+        &venv.python_version().unwrap_or_default(),
+        &plan,
+        &needed(settings).join(","),
+        &declaration(root, toolchain),
+    ])
+}
+
+/// The last setup's record, when `.venv` is this repository's own folder: a
+/// link to an environment elsewhere (shared between checkouts) is kept by
+/// whoever made it, and another checkout's record would never match.
+fn own_stamp(venv: &Venv) -> Option<String> {
+    let own = std::fs::symlink_metadata(&venv.dir).is_ok_and(|m| m.is_dir());
+    own.then(|| std::fs::read_to_string(venv.stamp()).ok()).flatten()
+}
+
 /// Make sure the venv can run the gate's tools: run `setup` when `.venv` is
-/// missing or lacks one of them. Used by the gate and the commands that need
-/// pytest or the formatter.
+/// missing or lacks one of them, or when what the kit's last setup installed
+/// from has changed since (a pull or a branch switch that moved uv.lock or
+/// pyproject.toml: the tests would otherwise run against the old
+/// dependencies). Used by the gate and the commands that need pytest or the
+/// formatter.
 pub fn ensure(root: &Path, settings: &Settings) -> Result<Venv> {
     let venv = Venv::of(root);
     if !venv.exists() || !devtools::missing(&venv.installed(), &needed(settings)).is_empty() {
         progress("setup: .venv is missing or incomplete; running `cargo xtask setup` first");
         setup(root, settings, None)?;
+    } else if let Some(recorded) = own_stamp(&venv) {
+        if recorded.trim() != setup_fingerprint(root, settings, &venv) {
+            progress(&format!(
+                "setup: what the last setup installed from changed ({}, or the kit's pins); running `cargo xtask setup` first",
+                declared_files(settings).join(", ")
+            ));
+            setup(root, settings, None)?;
+        }
     }
     Ok(venv)
 }

@@ -131,6 +131,17 @@ fn create_dir(dir: &Path) -> Result<()> {
 /// (`.gitkeep`, new-spec's temporary folders) and plain files are skipped; a
 /// link to a folder is listed (where it may lead is checked when it is read).
 pub fn list(root: &Path, location: Location) -> Result<Vec<WorkspaceDir>> {
+    Ok(folders(root, location)?.into_iter().filter(|ws| !only_scratch(&ws.path)).collect())
+}
+
+/// The folders of `location` that hold nothing but `tmp/`: the gate's
+/// git-ignored scratch folder, left behind when a branch switch took the
+/// workspace's documents away. They are not workspaces (`list` names them).
+pub fn left_behind(root: &Path, location: Location) -> Result<Vec<WorkspaceDir>> {
+    Ok(folders(root, location)?.into_iter().filter(|ws| only_scratch(&ws.path)).collect())
+}
+
+fn folders(root: &Path, location: Location) -> Result<Vec<WorkspaceDir>> {
     let Some(dir) = specs_dir(root, location)? else { return Ok(Vec::new()) };
     let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, &e, "make the folder readable"))?;
     let mut found: Vec<WorkspaceDir> = entries
@@ -141,6 +152,14 @@ pub fn list(root: &Path, location: Location) -> Result<Vec<WorkspaceDir>> {
         .collect();
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
+}
+
+/// A real folder (not a link) whose only entry is the folder `tmp`.
+fn only_scratch(path: &Path) -> bool {
+    let real_dir = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    let Ok(entries) = std::fs::read_dir(path) else { return false };
+    let names: Vec<std::ffi::OsString> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    real_dir && names.len() == 1 && names[0] == "tmp" && path.join("tmp").is_dir()
 }
 
 /// Both locations, active first.

@@ -16,7 +16,7 @@ pub const SLUG: &str = "demo";
 
 /// The template of `doc` the binary uses in a repository without templates/.
 pub fn builtin_template(doc: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("templates").join(doc);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(doc);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -23,17 +23,25 @@ pub struct Change<'a> {
     pub absent: &'a [String],
 }
 
-/// Whether `name` (a file, a folder or a glob) is shown in the change.
+/// Whether `name` (a file, a folder or a glob) is shown in the change. A
+/// bare file name that is no path from the root (`_loader.py`) is how
+/// authors name a module in prose: a changed file of that name shows it.
 pub fn shown(name: &str, change: &Change) -> bool {
     let name = name.trim_end_matches('/');
     let is_glob = name.contains(['*', '?', '[']);
+    let bare = is_bare(name, change);
     change.files.iter().chain(change.deleted).any(|f| {
         if is_glob {
             glob::matches(name, f) || glob::matches(&format!("{name}/**"), f)
         } else {
-            f == name || is_under(f, name)
+            f == name || is_under(f, name) || (bare && f.rsplit('/').next() == Some(name))
         }
     })
+}
+
+/// A name without a folder that is not a path from the root.
+fn is_bare(name: &str, change: &Change) -> bool {
+    !name.contains('/') && change.absent.iter().any(|a| a == name)
 }
 
 /// One finding per ticked task that names files, then a summary.
@@ -52,7 +60,9 @@ pub fn check(file: &str, tasks: &TaskList, change: &Change) -> Vec<Finding> {
             let reasons: Vec<String> = missing
                 .iter()
                 .map(|n| {
-                    if change.absent.contains(n) {
+                    if is_bare(n, change) {
+                        format!("no file named {n} changed since {}", change.since)
+                    } else if change.absent.contains(n) {
                         format!("{n} does not exist")
                     } else if n.contains(['*', '?', '[']) {
                         format!("nothing matching {n} changed since {}", change.since)
@@ -89,15 +99,18 @@ mod tests {
                          - [x] **A5**: Typo in `src/pkg/lodaer.py`\n\
                          - [ ] **A6**: Not yet `src/pkg/later.py`\n\
                          - [x] **A7**: Thought about it\n\
-                         - [-] **A8**: n/a, `src/pkg/x.py` untouched\n";
+                         - [-] **A8**: n/a, `src/pkg/x.py` untouched\n\
+                         - [x] **A9**: Read the current `_cache.py` structure\n\
+                         - [x] **A10**: Split `_store.py`\n";
 
     #[test]
     fn ticked_tasks_show_their_files_in_the_change() {
-        let files: Vec<String> = ["src/pkg/loader.py", "templates/conf/app.env.template", "tests/unit/test_new.py"]
-            .map(String::from)
-            .to_vec();
+        let files: Vec<String> =
+            ["src/pkg/loader.py", "templates/conf/app.env.template", "tests/unit/test_new.py", "src/pkg/_cache.py"]
+                .map(String::from)
+                .to_vec();
         let deleted = vec!["src/pkg/legacy.py".to_string()];
-        let absent = vec!["src/pkg/lodaer.py".to_string()];
+        let absent = ["src/pkg/lodaer.py", "_cache.py", "_store.py"].map(String::from).to_vec();
         let change = Change { files: &files, deleted: &deleted, since: "main", absent: &absent };
         let f = check("specs/active/x/tasks.md", &parse(TASKS), &change);
         let got: Vec<(Status, Option<usize>, &str)> =
@@ -110,7 +123,9 @@ mod tests {
                 (Status::Pass, Some(4), "task A3 changed `src/pkg/legacy.py`"),
                 (Status::Pass, Some(5), "task A4 changed `tests/unit/*.py`"),
                 (Status::Fail, Some(7), "task A5 is ticked, but src/pkg/lodaer.py does not exist"),
-                (Status::Skip, None, "tasks with evidence 3/5 (ticked tasks that name files)"),
+                (Status::Pass, Some(11), "task A9 changed `_cache.py`"),
+                (Status::Fail, Some(12), "task A10 is ticked, but no file named _store.py changed since main"),
+                (Status::Skip, None, "tasks with evidence 4/7 (ticked tasks that name files)"),
             ]
         );
         assert_eq!(f[1].extra["unchanged"], serde_json::json!(["src/pkg/config.py"]));
