@@ -5,13 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::context::Ctx;
+use crate::core::checks::proven as proven_core;
 use crate::core::checks::{snippets as snippet_core, DocInput, WorkspaceInput};
 use crate::core::finding::Finding;
 use crate::core::markdown::Markdown;
 use crate::core::phase::Phase;
 use crate::core::phase_line::read_phase_in;
 use crate::core::rules::{Rule, TemplateRules};
-use crate::core::tasks;
+use crate::core::tasks::{self, TaskList};
 use crate::core::workspace::{Doc, DocFile, DocText, WorkspaceTexts};
 use crate::error::{Error, Result};
 use crate::gate::par_map;
@@ -35,9 +36,21 @@ pub struct Gated {
     /// The ledger's hash of each document as read.
     pub hashes: Hashes,
     pub report: WorkspaceReport,
-    /// The documents as read, for the checks that also need the repository's
-    /// facts (`Run::WorkspaceFacts`); None when the workspace was not read.
+    /// The documents as read, when asked for (`status` shows them).
     pub texts: Option<WorkspaceTexts>,
+    /// What the checks that also need the repository's facts
+    /// (`Run::WorkspaceFacts`) judge, taken from the documents while they
+    /// were parsed, so thousands of documents are not kept until then.
+    pub claims: WorkspaceClaims,
+}
+
+/// A workspace's claims: the criteria its `proven` rules apply to, and its
+/// task list.
+#[derive(Default)]
+pub struct WorkspaceClaims {
+    pub criteria: Vec<proven_core::Claims>,
+    /// tasks.md (root-relative path) and its task list, when it is text.
+    pub tasks: Option<(String, TaskList)>,
 }
 
 /// A gated workspace as the checks that also need repository facts see it.
@@ -47,23 +60,28 @@ pub struct WorkspaceView<'a> {
     /// The same, absolute.
     pub path: &'a Path,
     pub phase: Phase,
-    pub texts: &'a WorkspaceTexts,
-    /// Each document's template rules, as the document checks used them.
-    pub rules: &'a [(Doc, TemplateRules)],
+    pub claims: &'a WorkspaceClaims,
 }
 
 impl Gated {
     /// The view `Run::WorkspaceFacts` checks get; None for a workspace not read.
-    pub fn view<'a>(&'a self, ctx: &Ctx, rules: &'a [(Doc, TemplateRules)]) -> Option<WorkspaceView<'a>> {
-        let (Some(path), Some(texts)) = (self.dir.as_deref(), self.texts.as_ref()) else { return None };
-        Some(WorkspaceView { dir: ctx.rel(path), path, phase: self.phase, texts, rules })
+    pub fn view<'a>(&'a self, ctx: &Ctx) -> Option<WorkspaceView<'a>> {
+        let path = self.dir.as_deref()?;
+        Some(WorkspaceView { dir: ctx.rel(path), path, phase: self.phase, claims: &self.claims })
     }
 }
 
 /// The document and workspace checks of `slugs` (every active workspace when
 /// empty), each at `phase` or its own, with the templates' rules they were
 /// judged by.
-pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str>) -> Result<(Rules, Vec<Gated>)> {
+/// With `keep_texts`, each workspace keeps its documents as read.
+pub fn gate(
+    ctx: &Ctx,
+    slugs: &[String],
+    phase: Option<Phase>,
+    base: Option<&str>,
+    keep_texts: bool,
+) -> Result<(Rules, Vec<Gated>)> {
     let rules = load_rules(&ctx.root, &templates::folders(&ctx.settings.templates_dir))?;
     let dirs = if slugs.is_empty() {
         workspaces::list(&ctx.root, Location::Active)?
@@ -78,7 +96,7 @@ pub fn gate(ctx: &Ctx, slugs: &[String], phase: Option<Phase>, base: Option<&str
         dirs
     };
     let pool = early_pool(ctx, dirs.len() * Doc::ALL.len());
-    let gated: Vec<(Gated, Vec<SnippetDoc>)> = par_map(&dirs, |ws| gate_one(ctx, &rules, ws, phase));
+    let gated: Vec<(Gated, Vec<SnippetDoc>)> = par_map(&dirs, |ws| gate_one(ctx, &rules, ws, phase, keep_texts));
     // One helper run for the python blocks of every workspace.
     let (gated, docs): (Vec<Gated>, Vec<Vec<SnippetDoc>>) = gated.into_iter().unzip();
     let counts: Vec<usize> = docs.iter().map(Vec::len).collect();
@@ -144,6 +162,7 @@ fn gate_one(
     rules: &[(Doc, TemplateRules)],
     ws: &WorkspaceDir,
     phase: Option<Phase>,
+    keep_texts: bool,
 ) -> (Gated, Vec<SnippetDoc>) {
     let dir = ctx.rel(&ws.path);
     let report = |phase: Phase, checks: Vec<Finding>| WorkspaceReport {
@@ -160,7 +179,14 @@ fn gate_one(
             "the workspace is a symbolic link out of specs/; not followed, and nothing is written there",
         )
         .at(dir, None);
-        let gated = Gated { phase, dir: None, hashes: Vec::new(), report: report(phase, vec![finding]), texts: None };
+        let gated = Gated {
+            phase,
+            dir: None,
+            hashes: Vec::new(),
+            report: report(phase, vec![finding]),
+            texts: None,
+            claims: WorkspaceClaims::default(),
+        };
         return (gated, Vec::new());
     }
     let texts = workspaces::read(&ctx.root, ws);
@@ -197,6 +223,7 @@ fn gate_one(
     }
     let snippets_apply = applies(|r| matches!(r, Run::Snippets)).next().is_some();
     let mut snippet_docs = Vec::new();
+    let mut claims = WorkspaceClaims { criteria: Vec::new(), tasks: input.tasks };
     for (file, md) in &parsed {
         let Some((_, template)) = rules.iter().find(|(d, _)| *d == file.doc) else { continue };
         let path = format!("{dir}/{}", file.rel_path);
@@ -206,6 +233,7 @@ fn gate_one(
                 findings.extend(f(&doc_input));
             }
         }
+        claims.criteria.extend(proven_core::claims(&doc_input, ws_phase));
         let blocks = snippet_core::extract(md);
         if snippets_apply && !blocks.is_empty() {
             snippet_docs.push(SnippetDoc {
@@ -220,7 +248,8 @@ fn gate_one(
         dir: Some(ws.path.clone()),
         hashes: texts.hashes(),
         report: report(ws_phase, findings),
-        texts: Some(texts),
+        texts: keep_texts.then_some(texts),
+        claims,
     };
     (gated, snippet_docs)
 }

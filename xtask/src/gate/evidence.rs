@@ -6,40 +6,26 @@
 use crate::context::Ctx;
 use crate::core::checks::evidence::{self as evidence_core, Change};
 use crate::core::checks::proven::{self as proven_core, TestRun};
-use crate::core::checks::DocInput;
 use crate::core::finding::Finding;
-use crate::core::markdown::Markdown;
 use crate::core::outcomes::Outcomes;
-use crate::core::rules::Rule;
 use crate::core::tasks::{self, TaskState};
-use crate::core::workspace::{Doc, DocText};
 use crate::error::Result;
 use crate::gate::documents::WorkspaceView;
 use crate::gate::facts::Facts;
 
 /// `proven`: the criteria of each document whose template declares the rule.
 pub fn proven(ctx: &Ctx, ws: &WorkspaceView, facts: &Facts) -> Result<Vec<Finding>> {
-    let mut out = Vec::new();
-    for file in &ws.texts.files {
-        let DocText::Text(text) = &file.text else { continue };
-        let Some((_, template)) = ws.rules.iter().find(|(d, _)| *d == file.doc) else { continue };
-        if !template.declares(|r| matches!(r, Rule::Proven { .. })) {
-            continue;
-        }
-        let md = Markdown::parse(text);
-        let input = DocInput::new(file.doc, format!("{}/{}", ws.dir, file.rel_path), &md, template);
-        if proven_core::sections(&input, ws.phase).is_empty() {
-            continue;
-        }
-        let recorded = if proven_core::needs_run(&input, ws.phase) { Some(outcomes(ctx, facts)?) } else { None };
-        let run = match &recorded {
-            None => TestRun::NotNeeded,
-            Some(Ok(o)) => TestRun::Recorded(o),
-            Some(Err(why)) => TestRun::Unrecorded(why),
-        };
-        out.extend(proven_core::check(&input, ws.phase, run));
+    let claims = &ws.claims.criteria;
+    if claims.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let recorded = if proven_core::claims_need_run(claims, ws.phase) { Some(outcomes(ctx, facts)?) } else { None };
+    let run = match &recorded {
+        None => TestRun::NotNeeded,
+        Some(Ok(o)) => TestRun::Recorded(o),
+        Some(Err(why)) => TestRun::Unrecorded(why),
+    };
+    Ok(proven_core::judge_claims(claims, ws.phase, run))
 }
 
 /// The outcomes of the gate's one test run, or why there are none.
@@ -53,15 +39,12 @@ fn outcomes<'f>(ctx: &Ctx, facts: &'f Facts) -> Result<std::result::Result<&'f O
 
 /// `evidence`: the ticked tasks of tasks.md that name files.
 pub fn tasks(ctx: &Ctx, ws: &WorkspaceView, facts: &Facts) -> Result<Vec<Finding>> {
-    let (Some(text), Some(file)) = (ws.texts.text(Doc::Tasks), ws.texts.file(Doc::Tasks)) else {
-        return Ok(Vec::new());
-    };
-    let path = format!("{}/{}", ws.dir, file.rel_path);
-    let mut list = tasks::parse(text);
+    let Some((path, list)) = &ws.claims.tasks else { return Ok(Vec::new()) };
+    let mut list = list.clone();
     let judged = |t: &tasks::Task| t.state == TaskState::Done && !t.files.is_empty();
     if !list.tasks.iter().any(judged) {
         let none = Change { files: &[], deleted: &[], since: "", absent: &[] };
-        return Ok(evidence_core::check(&path, &list, &none));
+        return Ok(evidence_core::check(path, &list, &none));
     }
     // A name that is no path from the root but one inside the workspace
     // (`research/analysis.md`) means the workspace's file.
@@ -82,5 +65,5 @@ pub fn tasks(ctx: &Ctx, ws: &WorkspaceView, facts: &Facts) -> Result<Vec<Finding
     let deleted: &[String] = if absent.is_empty() { &[] } else { facts.deleted()? };
     let since = changes.since();
     let change = Change { files: &changes.files, deleted, since: &since, absent: &absent };
-    Ok(evidence_core::check(&path, &list, &change))
+    Ok(evidence_core::check(path, &list, &change))
 }

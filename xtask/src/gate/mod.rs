@@ -57,7 +57,7 @@ impl Request<'_> {
 
 /// Gate what `req` names: findings of every workspace, then of the repository.
 pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
-    let (rules, mut gated) = documents::gate(ctx, req.slugs, req.phase, req.base)?;
+    let (_, mut gated) = documents::gate(ctx, req.slugs, req.phase, req.base, false)?;
     let phases: Vec<Phase> = gated.iter().map(|g| g.phase).collect();
     let highest = match req.phase {
         Some(p) => p,
@@ -80,7 +80,7 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
     }
     for g in &mut gated {
         let mut late = Vec::new();
-        if let Some(view) = g.view(ctx, &rules) {
+        if let Some(view) = g.view(ctx) {
             for check in registry::CHECKS.iter().filter(|c| c.runs_late(g.phase)) {
                 if let registry::Run::WorkspaceFacts(f) = check.run {
                     late.extend(f(ctx, &view, &facts)?);
@@ -106,7 +106,7 @@ pub fn run(ctx: &Ctx, req: &Request) -> Result<Report> {
 /// of specs/, which a named workspace never is) and the templates' rules they
 /// were judged by, so that nothing is read twice.
 pub fn document_report(ctx: &Ctx, slug: &str) -> Result<(WorkspaceReport, Option<WorkspaceTexts>, documents::Rules)> {
-    let (rules, mut gated) = documents::gate(ctx, std::slice::from_ref(&slug.to_string()), None, None)?;
+    let (rules, mut gated) = documents::gate(ctx, std::slice::from_ref(&slug.to_string()), None, None, true)?;
     Ok(match gated.pop() {
         Some(g) => (g.report, g.texts, rules),
         None => (WorkspaceReport::default(), None, rules),

@@ -85,34 +85,64 @@ pub fn criteria(d: &DocInput, section: &str) -> Option<Vec<Criterion>> {
     Some(out)
 }
 
+/// The criteria of one section a `proven` rule applies to: what judging
+/// them needs of the document, so the document itself need not be kept
+/// until the test run is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    /// The document, relative to the root.
+    pub file: String,
+    pub section: String,
+    pub heading_line: Option<usize>,
+    pub criteria: Vec<Criterion>,
+}
+
+/// The claims of every `proven` rule that applies to the document at `phase`
+/// (a section the document lacks is the `criteria` check's to report).
+pub fn claims(d: &DocInput, phase: Phase) -> Vec<Claims> {
+    sections(d, phase)
+        .into_iter()
+        .filter_map(|section| {
+            let criteria = criteria(d, &section)?;
+            let heading_line = d.section(&section, 0).map(|s| s.heading_line);
+            Some(Claims { file: d.file.clone(), section, heading_line, criteria })
+        })
+        .collect()
+}
+
 /// Whether judging the document at `phase` needs the test run: some
 /// criterion names a test, and the tests run at this phase anyway
 /// (implementation on) or a criterion naming one is ticked.
 pub fn needs_run(d: &DocInput, phase: Phase) -> bool {
-    sections(d, phase)
-        .iter()
-        .filter_map(|s| criteria(d, s))
-        .flatten()
-        .any(|c| !c.names.is_empty() && (phase >= Phase::Implementation || c.ticked))
+    claims_need_run(&claims(d, phase), phase)
+}
+
+/// [`needs_run`] of claims already taken from the document.
+pub fn claims_need_run(claims: &[Claims], phase: Phase) -> bool {
+    claims.iter().flat_map(|c| &c.criteria).any(|c| !c.names.is_empty() && (phase >= Phase::Implementation || c.ticked))
 }
 
 /// The findings of every applying rule: one per criterion, one summary per section.
 pub fn check(d: &DocInput, phase: Phase, run: TestRun) -> Vec<Finding> {
+    judge_claims(&claims(d, phase), phase, run)
+}
+
+/// [`check`] of claims already taken from the document.
+pub fn judge_claims(claims: &[Claims], phase: Phase, run: TestRun) -> Vec<Finding> {
     let mut out = Vec::new();
-    for section in sections(d, phase) {
-        let Some(list) = criteria(d, &section) else { continue };
+    for Claims { file, section, heading_line, criteria: list } in claims {
         let mut proven = 0;
-        for c in &list {
+        for c in list {
             let (f, ok) = judge(c, phase, run);
             proven += usize::from(ok);
-            out.push(f.at(&d.file, Some(c.line)));
+            out.push(f.at(file, Some(c.line)));
         }
         let total = list.len();
         let ticked = list.iter().filter(|c| c.ticked).count();
-        let line = d.section(&section, 0).map(|s| s.heading_line);
+        let line = *heading_line;
         let message = format!("criteria proven {proven}/{total} under \"{section}\" ({ticked} ticked)");
         let status = if proven == total { Status::Pass } else { Status::Skip };
-        let mut summary = Finding::new(status, ID, "summary", message).at(&d.file, line).with("ticked", ticked);
+        let mut summary = Finding::new(status, ID, "summary", message).at(file, line).with("ticked", ticked);
         if total > 0 {
             summary = summary.measure(proven as f64, total as f64);
         }
