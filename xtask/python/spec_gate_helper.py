@@ -24,7 +24,9 @@ it. With `feature_version`, syntax newer than that Python is rejected too.
 import ast
 import gc
 import json
+import os
 import re
+import stat
 import sys
 import warnings
 
@@ -161,6 +163,14 @@ def run_job(job, feature_version):
     path = job.get("path", "<snippet>")
     if "file" in job:
         try:
+            # Opening a FIFO (say, through a link named like a module) would
+            # wait for a writer forever: only regular files are read.
+            if not stat.S_ISREG(os.stat(job["file"]).st_mode):
+                return {
+                    "ok": False,
+                    "line": None,
+                    "message": "cannot read: not a regular file",
+                }
             with open(job["file"], "rb") as handle:
                 source = handle.read()
         except OSError as err:

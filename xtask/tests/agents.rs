@@ -212,6 +212,16 @@ fn a_passing_result_is_reused_until_the_change_or_a_document_differs() {
     repo.write(&prd, &(repo.read(&prd) + "\nOne more sentence about the rollout.\n"));
     let fifth = hook("stop", &stop_input(&repo, false));
     assert!(fifth.stderr.contains("gate: unit tests"), "{}", fifth.stderr);
+    // An untracked link to a FIFO (git lists the link, never the FIFO) is
+    // part of the change by its target: the hook used to open the FIFO
+    // through it and wait for a writer forever.
+    assert!(std::process::Command::new("mkfifo").arg(repo.path.join("pipe")).status().unwrap().success());
+    std::os::unix::fs::symlink("pipe", repo.path.join("dump")).unwrap();
+    let sixth = hook("stop", &stop_input(&repo, false));
+    assert!(sixth.stderr.contains("gate: unit tests"), "{}", sixth.stderr);
+    assert_eq!(sixth.stdout, "", "{}", sixth.stdout);
+    let seventh = hook("stop", &stop_input(&repo, false));
+    assert!(!seventh.stderr.contains("gate: unit tests"), "{}", seventh.stderr);
 }
 
 #[test]

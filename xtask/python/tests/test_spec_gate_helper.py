@@ -112,6 +112,16 @@ def test_run_job_reads_files_and_reports_unreadable_ones(tmp_path):
     assert result["ok"] is False and result["line"] == 1
     missing = helper.run_job({"path": "m.py", "file": str(tmp_path / "m.py")}, None)
     assert missing["ok"] is False and "cannot read" in missing["message"]
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    linked = tmp_path / "linked.py"
+    linked.symlink_to(fifo)
+    special = helper.run_job({"path": "linked.py", "file": str(linked)}, None)
+    assert special == {
+        "ok": False,
+        "line": None,
+        "message": "cannot read: not a regular file",
+    }
 
 
 def test_answer_keeps_job_order_and_checks_the_protocol():

@@ -25,7 +25,7 @@ use std::path::Path;
 use crate::core::diff::{self, AddedLines};
 use crate::core::paths::is_under;
 use crate::error::{Error, Result};
-use crate::host::fs::{read_bytes, MAX_TEXT_BYTES};
+use crate::host::fs::{content_hash, read_bytes, MAX_TEXT_BYTES};
 use crate::host::git;
 
 /// What the changes are measured against.
@@ -146,13 +146,7 @@ impl Changes {
         let untracked: Vec<(String, String)> = self
             .untracked
             .iter()
-            .map(|p| {
-                let hash = match std::fs::read(root.join(p)) {
-                    Ok(bytes) => crate::core::ledger::hash(&bytes),
-                    Err(e) => format!("unreadable: {e}"),
-                };
-                (p.clone(), hash)
-            })
+            .map(|p| (p.clone(), content_hash(&root.join(p)).unwrap_or_else(|| "deleted".into())))
             .collect();
         Ok(crate::core::ledger::change_fingerprint(self.base.as_ref().map(|b| b.commit.as_str()), &diff, &untracked))
     }

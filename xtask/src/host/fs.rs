@@ -212,6 +212,31 @@ pub fn read_bytes(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ReadE
     Ok(bytes)
 }
 
+/// What is at `path` now, as a short hash, to notice that it changed: a
+/// symbolic link by its target (as git stores it; never followed, so a link
+/// to /dev/zero costs nothing), a regular file by its content up to
+/// [`MAX_TEXT_BYTES`] and by size and modification time beyond, anything
+/// else (a FIFO, a socket) by its kind. None when nothing is there.
+pub fn content_hash(path: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(path).map(|t| t.into_os_string()).unwrap_or_default();
+        return Some(format!("link {}", crate::core::ledger::hash(target.as_encoded_bytes())));
+    }
+    if !meta.is_file() {
+        return Some("not a regular file".into());
+    }
+    match read_bytes(path, MAX_TEXT_BYTES) {
+        Ok(bytes) => Some(crate::core::ledger::hash(&bytes)),
+        Err(ReadError::Missing) => None,
+        Err(ReadError::TooLarge { .. }) => {
+            let modified = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).unwrap_or_default();
+            Some(format!("{} bytes, modified {}.{:09}", meta.len(), modified.as_secs(), modified.subsec_nanos()))
+        }
+        Err(e) => Some(e.describe()),
+    }
+}
+
 /// ELOOP: too many levels of symbolic links.
 fn is_link_loop(e: &std::io::Error) -> bool {
     let eloop = if cfg!(target_os = "linux") { 40 } else { 62 };
@@ -372,6 +397,37 @@ mod tests {
         if Path::new("/proc/self").exists() {
             assert_eq!(left, [format!(".prd.md.tmp-{me}-1"), format!(".slug.new-{me}-1"), "notes.md".into()]);
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn content_hashes_never_follow_links_or_read_special_files() {
+        let dir = std::env::temp_dir().join(format!("xtask-hash-{}", unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f.txt");
+        std::fs::write(&file, "one").unwrap();
+        let one = content_hash(&file).unwrap();
+        std::fs::write(&file, "two").unwrap();
+        assert_ne!(content_hash(&file).unwrap(), one);
+        // A link to an endless device is hashed by its target, at once.
+        let zero = dir.join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let link = content_hash(&zero).unwrap();
+        assert!(link.starts_with("link "), "{link}");
+        std::fs::remove_file(&zero).unwrap();
+        std::os::unix::fs::symlink("/dev/null", &zero).unwrap();
+        assert_ne!(content_hash(&zero).unwrap(), link);
+        // A FIFO is never opened (opening it would wait for a writer).
+        let fifo = dir.join("pipe");
+        if std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+            assert_eq!(content_hash(&fifo).as_deref(), Some("not a regular file"));
+        }
+        // A file larger than the kit reads (sparse: nothing is written) by its
+        // size and time.
+        let big = dir.join("big.bin");
+        std::fs::File::create(&big).unwrap().set_len(MAX_TEXT_BYTES + 1).unwrap();
+        assert!(content_hash(&big).unwrap().starts_with(&format!("{} bytes, modified ", MAX_TEXT_BYTES + 1)));
+        assert_eq!(content_hash(&dir.join("gone")), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

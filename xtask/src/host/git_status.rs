@@ -39,10 +39,7 @@ pub fn snapshot(root: &Path) -> Result<Option<BTreeMap<String, String>>> {
         return Ok(None);
     }
     let files = parse_porcelain_z(&out.stdout).into_iter().map(|e| {
-        let hash = match std::fs::read(root.join(&e.path)) {
-            Ok(bytes) => crate::core::ledger::hash(&bytes),
-            Err(_) => "deleted".to_string(),
-        };
+        let hash = crate::host::fs::content_hash(&root.join(&e.path)).unwrap_or_else(|| "deleted".into());
         (e.path, hash)
     });
     Ok(Some(files.collect()))
