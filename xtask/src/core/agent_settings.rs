@@ -16,6 +16,8 @@ pub struct HookSpec {
     /// runs the xtask with `hook SUB` (whatever else someone added to it) is
     /// ours, already installed.
     pub sub: &'static str,
+    /// Seconds Claude Code waits before cancelling the handler.
+    pub timeout: u64,
 }
 
 /// The tools whose edits the PreToolUse hook judges.
@@ -24,17 +26,26 @@ pub const EDIT_TOOLS: &str = "Edit|Write|MultiEdit|NotebookEdit";
 /// Our three hooks; `run` is how the kit is started from the project folder
 /// (`cargo xtask`).
 pub fn gate_hooks(run: &str) -> Vec<HookSpec> {
-    [("Stop", None, "stop"), ("SubagentStop", None, "subagent-stop"), ("PreToolUse", Some(EDIT_TOOLS), "pre-tool-use")]
-        .into_iter()
-        .map(|(event, matcher, sub)| HookSpec {
-            event,
-            matcher,
-            // Hooks run in the session's folder; the project folder is where
-            // the `cargo xtask` alias is found.
-            command: format!("cd \"$CLAUDE_PROJECT_DIR\" && {run} hook {sub}"),
-            sub,
-        })
-        .collect()
+    // Said explicitly, not left to Claude Code's default (60 s in earlier
+    // releases): a Stop hook may set up the venv and run the unit suite, and a
+    // cancelled one lets the agent stop ungated. Any handler may first wait
+    // for cargo to rebuild the kit after a pull.
+    [
+        ("Stop", None, "stop", 600),
+        ("SubagentStop", None, "subagent-stop", 600),
+        ("PreToolUse", Some(EDIT_TOOLS), "pre-tool-use", 120),
+    ]
+    .into_iter()
+    .map(|(event, matcher, sub, timeout)| HookSpec {
+        event,
+        matcher,
+        // Hooks run in the session's folder; the project folder is where
+        // the `cargo xtask` alias is found.
+        command: format!("cd \"$CLAUDE_PROJECT_DIR\" && {run} hook {sub}"),
+        sub,
+        timeout,
+    })
+    .collect()
 }
 
 /// What the merge did.
@@ -89,8 +100,11 @@ pub fn merge(existing: Option<&str>, hooks: &[HookSpec]) -> Result<Merged, Strin
         if let Some(m) = spec.matcher {
             group.push(("matcher".to_string(), Json::str(m)));
         }
-        let handler =
-            Json::Object(vec![("type".into(), Json::str("command")), ("command".into(), Json::str(&spec.command))]);
+        let handler = Json::Object(vec![
+            ("type".into(), Json::str("command")),
+            ("command".into(), Json::str(&spec.command)),
+            ("timeout".into(), Json::Number(spec.timeout.into())),
+        ]);
         group.push(("hooks".to_string(), Json::Array(vec![handler])));
         groups.push(Json::Object(group));
         added.push(spec.event);
@@ -215,6 +229,7 @@ mod tests {
             handler.get("command").unwrap().as_str(),
             Some("cd \"$CLAUDE_PROJECT_DIR\" && cargo xtask hook stop")
         );
+        assert_eq!(handler.get("timeout"), Some(&Json::Number(600.into())));
         let pre = &v.get("hooks").unwrap().get("PreToolUse").unwrap().as_array().unwrap()[0];
         assert_eq!(pre.get("matcher").unwrap().as_str(), Some(EDIT_TOOLS));
         assert!(m.text.ends_with("}\n"));
@@ -266,8 +281,9 @@ mod tests {
         let old = "{\n  \"model\": \"opus\"\n}\n";
         let m = merge(Some(old), &hooks()[..1]).unwrap();
         let d = diff(".claude/settings.json", old, &m.text);
-        assert!(d.starts_with("--- .claude/settings.json\n+++ .claude/settings.json\n@@ -1,3 +1,15 @@\n {\n-  \"model\": \"opus\"\n+  \"model\": \"opus\",\n+  \"hooks\": {\n"), "{d}");
-        assert!(d.contains("+            \"command\": \"cd \\\"$CLAUDE_PROJECT_DIR\\\" && cargo xtask hook stop\"\n"));
+        assert!(d.starts_with("--- .claude/settings.json\n+++ .claude/settings.json\n@@ -1,3 +1,16 @@\n {\n-  \"model\": \"opus\"\n+  \"model\": \"opus\",\n+  \"hooks\": {\n"), "{d}");
+        assert!(d.contains("+            \"command\": \"cd \\\"$CLAUDE_PROJECT_DIR\\\" && cargo xtask hook stop\",\n"));
+        assert!(d.contains("+            \"timeout\": 600\n"), "{d}");
         assert_eq!(diff("x", old, old), "");
     }
 }
