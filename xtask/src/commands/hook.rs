@@ -127,7 +127,7 @@ fn stop(ctx: &Ctx, input: &HookInput) -> Result<Option<Value>> {
         if protocol::guard_count(&guard, &key) != count {
             protocol::set_guard(&mut guard, &key, count);
             if let Err(e) = write_guard(&path, &guard) {
-                eprintln!("warning: {}: the stop hook's count not recorded: {e}", ctx.rel(&path));
+                eprintln!("warning: the stop hook's count not recorded: {e}");
             }
         }
     }
@@ -187,14 +187,15 @@ fn guard_of(ctx: &Ctx, ws: &WorkspaceDir) -> Option<(PathBuf, protocol::Guard)> 
     Some((path, guard))
 }
 
-fn write_guard(path: &Path, guard: &protocol::Guard) -> std::io::Result<()> {
+fn write_guard(path: &Path, guard: &protocol::Guard) -> Result<()> {
     if let Some(dir) = path.parent() {
         if !dir.is_dir() {
-            std::fs::create_dir(dir)?;
+            std::fs::create_dir(dir).map_err(|e| Error::io(dir, &e, "check that the workspace folder is writable"))?;
         }
     }
-    let _ = std::fs::remove_file(path);
-    std::fs::write(path, protocol::write_guard(guard))
+    // Renamed into place: a hook cancelled mid-write leaves the old count,
+    // never a torn file (and a link at the path is replaced, not followed).
+    crate::host::fs::write_atomic(path, protocol::write_guard(guard).as_bytes())
 }
 
 fn pre_tool_use(ctx: &Ctx, input: &HookInput) -> Result<Option<Value>> {
