@@ -395,6 +395,31 @@ fn the_import_check_uses_the_package_the_source_root_holds() {
     assert!(!doctor.stdout.contains("shelf_framework"), "{}", doctor.stdout);
 }
 
+/// A package that declares no dev dependencies at all (only `[project]` and
+/// a build system): setup still installs the project, so `import` works in
+/// the venv and doctor warns of nothing (it used to advise running setup,
+/// which installed nothing).
+#[test]
+fn a_package_with_no_dev_dependencies_is_installed_by_setup() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
+    repo.write(
+        "pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"plain-pkg\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n",
+    );
+    repo.write("src/plain_pkg/__init__.py", "VALUE = 1\n");
+    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/plain_pkg\"]\n");
+    repo.commit_all("a plain package");
+    let setup = repo.xtask(&["setup"]);
+    setup.assert_code(0);
+    assert!(setup.stdout.contains("ran pip install -e .;"), "{}", setup.stdout);
+    assert!(setup.stdout.contains("import plain_pkg: src/plain_pkg/__init__.py"), "{}", setup.stdout);
+    let doctor = repo.xtask(&["doctor"]);
+    assert!(!doctor.stdout.contains("No module named"), "{}", doctor.stdout);
+    assert!(doctor.stdout.contains("import plain_pkg: src/plain_pkg/__init__.py"), "{}", doctor.stdout);
+    assert!(doctor.stdout.contains("(the project; it declares no dev dependencies)"), "{}", doctor.stdout);
+}
+
 /// A project whose build imports pkg_resources (as cx-Oracle 8's does, a
 /// dependency of gluent/goe) fails to install once the build gets
 /// setuptools 81 or later: setup stops with exit 2 and says how to pin the

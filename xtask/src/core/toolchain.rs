@@ -110,6 +110,9 @@ impl InstallPlan {
             }
             Installer::MakeInstallDev { makefile } => format!("make install-dev (from {makefile})"),
             Installer::DevExtra => "pip install -e .[dev] (from [project.optional-dependencies] dev)".into(),
+            Installer::None if self.installable => {
+                format!("pip install -e .{extras} (the project; it declares no dev dependencies)")
+            }
             Installer::None => "nothing declared".into(),
         }
     }

@@ -425,6 +425,13 @@ fn install_project(
             }
             pip_install(root, venv, &args, done)
         }
+        // Nothing dev declared, but the project is a package: install it, so
+        // its tests import what was built, as with every other installer.
+        Installer::None if plan.installable => {
+            let extras = plan.extras.clone().unwrap_or_else(|| declared_extras(&settings.pyproject));
+            let spec = if extras.is_empty() { ".".to_string() } else { format!(".[{}]", extras.join(",")) };
+            pip_install(root, venv, &["-e".to_string(), spec], done)
+        }
         Installer::None => Ok(()),
     }
 }
