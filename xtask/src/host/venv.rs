@@ -553,7 +553,12 @@ fn setup_fingerprint(root: &Path, settings: &Settings, venv: &Venv) -> String {
     let p = &toolchain.install;
     // The plan without the evidence that chose it: a uv.lock the first sync
     // writes changes the evidence, not what is installed.
-    let plan = format!("{:?} {:?} {:?} {:?} {}", p.installer, p.groups, p.extras, p.requirements, p.installable);
+    let mut plan = format!("{:?} {:?} {:?} {:?} {}", p.installer, p.groups, p.extras, p.requirements, p.installable);
+    if p.installer == Installer::None && p.installable {
+        // Setup of earlier kits did not install such a project: set it up
+        // once more, and only it.
+        plan.push_str(" installs itself");
+    }
     devtools::fingerprint(&[
         "v3",
         devtools::PINNED,
