@@ -122,6 +122,23 @@ fn the_loop_guard_lets_a_failing_stop_through_after_the_limit_and_says_so() {
     .to_string();
     let run = hook("subagent-stop", &sub);
     assert!(counts(&run).unwrap().starts_with("Blocked 1 of at most 2 times"), "{}", run.stdout);
+
+    // A workspace whose tmp/ leads out of the repository cannot keep the
+    // count (nothing is written through it): the hook blocks once, then lets
+    // the stop through rather than blocking forever.
+    let outside = std::env::temp_dir().join(format!("xtask-guard-out-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).unwrap();
+    let tmp = repo.path.join(format!("specs/active/{SLUG}/tmp"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::os::unix::fs::symlink(&outside, &tmp).unwrap();
+    let blocked = hook("stop", &stop_input(&repo, false));
+    assert!(counts(&blocked).unwrap().starts_with("Blocked 1 of at most 2 times"), "{}", blocked.stdout);
+    let released = hook("stop", &stop_input(&repo, true));
+    let v = answer(&released);
+    let _ = std::fs::remove_dir_all(&outside);
+    assert!(v.get("decision").is_none(), "the stop goes through: {v}");
+    assert!(v["systemMessage"].as_str().unwrap().contains("blocked once and now lets the agent stop"), "{v}");
+    assert!(released.stderr.contains("cannot count its blocks"), "{}", released.stderr);
 }
 
 #[test]

@@ -148,8 +148,9 @@ pub type Failure<'a> = (Option<&'a str>, &'a Finding);
 
 /// What the agent reads when its stop is blocked: which workspaces fail, then
 /// one line per failing finding (`file:line: message [check/rule]`), the
-/// shortest first so the most fit, within `max_chars`; then how to see the
-/// rest and where the loop guard stands.
+/// repository's first, then each group shortest first so the most fit,
+/// within `max_chars`; then how to see the rest and where the loop guard
+/// stands.
 pub fn stop_reason(
     failures: &[Failure],
     workspaces: &[(&str, &str)],
@@ -166,8 +167,12 @@ pub fn stop_reason(
         if n == 1 { "" } else { "s" },
         if names.is_empty() { "the repository".to_string() } else { names.join(", ") }
     );
-    let mut lines: Vec<String> = failures.iter().map(|(_, f)| finding_line(f)).collect();
-    lines.sort_by_key(|l| l.chars().count());
+    // The repository's findings first (a source file changed while planning,
+    // failing tests: few, and what matters most), then the workspaces'; each
+    // group shortest first, so the most fit.
+    let mut keyed: Vec<(bool, String)> = failures.iter().map(|(ws, f)| (ws.is_some(), finding_line(f))).collect();
+    keyed.sort_by_key(|(in_workspace, l)| (*in_workspace, l.chars().count()));
+    let lines: Vec<String> = keyed.into_iter().map(|(_, l)| l).collect();
     let slugs: Vec<&str> = workspaces.iter().map(|(s, _)| *s).collect();
     let all = format!("cargo xtask gate {}", slugs.join(" "));
     let footer = format!(
@@ -178,7 +183,7 @@ pub fn stop_reason(
     let mut shown = 0;
     for line in &lines {
         if out.len() + line.len() + 1 > budget {
-            break;
+            continue;
         }
         out.push_str(line);
         out.push('\n');
@@ -191,6 +196,9 @@ pub fn stop_reason(
     out
 }
 
+/// Longest message one line of the reason shows.
+const MAX_LINE_CHARS: usize = 500;
+
 /// `- specs/active/x/prd.md:41: message [words/section]`
 fn finding_line(f: &Finding) -> String {
     let place = match (&f.file, f.line) {
@@ -198,7 +206,12 @@ fn finding_line(f: &Finding) -> String {
         (Some(file), None) => format!("{file}: "),
         _ => String::new(),
     };
-    let message = f.message.replace(['\n', '\r'], " ");
+    let mut message = f.message.replace(['\n', '\r'], " ");
+    // A test run's tail can be long; the gate shows it whole.
+    if let Some((cut, _)) = message.char_indices().nth(MAX_LINE_CHARS) {
+        message.truncate(cut);
+        message.push_str(" ...");
+    }
     format!("- {place}{message} [{}/{}]", f.id, f.rule)
 }
 
@@ -212,9 +225,10 @@ pub fn release_message(count: u32, failing: usize) -> String {
             if failing == 1 { "s" } else { "" }
         );
     }
+    let times = if count == 1 { "once".to_string() } else { format!("{count} times in a row") };
     format!(
-        "spec gate: {failing} finding{} still fail{}; the stop hook blocked {count} times in a row and now lets \
-         the agent stop. Run `cargo xtask gate` to see them.",
+        "spec gate: {failing} finding{} still fail{}; the stop hook blocked {times} and now lets the agent stop. \
+         Run `cargo xtask gate` to see them.",
         if failing == 1 { "" } else { "s" },
         if failing == 1 { "s" } else { "" }
     )
@@ -308,18 +322,26 @@ mod tests {
     }
 
     #[test]
-    fn the_reason_lists_the_shortest_findings_first_within_the_cap() {
+    fn the_reason_lists_the_repository_then_the_shortest_findings_first_within_the_cap() {
         let long = Finding::fail("words", "section", "section \"Architecture\" has 512 words, needs 600")
             .at("specs/active/x/prd.md", Some(41));
         let short = Finding::fail("diagram", "diagram", "no diagram").at("specs/active/x/prd.md", Some(30));
-        let repo = Finding::fail("git-clean", "modified", "src/a.py changed\nduring prd");
+        let repo = Finding::fail(
+            "git-clean",
+            "modified",
+            "src/a.py changed\nduring prd, and this message is longer than any of the workspace's findings",
+        );
         let failures = [(Some("x"), &long), (Some("x"), &short), (None, &repo)];
         let text = stop_reason(&failures, &[("x", "prd")], 1, 3, 4000);
         assert!(
             text.starts_with("The spec gate fails, so the work is not done: 3 findings in specs/active/x (phase prd).")
         );
         let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
-        assert_eq!(lines[0], "- src/a.py changed during prd [git-clean/modified]");
+        assert_eq!(
+            lines[0],
+            "- src/a.py changed during prd, and this message is longer than any of the workspace's findings \
+             [git-clean/modified]"
+        );
         assert_eq!(lines[1], "- specs/active/x/prd.md:30: no diagram [diagram/diagram]");
         assert_eq!(
             lines[2],
@@ -336,6 +358,12 @@ mod tests {
         assert!(text.len() <= 2000, "{}", text.len());
         assert!(text.contains("... and "));
         assert!(text.contains("Blocked 2 of at most 3"));
+
+        // A huge message is cut, and shorter ones after it still fit.
+        let huge = Finding::fail("tests", "failed", "x".repeat(5000));
+        let failures = [(None, &huge), (Some("x"), &short)];
+        let text = stop_reason(&failures, &[("x", "prd")], 1, 3, 2000);
+        assert!(text.contains(" ... [tests/failed]") && text.contains("no diagram"), "{text}");
     }
 
     #[test]

@@ -50,8 +50,9 @@ pub fn check(entries: &[StatusEntry], roots: &[String]) -> Vec<Finding> {
                 "git-clean",
                 "modified",
                 format!(
-                    "{}{from} is {} during the prd phase, which plans and writes no code; revert it \
-                     (`git restore --staged --worktree -- {}`) or move the workspace to the implementation phase",
+                    "{}{from} is {} during the prd phase, which plans and writes no code; set the change \
+                     aside until the plan passes (`git stash push -- {}`, back with `git stash pop`), or, when \
+                     the plan is done, set `**Current Phase**: implementation` in the workspace's recovery.md",
                     e.path,
                     e.describe(),
                     e.path
