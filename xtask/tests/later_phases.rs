@@ -173,6 +173,28 @@ fn status_shows_every_rule_measured_against_required() {
     assert!(v["next"].as_str().unwrap().starts_with("fix ["));
 }
 
+/// A source file changed while the workspace plans: `status` shows the
+/// repository check that failed at the last gate (it used to count it in the
+/// gate's figure and show it nowhere), and it is the next step once the
+/// documents pass.
+#[test]
+fn status_shows_the_repository_checks_the_last_gate_failed() {
+    let repo = spec_support::repo_with_source();
+    spec_support::write_filled(&repo, "demo");
+    repo.commit_all("filled");
+    repo.write("src/demo/store.py", &(spec_support::STORE_PY.to_string() + "\n\ndef later():\n    return 1\n"));
+    let gate = repo.xtask(&["gate", "demo"]);
+    gate.assert_code(1);
+    assert!(gate.stdout.contains("error[git-clean]"), "{}", gate.stdout);
+    let run = repo.xtask(&["status", "demo"]);
+    assert!(run.stdout.contains("repository checks that failed at the last gate"), "{}", run.stdout);
+    assert!(run.stdout.contains("src/demo/store.py is modified during the prd phase"), "{}", run.stdout);
+    assert!(run.stdout.contains("git stash push -- src/demo/store.py"), "{}", run.stdout);
+    let v = repo.xtask(&["status", "demo", "--json"]).json();
+    assert_eq!(v["repository"][0]["id"], "git-clean", "{v:#}");
+    assert!(v["next"].as_str().unwrap().starts_with("fix [git-clean] src/demo/store.py: "), "{}", v["next"]);
+}
+
 #[test]
 fn a_passing_gate_goes_stale_when_a_document_changes() {
     let repo = spec_support::repo_with_source();

@@ -1,9 +1,10 @@
 //! `cargo xtask status SLUG [--json]`: one workspace on one screen: phase, every
 //! rule of its phase measured against what is required (bars for word counts),
 //! task progress, the last gate and the next step. The document checks run
-//! live (they need no Python tools); the repository checks (tests, coverage)
-//! and the workspace's claims judged against them ("criteria proven n/m",
-//! "tasks with evidence n/m") are shown from the last gate's ledger.
+//! live (they need no Python tools); the repository checks that failed
+//! (git-clean, tests, coverage, ...) and the workspace's claims judged
+//! against them ("criteria proven n/m", "tasks with evidence n/m") are shown
+//! from the last gate's ledger.
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
@@ -26,8 +27,8 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     let (live, texts, rules) = gate::document_report(ctx, &ws.name)?;
     let texts = texts.unwrap_or_else(|| workspaces::read(&ctx.root, &ws));
     let summary = summarize(&texts);
-    let claims = claims(texts.ledger.as_deref());
-    let next = next_step(&summary, &live, &claims);
+    let (claims, repository) = from_ledger(texts.ledger.as_deref(), &live);
+    let next = next_step(&summary, &live, &repository, &claims);
     let provenance: Vec<serde_json::Value> = rules
         .iter()
         .flat_map(|(doc, r)| {
@@ -54,12 +55,13 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
             "last_gate": summary.gate.as_ref().map(|g| json!({"time": g.time, "phase": g.phase, "ok": g.ok, "failed": g.failed, "stale": !g.changed.is_empty(), "changed": g.changed})),
             "checks": live.checks.iter().map(Finding::to_json).collect::<Vec<_>>(),
             "claims": claims.iter().map(Finding::to_json).collect::<Vec<_>>(),
+            "repository": repository.iter().map(Finding::to_json).collect::<Vec<_>>(),
             "next": next,
             "rules": provenance,
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
-        crate::out!("{}", render(&ws.name, &summary, &live, &claims, &next, &ctx.style));
+        crate::out!("{}", render(&ws.name, &summary, &live, (&repository, &claims), &next, &ctx.style));
         for (doc, r) in &rules {
             if r.rules.is_empty() {
                 continue;
@@ -82,12 +84,17 @@ pub fn run(ctx: &Ctx, slug: &str) -> Result<Outcome> {
     Ok(Outcome::from_ok(!live.checks.iter().any(Finding::is_fail)))
 }
 
-/// What the last gate judged of the workspace's claims: the `proven` and
-/// `evidence` findings of its ledger (they need the test run and the change,
-/// which `status` does not gather).
-fn claims(ledger: Option<&str>) -> Vec<Finding> {
-    let Some(entry) = ledger.and_then(Entry::from_json) else { return Vec::new() };
-    entry.findings.into_iter().filter(|f| f.id == "proven" || f.id == "evidence").collect()
+/// What the last gate judged that `status` does not measure itself (it
+/// gathers neither the test run nor the change): the workspace's claims (the
+/// `proven` and `evidence` findings of its ledger), and the repository
+/// checks that failed (a source file changed while planning, failing tests).
+fn from_ledger(ledger: Option<&str>, live: &WorkspaceReport) -> (Vec<Finding>, Vec<Finding>) {
+    let Some(entry) = ledger.and_then(Entry::from_json) else { return (Vec::new(), Vec::new()) };
+    let live_ids: HashSet<&str> = live.checks.iter().map(|f| f.id.as_str()).collect();
+    let (claims, rest): (Vec<Finding>, Vec<Finding>) =
+        entry.findings.into_iter().partition(|f| f.id == "proven" || f.id == "evidence");
+    let repository = rest.into_iter().filter(|f| f.is_fail() && !live_ids.contains(f.id.as_str())).collect();
+    (claims, repository)
 }
 
 /// What a rule asks, a document's word minimum as the gate measures it
@@ -102,8 +109,8 @@ fn what(r: &TemplateRules, rule: &Rule) -> String {
 }
 
 /// The one thing to do next.
-fn next_step(summary: &Summary, live: &WorkspaceReport, claims: &[Finding]) -> String {
-    if let Some(f) = live.checks.iter().chain(claims).find(|f| f.is_fail()) {
+fn next_step(summary: &Summary, live: &WorkspaceReport, repository: &[Finding], claims: &[Finding]) -> String {
+    if let Some(f) = live.checks.iter().chain(repository).chain(claims).find(|f| f.is_fail()) {
         let at = match (&f.file, f.line) {
             (Some(file), Some(line)) => format!("{file}:{line}: "),
             (Some(file), None) => format!("{file}: "),
@@ -149,7 +156,7 @@ pub fn render(
     slug: &str,
     s: &Summary,
     live: &WorkspaceReport,
-    claims: &[Finding],
+    (repository, claims): (&[Finding], &[Finding]),
     next: &str,
     style: &Style,
 ) -> String {
@@ -185,6 +192,10 @@ pub fn render(
     }
     out.push_str(&format!("\nrules at phase {} (measured / required):\n", live.phase));
     out.push_str(&rule_lines(slug, &live.checks, true, style));
+    if let (Some(g), false) = (&s.gate, repository.is_empty()) {
+        out.push_str(&format!("\nrepository checks that failed at the last gate ({}, phase {}):\n", g.time, g.phase));
+        out.push_str(&rule_lines(slug, repository, true, style));
+    }
     // The claims, as the last gate judged them: the figures, then what fails.
     match &s.gate {
         Some(g) if !claims.is_empty() => {
@@ -285,7 +296,7 @@ mod tests {
                     .measure(8.0, 8.0),
             ],
         };
-        let text = render("x", &Summary::default(), &live, &[], "fix it", &Style::default());
+        let text = render("x", &Summary::default(), &live, (&[], &[]), "fix it", &Style::default());
         assert!(text.contains("FAIL words        prd.md:29 [##########----------] 150/300"), "{text}");
         assert!(text.contains("ok   criteria     prd.md:152 [####################] 8/8"), "{text}");
         assert!(text.contains("last gate: never run"));
