@@ -156,6 +156,30 @@ fn new_spec_options_templates_and_subfolders() {
     repo.xtask(&["new-spec", "x", "--complexity", "huge"]).assert_code(2);
 }
 
+/// A repository that git-ignores specs/ (agent setups often do): the
+/// workspace is created, with a warning that it can be neither committed nor
+/// gated in CI, naming how to find the rule; `--json` carries it too.
+#[test]
+fn new_spec_warns_when_the_workspace_is_git_ignored() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", "# AI infrastructure is local-only\nspecs/\n");
+    let run = repo.xtask(&["new-spec", "Hidden plan"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("warning: specs/active/hidden-plan/ is git-ignored: it cannot be committed, nor gated in CI"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("git check-ignore -v specs/active/hidden-plan/prd.md"), "{}", run.stderr);
+    let json = repo.xtask(&["--json", "new-spec", "Other plan"]).json();
+    assert!(json["warnings"][0].as_str().unwrap().contains("is git-ignored"), "{json:#}");
+    assert!(repo.xtask(&["doctor"]).stdout.contains("specs/ is git-ignored"));
+    repo.write(".gitignore", "");
+    let quiet = repo.xtask(&["new-spec", "Open plan"]);
+    assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+}
+
 #[test]
 fn new_spec_refusals() {
     let repo = repo_with_workspace();

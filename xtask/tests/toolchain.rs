@@ -405,7 +405,7 @@ fn a_package_with_no_dev_dependencies_is_installed_by_setup() {
     repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
     repo.write(
         "pyproject.toml",
-        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"plain-pkg\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n",
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"plain-pkg\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n",
     );
     repo.write("src/plain_pkg/__init__.py", "VALUE = 1\n");
     repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/plain_pkg\"]\n");
@@ -418,6 +418,13 @@ fn a_package_with_no_dev_dependencies_is_installed_by_setup() {
     assert!(!doctor.stdout.contains("No module named"), "{}", doctor.stdout);
     assert!(doctor.stdout.contains("import plain_pkg: src/plain_pkg/__init__.py"), "{}", doctor.stdout);
     assert!(doctor.stdout.contains("(the project; it declares no dev dependencies)"), "{}", doctor.stdout);
+    // The default unit test folder is not there: doctor says so, with
+    // pytest's own setting as the likely value.
+    let v = repo.xtask(&["doctor", "--json"]).json();
+    let unit = v["checks"].as_array().unwrap().iter().find(|f| f["rule"] == "unit tests").unwrap().clone();
+    assert_eq!(unit["warning"], true, "{unit}");
+    assert!(unit["message"].as_str().unwrap().starts_with("tests/unit: no such folder"), "{unit}");
+    assert!(unit["fix"].as_str().unwrap().contains("(pytest's testpaths: tests)"), "{unit}");
 }
 
 /// A project whose build imports pkg_resources (as cx-Oracle 8's does, a

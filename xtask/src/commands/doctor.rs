@@ -106,6 +106,7 @@ pub fn diagnose(root: &Path, settings: &Settings) -> Vec<Finding> {
         ));
     }
     out.push(gates_summary(settings));
+    out.extend(layout(root, settings));
 
     // The venv and what setup made of it.
     let venv = Venv::of(root);
@@ -139,6 +140,41 @@ pub fn diagnose(root: &Path, settings: &Settings) -> Vec<Finding> {
                 "fix",
                 "remove the ignore rule for specs/ (`git check-ignore -v specs/active/x/prd.md` names it)",
             ),
+        );
+    }
+    out
+}
+
+/// The folders the settings name exist: the source roots and the unit tests
+/// (the defaults, `src` and `tests/unit`, often do not).
+fn layout(root: &Path, settings: &Settings) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let missing: Vec<&String> = settings.source_roots.iter().filter(|r| !root.join(r).is_dir()).collect();
+    if missing.is_empty() {
+        out.push(Finding::pass("doctor", "source roots", settings.source_roots.join(", ")));
+    } else {
+        let names: Vec<&str> = missing.iter().map(|r| r.as_str()).collect();
+        out.push(
+            warn("source roots", format!("{}: no such folder; the gate checks no code there", names.join(", ")))
+                .with("fix", "set `source-roots` in [workspace.metadata.xtask] to the folders of your package"),
+        );
+    }
+    let unit = &settings.unit_tests;
+    if root.join(unit).is_dir() {
+        out.push(Finding::pass("doctor", "unit tests", unit.clone()));
+    } else {
+        // pytest's own setting, when the project has one, is the likely answer.
+        let testpaths = &settings.pyproject["tool"]["pytest"]["ini_options"]["testpaths"];
+        let named: Vec<&str> = match testpaths {
+            serde_json::Value::Array(items) => items.iter().filter_map(|v| v.as_str()).collect(),
+            serde_json::Value::String(one) => vec![one.as_str()],
+            _ => Vec::new(),
+        };
+        let hint =
+            if named.is_empty() { String::new() } else { format!(" (pytest's testpaths: {})", named.join(", ")) };
+        out.push(
+            warn("unit tests", format!("{unit}: no such folder; the gate's tests and coverage checks fail"))
+                .with("fix", format!("set `unit-tests` in [workspace.metadata.xtask] to the unit test folder{hint}")),
         );
     }
     out
@@ -219,7 +255,7 @@ fn gates_summary(settings: &Settings) -> Finding {
 
 /// Whether a workspace file would be ignored by git.
 fn specs_ignored(root: &Path) -> bool {
-    git::run(root, &["check-ignore", "-q", "specs/active/x/prd.md"]).is_ok_and(|o| o.status.success())
+    git::is_ignored(root, "specs/active/x/prd.md")
 }
 
 /// The last word of the first line of `program --version`.

@@ -86,6 +86,14 @@ pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome
         minimum(Doc::Plan),
         minimum(Doc::Prd),
     );
+    // Agent setups often git-ignore specs/: the workspace would then never be
+    // committed, nor gated in CI.
+    let ignored = crate::host::git::is_ignored(&ctx.root, &format!("{rel}/prd.md")).then(|| {
+        format!(
+            "{rel}/ is git-ignored: it cannot be committed, nor gated in CI; remove the ignore rule \
+             (`git check-ignore -v {rel}/prd.md` names it)"
+        )
+    });
     if ctx.json {
         let doc = json!({
             "version": JSON_VERSION,
@@ -97,6 +105,7 @@ pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome
             "created": values.date,
             "files": files,
             "next": next,
+            "warnings": ignored.iter().collect::<Vec<_>>(),
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
     } else {
@@ -114,6 +123,9 @@ pub fn run(ctx: &Ctx, name: &[String], complexity: Complexity) -> Result<Outcome
         let source = folders.join(" and ");
         crate::outln!("created {rel}/ from {source}: {}", files.join(", "));
         crate::outln!("next: {next}");
+        if let Some(warning) = &ignored {
+            eprintln!("warning: {warning}");
+        }
     }
     Ok(Outcome::Success)
 }

@@ -52,6 +52,12 @@ pub fn is_repo(root: &Path) -> Result<bool> {
     Ok(run(root, &["rev-parse", "--is-inside-work-tree"])?.status.success())
 }
 
+/// Whether git ignores the path `rel` (relative to `root`, which need not
+/// exist). False outside a git work tree or when git cannot be run.
+pub fn is_ignored(root: &Path, rel: &str) -> bool {
+    run(root, &["check-ignore", "-q", "--", rel]).is_ok_and(|o| o.status.success())
+}
+
 /// The files git sees under `dir` (tracked, and untracked but not ignored),
 /// as paths under `dir`; None when `dir` is not in a git work tree.
 pub fn files_under(dir: &Path) -> Option<Vec<PathBuf>> {
