@@ -194,7 +194,7 @@ pub fn compile_listing(ctx: &Ctx, listed: &[String]) -> Result<Compiled> {
         .map(|f| {
             let path = ctx.root.join(f);
             let source = if listed.contains(f) { Source::FileDefs(path) } else { Source::File(path) };
-            CompileJob { display_path: f.clone(), source, first_line: 0 }
+            CompileJob { display_path: f.clone(), source }
         })
         .collect();
     let results = python::compile_all(&interpreter, &jobs, ctx.settings.python_min)?;

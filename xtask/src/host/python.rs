@@ -27,15 +27,15 @@ pub struct CompileJob {
     /// Path shown in errors, relative to the root (a markdown file for blocks).
     pub display_path: String,
     pub source: Source,
-    /// For blocks: the 0-based markdown line the code starts at, so errors
-    /// carry markdown line numbers. 0 for whole files.
-    pub first_line: usize,
 }
 
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// Code text (a markdown block).
-    Code(String),
+    /// Code text, and the 0-based markdown line it starts at (the snippet
+    /// engine hands the helper borrowed blocks directly; this owned form is
+    /// for tests).
+    #[cfg(test)]
+    Code(String, usize),
     /// A file the helper reads itself (a source file).
     File(PathBuf),
     /// A source file whose definitions the helper also lists (for `api-docs`):
@@ -182,8 +182,9 @@ enum Job<'a> {
 impl<'a> Job<'a> {
     fn of(job: &'a CompileJob) -> Job<'a> {
         match &job.source {
-            Source::Code(code) => {
-                Job::Code(CodeRef { display_path: &job.display_path, code, first_line: job.first_line })
+            #[cfg(test)]
+            Source::Code(code, first_line) => {
+                Job::Code(CodeRef { display_path: &job.display_path, code, first_line: *first_line })
             }
             Source::File(file) => Job::File { display_path: &job.display_path, file, defs: false },
             Source::FileDefs(file) => Job::File { display_path: &job.display_path, file, defs: true },
@@ -445,7 +446,7 @@ mod tests {
     use serde_json::json;
 
     fn code(path: &str, first_line: usize, text: &str) -> CompileJob {
-        CompileJob { display_path: path.into(), source: Source::Code(text.into()), first_line }
+        CompileJob { display_path: path.into(), source: Source::Code(text.into(), first_line) }
     }
 
     #[test]

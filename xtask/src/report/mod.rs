@@ -58,9 +58,6 @@ impl Style {
     pub fn bold(&self, text: &str) -> String {
         self.paint("1", text)
     }
-    pub fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
-    }
 }
 
 /// Findings of one workspace.

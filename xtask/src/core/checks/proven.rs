@@ -113,6 +113,7 @@ pub fn claims(d: &DocInput, phase: Phase) -> Vec<Claims> {
 /// Whether judging the document at `phase` needs the test run: some
 /// criterion names a test, and the tests run at this phase anyway
 /// (implementation on) or a criterion naming one is ticked.
+#[cfg(test)]
 pub fn needs_run(d: &DocInput, phase: Phase) -> bool {
     claims_need_run(&claims(d, phase), phase)
 }
@@ -122,7 +123,10 @@ pub fn claims_need_run(claims: &[Claims], phase: Phase) -> bool {
     claims.iter().flat_map(|c| &c.criteria).any(|c| !c.names.is_empty() && (phase >= Phase::Implementation || c.ticked))
 }
 
-/// The findings of every applying rule: one per criterion, one summary per section.
+/// The findings of every applying rule: one per criterion, one summary per
+/// section. (The gate keeps the claims and judges them once the test run is
+/// there: [`claims`], then [`judge_claims`].)
+#[cfg(test)]
 pub fn check(d: &DocInput, phase: Phase, run: TestRun) -> Vec<Finding> {
     judge_claims(&claims(d, phase), phase, run)
 }
