@@ -287,6 +287,42 @@ fn coverage_follows_the_projects_coverage_settings() {
     assert!(run.stdout.contains(&format!("ok[coverage]: src/pkg/rules.py: {words}")), "{}", run.stdout);
 }
 
+/// The other files coverage.py reads its settings from, each on its own:
+/// `.coveragerc`, `setup.cfg` and `tox.ini` (the last two with the
+/// `coverage:` prefix). Branches count and the omitted module is not gated,
+/// with the figure `coverage report` prints.
+#[test]
+fn coverage_reads_coveragerc_setup_cfg_and_tox_ini() {
+    let shapes = [
+        (".coveragerc", "[run]\nbranch = True\nomit =\n    */generated.py\n"),
+        ("setup.cfg", "[metadata]\nname = pkg\n\n[coverage:run]\nbranch = True\nomit = */generated.py\n"),
+        ("tox.ini", "[tox]\nenvlist = py3\n\n[coverage:run]\nbranch = True\nomit = */generated.py\n"),
+    ];
+    for (file, text) in shapes {
+        let repo = project_repo();
+        repo.write(file, text);
+        repo.commit_all("coverage settings");
+        repo.write(
+            "src/pkg/rules.py",
+            "def grade(score):\n    if score >= 90:\n        return \"a\"\n    if score >= 50:\n        return \"b\"\n    return \"c\"\n",
+        );
+        repo.write("src/pkg/generated.py", "def made():\n    return 1\n");
+        repo.write(
+            "tests/unit/test_rules.py",
+            "from pkg.rules import grade\n\n\ndef test_rules():\n    assert grade(95) == \"a\"\n    assert grade(10) == \"c\"\n",
+        );
+        repo.commit_all("rules, and a generated module");
+        let (theirs, printed) = coverage_py_report(&repo, "src/pkg/rules.py");
+        assert!(theirs["summary"]["num_branches"].as_u64().unwrap() > 0, "{file}: {theirs}");
+        let v = repo.xtask(&["coverage", "--base", "main", "--json"]).json();
+        let rules = check(&v, "coverage", "src/pkg/rules.py").unwrap();
+        let message = rules["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("{printed}% of statements and branches covered")), "{file}: {message}");
+        let generated = check(&v, "coverage", "src/pkg/generated.py").unwrap();
+        assert_eq!(generated["rule"], "omitted", "{file}: {generated}");
+    }
+}
+
 /// A module with docstrings the tests run and lines the project excludes.
 const DOCUMENTED: &str = "\"\"\"Grades, with a docstring the tests run.\"\"\"\nimport os  # pragma: no cover\n\n\ndef grade(score):\n    \"\"\"The letter of a score,\n    over two lines.\"\"\"\n    if score >= 90:\n        return \"a\"\n    if score >= 50:\n        return \"b\"\n    return os.sep\n\n\ndef debug_only():  # pragma: no cover\n    return \"never run\"\n\n\ndef spread(items):\n    \"\"\"Largest minus smallest.\"\"\"\n    return max(items) - min(items)\n";
 
