@@ -427,6 +427,45 @@ fn a_package_with_no_dev_dependencies_is_installed_by_setup() {
     assert!(unit["fix"].as_str().unwrap().contains("(pytest's testpaths: tests)"), "{unit}");
 }
 
+/// Poetry, pdm and hatch projects on a machine without those tools: setup
+/// installs the project through its own build backend and the dev
+/// dependencies the tool's table declares (here `six`, which nothing else
+/// brings), with pip; the package imports from the venv.
+#[test]
+fn poetry_pdm_and_hatch_projects_install_without_their_tools() {
+    let shapes = [
+        (
+            "poetry",
+            "[build-system]\nrequires = [\"poetry-core>=1.9\"]\nbuild-backend = \"poetry.core.masonry.api\"\n\n[tool.poetry]\nname = \"tool-pkg\"\nversion = \"0.1.0\"\ndescription = \"\"\nauthors = []\npackages = [{ include = \"tool_pkg\", from = \"src\" }]\n\n[tool.poetry.dependencies]\npython = \">=3.9\"\n\n[tool.poetry.group.dev.dependencies]\nsix = \">=1.16\"\n",
+        ),
+        (
+            "pdm",
+            "[build-system]\nrequires = [\"pdm-backend\"]\nbuild-backend = \"pdm.backend\"\n\n[project]\nname = \"tool-pkg\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\n\n[tool.pdm.dev-dependencies]\ntest = [\"six>=1.16\"]\n",
+        ),
+        (
+            "hatch",
+            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"tool-pkg\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\n\n[tool.hatch.build.targets.wheel]\npackages = [\"src/tool_pkg\"]\n\n[tool.hatch.envs.default]\ndependencies = [\"six>=1.16\"]\n",
+        ),
+    ];
+    for (tool, pyproject) in shapes {
+        let repo = TempRepo::new();
+        repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\ndist/\n");
+        repo.write("pyproject.toml", pyproject);
+        repo.write("src/tool_pkg/__init__.py", "VALUE = 1\n");
+        repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/tool_pkg\"]\n");
+        repo.commit_all("a package");
+        // PATH without poetry, pdm or hatch, whatever this machine has.
+        let path = std::env::var("PATH").unwrap_or_default();
+        let without: Vec<&str> = path.split(':').filter(|d| !std::path::Path::new(d).join(tool).exists()).collect();
+        let setup = common::xtask_with(&repo.path, &["setup"], "", &[("PATH", &without.join(":"))]);
+        assert_eq!(setup.code, 0, "{tool}: {}\n{}", setup.stdout, setup.stderr);
+        assert!(setup.stdout.contains("import tool_pkg: src/tool_pkg/__init__.py"), "{tool}: {}", setup.stdout);
+        let six =
+            std::process::Command::new(repo.path.join(".venv/bin/python")).args(["-c", "import six"]).status().unwrap();
+        assert!(six.success(), "{tool}: the dev dependency six is not installed: {}", setup.stdout);
+    }
+}
+
 /// A project whose build imports pkg_resources (as cx-Oracle 8's does, a
 /// dependency of gluent/goe) fails to install once the build gets
 /// setuptools 81 or later: setup stops with exit 2 and says how to pin the
