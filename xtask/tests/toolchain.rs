@@ -427,6 +427,31 @@ fn a_package_with_no_dev_dependencies_is_installed_by_setup() {
     assert!(unit["fix"].as_str().unwrap().contains("(pytest's testpaths: tests)"), "{unit}");
 }
 
+/// A flat-layout setuptools package with automatic discovery: with the kit's
+/// xtask/ and specs/ beside it, setuptools refuses to build it ("Multiple
+/// top-level packages"). It declared nothing to install, so setup goes on
+/// with a warning that says how to name the package, and the gate's tools
+/// are there.
+#[test]
+fn a_flat_layout_package_that_does_not_build_does_not_stop_setup() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
+    repo.write(
+        "pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"flatpkg\"\nversion = \"0.1.0\"\n",
+    );
+    repo.write("flatpkg/__init__.py", "VALUE = 1\n");
+    repo.write("xtask/src/main.rs", "fn main() {}\n");
+    repo.write("specs/active/.keep", "");
+    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"flatpkg\"]\n");
+    repo.commit_all("a flat layout");
+    let setup = repo.xtask(&["setup"]);
+    setup.assert_code(0);
+    assert!(setup.stderr.contains("warning: the project itself could not be installed"), "{}", setup.stderr);
+    assert!(setup.stderr.contains("`[tool.setuptools] packages = [\"yourpkg\"]`"), "{}", setup.stderr);
+    assert!(setup.stdout.contains("pytest"), "{}", setup.stdout);
+}
+
 /// Poetry, pdm and hatch projects on a machine without those tools: setup
 /// installs the project through its own build backend and the dev
 /// dependencies the tool's table declares (here `six`, which nothing else
@@ -456,7 +481,10 @@ fn poetry_pdm_and_hatch_projects_install_without_their_tools() {
         repo.commit_all("a package");
         // PATH without poetry, pdm or hatch, whatever this machine has.
         let path = std::env::var("PATH").unwrap_or_default();
-        let without: Vec<&str> = path.split(':').filter(|d| !std::path::Path::new(d).join(tool).exists()).collect();
+        // (A folder that also holds python3 or git stays: those are needed.)
+        let has = |d: &str, p: &str| std::path::Path::new(d).join(p).exists();
+        let without: Vec<&str> =
+            path.split(':').filter(|d| !has(d, tool) || has(d, "python3") || has(d, "git")).collect();
         let setup = common::xtask_with(&repo.path, &["setup"], "", &[("PATH", &without.join(":"))]);
         assert_eq!(setup.code, 0, "{tool}: {}\n{}", setup.stdout, setup.stderr);
         assert!(setup.stdout.contains("import tool_pkg: src/tool_pkg/__init__.py"), "{tool}: {}", setup.stdout);

@@ -108,13 +108,22 @@ pub fn keep_installed(installed: &BTreeMap<String, String>, needed: &[&str]) -> 
 /// whose build imports `pkg_resources`, which setuptools 81 removed, while
 /// the build gets the newest setuptools.
 pub fn failure_hint(output: &str) -> Option<&'static str> {
-    output.contains("No module named 'pkg_resources'").then_some(
-        "a package built from source imports pkg_resources, which setuptools 81 removed; \
-         pin its build to an older setuptools and run again: \
-         `echo 'setuptools<81' > /tmp/build-constraints.txt` then \
-         `PIP_BUILD_CONSTRAINT=/tmp/build-constraints.txt PIP_CONSTRAINT=/tmp/build-constraints.txt \
-         UV_BUILD_CONSTRAINT=/tmp/build-constraints.txt cargo xtask setup` \
-         (PIP_BUILD_CONSTRAINT for pip 25.3 and later, PIP_CONSTRAINT for older pip, UV_BUILD_CONSTRAINT for uv)",
+    if output.contains("No module named 'pkg_resources'") {
+        return Some(
+            "a package built from source imports pkg_resources, which setuptools 81 removed; \
+             pin its build to an older setuptools and run again: \
+             `echo 'setuptools<81' > /tmp/build-constraints.txt` then \
+             `PIP_BUILD_CONSTRAINT=/tmp/build-constraints.txt PIP_CONSTRAINT=/tmp/build-constraints.txt \
+             UV_BUILD_CONSTRAINT=/tmp/build-constraints.txt cargo xtask setup` \
+             (PIP_BUILD_CONSTRAINT for pip 25.3 and later, PIP_CONSTRAINT for older pip, UV_BUILD_CONSTRAINT for uv)",
+        );
+    }
+    // setuptools' automatic discovery in a flat layout takes every top-level
+    // folder for a package, the kit's xtask/ and specs/ too.
+    output.contains("Multiple top-level packages discovered in a flat-layout").then_some(
+        "setuptools' automatic discovery took the top-level folders (the kit's xtask/ and specs/ among them) for \
+         packages; name yours in pyproject.toml: `[tool.setuptools] packages = [\"yourpkg\"]` (or \
+         `[tool.setuptools.packages.find] include = [\"yourpkg*\"]`)",
     )
 }
 

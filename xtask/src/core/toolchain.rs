@@ -111,6 +111,10 @@ impl InstallPlan {
             Installer::MakeInstallDev { makefile } => format!("make install-dev (from {makefile})"),
             Installer::DevExtra => "pip install -e .[dev] (from [project.optional-dependencies] dev)".into(),
             Installer::None if self.installable => {
+                let extras = match &self.extras {
+                    Some(e) if !e.is_empty() => format!(" with extras {}", e.join(",")),
+                    _ => String::new(),
+                };
                 format!("pip install -e .{extras} (the project; it declares no dev dependencies)")
             }
             Installer::None => "nothing declared".into(),

@@ -427,10 +427,17 @@ fn install_project(
         }
         // Nothing dev declared, but the project is a package: install it, so
         // its tests import what was built, as with every other installer.
+        // Nothing was declared, so a project that does not build is no reason
+        // to stop: say why, and the tests import it from the source roots.
         Installer::None if plan.installable => {
             let extras = plan.extras.clone().unwrap_or_else(|| declared_extras(&settings.pyproject));
             let spec = if extras.is_empty() { ".".to_string() } else { format!(".[{}]", extras.join(",")) };
-            pip_install(root, venv, &["-e".to_string(), spec], done)
+            if let Err(e) = pip_install(root, venv, &["-e".to_string(), spec], done) {
+                eprintln!(
+                    "warning: the project itself could not be installed into .venv, so setup goes on without it: {e}"
+                );
+            }
+            Ok(())
         }
         Installer::None => Ok(()),
     }
