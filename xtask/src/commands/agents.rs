@@ -52,6 +52,7 @@ pub fn run(ctx: &Ctx, dry_run: bool) -> Result<Outcome> {
             "dry_run": dry_run,
             "changed": merged.changed(),
             "added": merged.added,
+            "timeouts_added": merged.timed,
             "notes": merged.notes,
             "diff": change,
         });
@@ -64,7 +65,16 @@ pub fn run(ctx: &Ctx, dry_run: bool) -> Result<Outcome> {
         crate::out!("{change}");
         crate::outln!("(dry run: {SETTINGS} not written)");
     } else {
-        crate::outln!("{SETTINGS}: added the gate's hooks for {}", merged.added.join(", "));
+        if !merged.added.is_empty() {
+            crate::outln!("{SETTINGS}: added the gate's hooks for {}", merged.added.join(", "));
+        }
+        if !merged.timed.is_empty() {
+            crate::outln!(
+                "{SETTINGS}: gave the gate's hooks for {} a timeout (installed without one, they could be cancelled \
+                 by Claude Code's default)",
+                merged.timed.join(", ")
+            );
+        }
         crate::outln!(
             "Commit it so every Claude Code session in this repository is gated; a session already open loads \
              it on restart (or after a look at /hooks)."

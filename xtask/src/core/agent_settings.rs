@@ -55,13 +55,15 @@ pub struct Merged {
     pub text: String,
     /// The events a handler was added to.
     pub added: Vec<&'static str>,
+    /// The events whose handler (installed by an earlier kit) got its timeout.
+    pub timed: Vec<&'static str>,
     /// Things the user should know (hooks turned off in this file, ...).
     pub notes: Vec<String>,
 }
 
 impl Merged {
     pub fn changed(&self) -> bool {
-        !self.added.is_empty()
+        !self.added.is_empty() || !self.timed.is_empty()
     }
 }
 
@@ -84,6 +86,7 @@ pub fn merge(existing: Option<&str>, hooks: &[HookSpec]) -> Result<Merged, Strin
         notes.push("`disableAllHooks` is true in this file: Claude Code runs no hook until it is removed".into());
     }
     let mut added = Vec::new();
+    let mut timed = Vec::new();
     for spec in hooks {
         let all = root.entry("hooks", || Json::Object(Vec::new())).expect("checked to be an object");
         if !matches!(all, Json::Object(_)) {
@@ -94,6 +97,12 @@ pub fn merge(existing: Option<&str>, hooks: &[HookSpec]) -> Result<Merged, Strin
             return Err(format!("`hooks.{}` is not a list of matcher groups", spec.event));
         };
         if groups.iter().any(|g| has_handler(g, spec.sub)) {
+            // Installed by an earlier kit, without a timeout: Claude Code's
+            // default then cancels a long first Stop hook.
+            let given: Vec<bool> = groups.iter_mut().map(|g| add_timeout(g, spec.sub, spec.timeout)).collect();
+            if given.contains(&true) {
+                timed.push(spec.event);
+            }
             continue;
         }
         let mut group = Vec::new();
@@ -110,21 +119,41 @@ pub fn merge(existing: Option<&str>, hooks: &[HookSpec]) -> Result<Merged, Strin
         added.push(spec.event);
     }
     let text = match existing {
-        Some(old) if added.is_empty() => old.to_string(),
+        Some(old) if added.is_empty() && timed.is_empty() => old.to_string(),
         _ => root.to_pretty(&existing.map(indent_of).unwrap_or_else(|| "  ".into())),
     };
-    Ok(Merged { text, added, notes })
+    Ok(Merged { text, added, timed, notes })
+}
+
+/// Whether `command` runs the xtask's `hook SUB`.
+fn is_ours(command: &str, sub: &str) -> bool {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    words.iter().any(|w| w.contains("xtask")) && words.windows(2).any(|p| p[0] == "hook" && p[1] == sub)
 }
 
 /// Whether a matcher group holds a command handler that runs the xtask's
 /// `hook SUB`.
 fn has_handler(group: &Json, sub: &str) -> bool {
-    let ours = |command: &str| {
-        let words: Vec<&str> = command.split_whitespace().collect();
-        words.iter().any(|w| w.contains("xtask")) && words.windows(2).any(|p| p[0] == "hook" && p[1] == sub)
-    };
     let handlers = group.get("hooks").and_then(Json::as_array).unwrap_or_default();
-    handlers.iter().any(|h| h.get("command").and_then(Json::as_str).is_some_and(ours))
+    handlers.iter().any(|h| h.get("command").and_then(Json::as_str).is_some_and(|c| is_ours(c, sub)))
+}
+
+/// Give each of our `hook SUB` handlers in `group` that has no `timeout`
+/// one; whether any was given.
+fn add_timeout(group: &mut Json, sub: &str, timeout: u64) -> bool {
+    let Json::Object(fields) = group else { return false };
+    let Some((_, Json::Array(handlers))) = fields.iter_mut().find(|(k, _)| k == "hooks") else { return false };
+    let mut any = false;
+    for handler in handlers.iter_mut() {
+        let ours = handler.get("command").and_then(Json::as_str).is_some_and(|c| is_ours(c, sub));
+        if let Json::Object(h) = handler {
+            if ours && !h.iter().any(|(k, _)| k == "timeout") {
+                h.push(("timeout".into(), Json::Number(timeout.into())));
+                any = true;
+            }
+        }
+    }
+    any
 }
 
 /// A unified diff of `old` -> `new` (whole lines, three lines of context),
@@ -253,6 +282,22 @@ mod tests {
         let again = merge(Some(&m.text), &hooks()).unwrap();
         assert!(!again.changed());
         assert_eq!(again.text, m.text);
+    }
+
+    #[test]
+    fn handlers_installed_without_a_timeout_get_one() {
+        let old = r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "cd x && cargo xtask hook stop"}]}], "PreToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "cargo xtask hook pre-tool-use", "timeout": 30}]}]}}"#;
+        let m = merge(Some(old), &hooks()).unwrap();
+        assert_eq!(m.added, ["SubagentStop"]);
+        assert_eq!(m.timed, ["Stop"]);
+        let v = Json::parse(&m.text).unwrap();
+        let stop = &v.get("hooks").unwrap().get("Stop").unwrap().as_array().unwrap()[0];
+        let handler = &stop.get("hooks").unwrap().as_array().unwrap()[0];
+        assert_eq!(handler.get("timeout"), Some(&Json::Number(600.into())));
+        // A timeout someone chose stays.
+        assert!(m.text.contains("\"timeout\": 30"), "{}", m.text);
+        let again = merge(Some(&m.text), &hooks()).unwrap();
+        assert!(!again.changed() && again.text == m.text);
     }
 
     #[test]

@@ -46,16 +46,29 @@ pub fn check(entries: &[StatusEntry], roots: &[String]) -> Vec<Finding> {
         .into_iter()
         .map(|e| {
             let from = e.orig.as_ref().map(|o| format!(" (from {o})")).unwrap_or_default();
+            // `git stash push -- NEW OLD` refuses a staged rename (OLD is known
+            // to git no more), and stashing NEW alone leaves OLD deleted: undo
+            // the rename first, which keeps the content.
+            let aside = match (&e.orig, e.index) {
+                (Some(orig), 'R') => format!(
+                    "undo the rename, keeping its content (`git mv {} {orig}`), then set what remains aside until \
+                     the plan passes (`git stash push -- {orig}`, back with `git stash pop`)",
+                    e.path
+                ),
+                _ => format!(
+                    "set the change aside until the plan passes (`git stash push -- {}`, back with `git stash pop`)",
+                    e.path
+                ),
+            };
             Finding::fail(
                 "git-clean",
                 "modified",
                 format!(
-                    "{}{from} is {} during the prd phase, which plans and writes no code; set the change \
-                     aside until the plan passes (`git stash push -- {}`, back with `git stash pop`), or, when \
-                     the plan is done, set `**Current Phase**: implementation` in the workspace's recovery.md",
+                    "{}{from} is {} during the prd phase, which plans and writes no code; {aside}, or, when the \
+                     plan is done, move the workspace to its next phase (`**Current Phase**: research` in its \
+                     recovery.md)",
                     e.path,
                     e.describe(),
-                    e.path
                 ),
             )
             .at(&e.path, None)
@@ -81,5 +94,12 @@ mod tests {
         let got: Vec<(Status, Option<&str>)> = f.iter().map(|f| (f.status, f.file.as_deref())).collect();
         assert_eq!(got, [(Status::Fail, Some("src/a.py")), (Status::Fail, Some("src/b.py"))]);
         assert!(f[1].message.contains("deleted"));
+        assert!(f[0].message.contains("(`git stash push -- src/a.py`, back with `git stash pop`)"), "{}", f[0].message);
+        // A rename is undone first (stashing both paths fails on a staged rename).
+        let renamed = StatusEntry { index: 'R', worktree: ' ', path: "src/b.py".into(), orig: Some("src/a.py".into()) };
+        let f = check(&[renamed], &roots);
+        assert!(f[0].message.starts_with("src/b.py (from src/a.py) is renamed"), "{}", f[0].message);
+        assert!(f[0].message.contains("(`git mv src/b.py src/a.py`)"), "{}", f[0].message);
+        assert!(f[0].message.contains("(`git stash push -- src/a.py`, back with `git stash pop`)"), "{}", f[0].message);
     }
 }
