@@ -192,7 +192,16 @@ fn status_shows_the_repository_checks_the_last_gate_failed() {
     assert!(run.stdout.contains("git stash push -- src/demo/store.py"), "{}", run.stdout);
     let v = repo.xtask(&["status", "demo", "--json"]).json();
     assert_eq!(v["repository"][0]["id"], "git-clean", "{v:#}");
-    assert!(v["next"].as_str().unwrap().starts_with("fix [git-clean] src/demo/store.py: "), "{}", v["next"]);
+    let next = v["next"].as_str().unwrap();
+    assert!(next.starts_with("fix [git-clean] src/demo/store.py: "), "{next}");
+    assert!(next.ends_with("(as the last gate found; `cargo xtask gate demo` checks again)"), "{next}");
+    // At another phase the finding may not apply (git-clean runs only while
+    // planning): it is not shown.
+    let recovery = "specs/active/demo/recovery.md";
+    repo.write(recovery, &repo.read(recovery).replace("**Current Phase**: prd", "**Current Phase**: research"));
+    let run = repo.xtask(&["status", "demo"]);
+    assert!(!run.stdout.contains("repository checks that failed"), "{}", run.stdout);
+    assert!(!run.stdout.contains("git-clean"), "{}", run.stdout);
 }
 
 #[test]

@@ -93,7 +93,11 @@ fn from_ledger(ledger: Option<&str>, live: &WorkspaceReport) -> (Vec<Finding>, V
     let live_ids: HashSet<&str> = live.checks.iter().map(|f| f.id.as_str()).collect();
     let (claims, rest): (Vec<Finding>, Vec<Finding>) =
         entry.findings.into_iter().partition(|f| f.id == "proven" || f.id == "evidence");
-    let repository = rest.into_iter().filter(|f| f.is_fail() && !live_ids.contains(f.id.as_str())).collect();
+    // Judged at another phase, they may not apply any more (git-clean runs
+    // only while planning).
+    let same_phase = entry.phase == live.phase;
+    let repository =
+        rest.into_iter().filter(|f| same_phase && f.is_fail() && !live_ids.contains(f.id.as_str())).collect();
     (claims, repository)
 }
 
@@ -110,13 +114,22 @@ fn what(r: &TemplateRules, rule: &Rule) -> String {
 
 /// The one thing to do next.
 fn next_step(summary: &Summary, live: &WorkspaceReport, repository: &[Finding], claims: &[Finding]) -> String {
-    if let Some(f) = live.checks.iter().chain(repository).chain(claims).find(|f| f.is_fail()) {
+    let first = live.checks.iter().find(|f| f.is_fail()).map(|f| (f, false));
+    if let Some((f, from_ledger)) =
+        first.or_else(|| repository.iter().chain(claims).find(|f| f.is_fail()).map(|f| (f, true)))
+    {
         let at = match (&f.file, f.line) {
             (Some(file), Some(line)) => format!("{file}:{line}: "),
             (Some(file), None) => format!("{file}: "),
             _ => String::new(),
         };
-        return format!("fix [{}] {at}{}", f.id, f.message);
+        // What only the last gate saw may be fixed already.
+        let again = if from_ledger {
+            format!(" (as the last gate found; `cargo xtask gate {}` checks again)", live.slug)
+        } else {
+            String::new()
+        };
+        return format!("fix [{}] {at}{}{again}", f.id, f.message);
     }
     match &summary.gate {
         Some(g) if g.ok && g.changed.is_empty() => {
