@@ -287,6 +287,34 @@ fn coverage_follows_the_projects_coverage_settings() {
     assert!(run.stdout.contains(&format!("ok[coverage]: src/pkg/rules.py: {words}")), "{}", run.stdout);
 }
 
+/// A test module imports a package the venv lacks: pytest stops while
+/// collecting. Coverage is not reported as measured (it used to print a
+/// figure of what importing alone ran, under "all test files ran"), and the
+/// tests finding says which package is missing and how to get it.
+#[test]
+fn coverage_is_not_measured_when_pytest_cannot_run_the_tests() {
+    let repo = project_repo();
+    repo.write(
+        "tests/unit/test_clock.py",
+        "import freezegun_not_installed\n\n\ndef test_clock():\n    assert freezegun_not_installed\n",
+    );
+    repo.commit_all("a test needing a package nobody declared");
+    repo.write("src/pkg/calc.py", &(pyenv::CALC.to_string() + "\n\ndef triple(a):\n    return 3 * a\n"));
+    let run = repo.xtask(&["coverage", "--base", "main", "--json"]);
+    run.assert_code(1);
+    let v = run.json();
+    let findings: Vec<&serde_json::Value> = v["checks"].as_array().unwrap().iter().collect();
+    let cov: Vec<&&serde_json::Value> = findings.iter().filter(|f| f["id"] == "coverage").collect();
+    assert_eq!(cov.len(), 1, "only the run finding, no figure: {cov:#?}");
+    assert_eq!((cov[0]["rule"].as_str(), cov[0]["status"].as_str()), (Some("run"), Some("fail")));
+    let message = cov[0]["message"].as_str().unwrap();
+    assert!(message.starts_with("coverage not measured: pytest could not run the tests"), "{message}");
+    let gate = repo.xtask(&["gate", "--phase", "implementation", "--json"]).json();
+    let tests = gate["checks"].as_array().unwrap().iter().find(|f| f["id"] == "tests").unwrap().clone();
+    let message = tests["message"].as_str().unwrap();
+    assert!(message.contains("the venv lacks `freezegun_not_installed`"), "{message}");
+}
+
 /// The other files coverage.py reads its settings from, each on its own:
 /// `.coveragerc`, `setup.cfg` and `tox.ini` (the last two with the
 /// `coverage:` prefix). Branches count and the omitted module is not gated,

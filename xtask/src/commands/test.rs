@@ -27,7 +27,10 @@ pub fn run(ctx: &Ctx, suite: &str, pytest_args: &[String]) -> Result<Outcome> {
             eprintln!("{}: no tests collected in {what}", ctx.style.red("error[tests]"));
             Ok(Outcome::Failed)
         }
-        Verdict::Error(reason) => Err(Error::usage(format!("pytest could not run the tests: {reason}"))),
+        Verdict::Error(reason) => {
+            let hint = crate::core::pytest::missing_module_hint(&reason).map(|h| format!("; {h}")).unwrap_or_default();
+            Err(Error::usage(format!("pytest could not run the tests: {reason}{hint}")))
+        }
     }
 }
 

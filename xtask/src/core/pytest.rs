@@ -89,6 +89,20 @@ pub fn reason(tail: &[String]) -> String {
     picked.join("; ")
 }
 
+/// What to do when pytest stopped on a module the venv lacks (`No module
+/// named 'freezegun'` while collecting): a dependency the project's tests use
+/// that setup was not told about.
+pub fn missing_module_hint(reason: &str) -> Option<String> {
+    let at = reason.find("No module named '")? + "No module named '".len();
+    let name = reason[at..].split('\'').next().filter(|n| !n.is_empty())?;
+    let top = name.split('.').next().unwrap_or(name);
+    Some(format!(
+        "the venv lacks `{top}`: setup installs what the project declares (`cargo xtask doctor` shows from where); \
+         declare it there (a dev group, a requirements file, `make install-dev`) and run `cargo xtask setup`, or \
+         `.venv/bin/python -m pip install {top}` for now"
+    ))
+}
+
 /// pytest's closing line (`3 failed, 10 passed in 1.2s`), decorations removed.
 pub fn summary(tail: &[String]) -> Option<String> {
     tail.iter()
@@ -280,6 +294,15 @@ pub fn names_tests(args: &[String], exists: impl Fn(&str) -> bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_module_names_what_to_install() {
+        let hint =
+            missing_module_hint("tests/test_x.py: ModuleNotFoundError: No module named 'freezegun.api'").unwrap();
+        assert!(hint.starts_with("the venv lacks `freezegun`"), "{hint}");
+        assert!(hint.contains("pip install freezegun"), "{hint}");
+        assert_eq!(missing_module_hint("Interrupted: 1 error during collection"), None);
+    }
 
     #[test]
     fn failed_tests_with_their_lines() {

@@ -140,6 +140,23 @@ impl Measured {
         }
         let mut out = Vec::new();
         if let Some(run) = &self.run {
+            // A run that collected nothing or stopped (an import error while
+            // collecting) measured only what importing ran: no figure is shown.
+            let stopped = match &run.verdict {
+                Verdict::Error(reason) => Some(format!("pytest could not run the tests: {reason}")),
+                Verdict::NoTests => Some(format!("no tests collected in {}", self.unit_tests)),
+                Verdict::Passed | Verdict::Failed => None,
+            };
+            if let Some(why) = stopped {
+                return vec![Finding::fail(
+                    "coverage",
+                    "run",
+                    format!(
+                        "coverage not measured: {why}; make the tests run (the `tests` finding), then measure again"
+                    ),
+                )
+                .at(self.unit_tests.clone(), None)];
+            }
             let f = Finding::pass("coverage", "run", run_summary(run, &self.unit_tests))
                 .with("test_files", run.test_files)
                 .with("workers", run.workers)
@@ -276,7 +293,8 @@ pub fn tests_finding(verdict: &Verdict, tail: &[String], folder: &str) -> Findin
             Finding::fail("tests", "no-tests", format!("no tests collected in {folder}")).at(folder, None)
         }
         Verdict::Error(reason) => {
-            Finding::fail("tests", "error", format!("pytest could not run the tests: {reason}")).at(folder, None)
+            let hint = crate::core::pytest::missing_module_hint(reason).map(|h| format!("; {h}")).unwrap_or_default();
+            Finding::fail("tests", "error", format!("pytest could not run the tests: {reason}{hint}")).at(folder, None)
         }
     }
 }
