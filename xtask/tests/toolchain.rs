@@ -455,7 +455,9 @@ fn a_flat_layout_package_that_does_not_build_does_not_stop_setup() {
 /// Poetry, pdm and hatch projects on a machine without those tools: setup
 /// installs the project through its own build backend and the dev
 /// dependencies the tool's table declares (here `six`, which nothing else
-/// brings), with pip; the package imports from the venv.
+/// brings), with pip; the package imports from the venv. The same for the
+/// classic shape: a setuptools package whose tests' dependencies are in
+/// `requirements/tests.txt`.
 #[test]
 fn poetry_pdm_and_hatch_projects_install_without_their_tools() {
     let shapes = [
@@ -471,11 +473,18 @@ fn poetry_pdm_and_hatch_projects_install_without_their_tools() {
             "hatch",
             "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n[project]\nname = \"tool-pkg\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\n\n[tool.hatch.build.targets.wheel]\npackages = [\"src/tool_pkg\"]\n\n[tool.hatch.envs.default]\ndependencies = [\"six>=1.16\"]\n",
         ),
+        (
+            "requirements",
+            "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"tool-pkg\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n",
+        ),
     ];
     for (tool, pyproject) in shapes {
         let repo = TempRepo::new();
         repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\ndist/\n");
         repo.write("pyproject.toml", pyproject);
+        if tool == "requirements" {
+            repo.write("requirements/tests.txt", "# what the tests import\nsix>=1.16\n");
+        }
         repo.write("src/tool_pkg/__init__.py", "VALUE = 1\n");
         repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/tool_pkg\"]\n");
         repo.commit_all("a package");

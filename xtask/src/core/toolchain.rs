@@ -21,7 +21,26 @@ pub struct Declared<'a> {
     pub pre_commit: Option<&'a str>,
     /// `ruff.toml` or `.ruff.toml`: (file name, text).
     pub ruff_toml: Option<(&'a str, &'a str)>,
+    /// The first of [`REQUIREMENTS_FILES`] there is: (path, text).
+    pub requirements: Option<(&'a str, &'a str)>,
 }
+
+/// Requirements files that declare what the tests need, in the order they
+/// are looked for: the tests' own first (the lightest that runs them), then
+/// the whole dev set.
+pub const REQUIREMENTS_FILES: [&str; 11] = [
+    "requirements/tests.txt",
+    "requirements/test.txt",
+    "requirements/testing.txt",
+    "requirements-tests.txt",
+    "requirements-test.txt",
+    "test-requirements.txt",
+    "requirements/dev.txt",
+    "requirements-dev.txt",
+    "requirements_dev.txt",
+    "dev-requirements.txt",
+    "requirements/development.txt",
+];
 
 /// How `setup` installs the project and its dev dependencies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +60,8 @@ pub enum Installer {
     MakeInstallDev { makefile: String },
     /// `pip install -e .[dev]`.
     DevExtra,
+    /// `pip install -e . -r FILE`, a requirements file of [`REQUIREMENTS_FILES`].
+    Requirements { file: String },
     /// Nothing declared.
     None,
 }
@@ -110,6 +131,8 @@ impl InstallPlan {
             }
             Installer::MakeInstallDev { makefile } => format!("make install-dev (from {makefile})"),
             Installer::DevExtra => "pip install -e .[dev] (from [project.optional-dependencies] dev)".into(),
+            Installer::Requirements { file } if self.installable => format!("pip install -e . -r {file} (from {file})"),
+            Installer::Requirements { file } => format!("pip install -r {file} (from {file})"),
             Installer::None if self.installable => {
                 let extras = match &self.extras {
                     Some(e) if !e.is_empty() => format!(" with extras {}", e.join(",")),
@@ -223,7 +246,7 @@ pub fn detect(d: &Declared, o: &Overrides) -> Toolchain {
     let null = Value::Null;
     let py = d.pyproject.unwrap_or(&null);
     let install = install_plan(d, py, o);
-    let dev_names = dev_names(py);
+    let dev_names = dev_names(py, d.requirements.map(|(_, text)| text));
     let mentions = |tool: &str| dev_names.iter().any(|n| n == tool);
     let hook = |id: &str| d.pre_commit.is_some_and(|t| pre_commit_hook(t, id));
     let ruff_config = py["tool"]["ruff"].is_object() || d.ruff_toml.is_some();
@@ -352,6 +375,11 @@ fn install_plan(d: &Declared, py: &Value, o: &Overrides) -> InstallPlan {
     if has_dev_extra(py) {
         plan.installer = Installer::DevExtra;
         plan.evidence = "[project.optional-dependencies] dev".into();
+        return plan;
+    }
+    if let Some((file, _)) = d.requirements {
+        plan.installer = Installer::Requirements { file: file.to_string() };
+        plan.evidence = file.to_string();
     }
     plan
 }
@@ -423,8 +451,8 @@ pub fn requirement_name(req: &str) -> Option<String> {
 }
 
 /// Every dev requirement the project declares, by name.
-fn dev_names(py: &Value) -> Vec<String> {
-    let mut reqs: Vec<String> = Vec::new();
+fn dev_names(py: &Value, requirements_txt: Option<&str>) -> Vec<String> {
+    let mut reqs: Vec<String> = requirements_txt.map(requirement_lines).unwrap_or_default();
     if let Some(groups) = py["dependency-groups"].as_object() {
         for name in groups.keys() {
             reqs.extend(resolve_group(&py["dependency-groups"], name));
@@ -439,6 +467,16 @@ fn dev_names(py: &Value) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+/// The requirements of a requirements file: comments, options (`-r`, `-c`,
+/// `--hash`, ...) and editable or URL lines left out.
+pub fn requirement_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split(" #").next().unwrap_or(l).trim())
+        .filter(|l| !l.is_empty() && !l.starts_with(['#', '-']) && !l.contains("://"))
+        .map(|l| l.trim_end_matches('\\').trim().to_string())
+        .collect()
 }
 
 /// Whether `.pre-commit-config.yaml` has a hook with this id (a line
@@ -583,6 +621,20 @@ quote-style = "double"
         let t = detect_py("", |_| {});
         assert_eq!((t.install.installer, t.formatter.tool), (Installer::None, Formatter::Black));
         assert!(!t.install.installable);
+
+        // A requirements file, when nothing above is declared: the project
+        // with it; its requirements count as the declared dev dependencies.
+        let reqs = "# pip-compile output\nfreezegun==1.4.0 \\\n    --hash=sha256:ab\n-r base.txt\n-e .\npytest>=8  # tests\nruff\n";
+        let t = detect_py("[project]\nname='r'\n", |d| d.requirements = Some(("requirements/tests.txt", reqs)));
+        assert_eq!(t.install.installer, Installer::Requirements { file: "requirements/tests.txt".into() });
+        assert_eq!(t.install.describe(), "pip install -e . -r requirements/tests.txt (from requirements/tests.txt)");
+        assert_eq!(t.dev_names, ["freezegun", "pytest", "ruff"]);
+        assert_eq!(t.linter.tool, Linter::Ruff);
+        // A dev extra is declared evidence of its own and comes first.
+        let t = detect_py("[project]\nname='m'\n[project.optional-dependencies]\ndev = ['black']\n", |d| {
+            d.requirements = Some(("requirements-dev.txt", "pytest\n"))
+        });
+        assert_eq!(t.install.installer, Installer::DevExtra);
     }
 
     #[test]

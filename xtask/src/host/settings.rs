@@ -309,6 +309,7 @@ fn read_toolchain(root: &Path, pyproject: &Value, overrides: &Overrides) -> Tool
     let makefile = ["GNUmakefile", "makefile", "Makefile"].into_iter().find_map(|n| text(n).map(|t| (n, t)));
     let pre_commit = text(".pre-commit-config.yaml");
     let ruff_toml = ["ruff.toml", ".ruff.toml"].into_iter().find_map(|n| text(n).map(|t| (n, t)));
+    let requirements = toolchain::REQUIREMENTS_FILES.into_iter().find_map(|n| text(n).map(|t| (n, t)));
     let declared = Declared {
         pyproject: (!pyproject.is_null()).then_some(pyproject),
         uv_lock: root.join("uv.lock").is_file(),
@@ -317,6 +318,7 @@ fn read_toolchain(root: &Path, pyproject: &Value, overrides: &Overrides) -> Tool
         makefile: makefile.as_ref().map(|(n, t)| (*n, t.as_str())),
         pre_commit: pre_commit.as_deref(),
         ruff_toml: ruff_toml.as_ref().map(|(n, t)| (*n, t.as_str())),
+        requirements: requirements.as_ref().map(|(n, t)| (*n, t.as_str())),
     };
     toolchain::detect(&declared, overrides)
 }

@@ -128,6 +128,7 @@ fn declaration_files(toolchain: &Toolchain) -> Vec<&str> {
         Installer::Poetry => files.push("poetry.lock"),
         Installer::Pdm => files.push("pdm.lock"),
         Installer::MakeInstallDev { makefile } => files.push(makefile),
+        Installer::Requirements { file } => files.push(file),
         _ => {}
     }
     files
@@ -409,6 +410,16 @@ fn install_project(
             run_step(cmd, venv, "pdm install --dev", done)
         }
         Installer::DevExtra => pip_install(root, venv, &["-e".into(), ".[dev]".into()], done),
+        Installer::Requirements { file } => {
+            let mut args = Vec::new();
+            if plan.installable {
+                let extras = plan.extras.clone().unwrap_or_else(|| declared_extras(&settings.pyproject));
+                let spec = if extras.is_empty() { ".".to_string() } else { format!(".[{}]", extras.join(",")) };
+                args.extend(["-e".to_string(), spec]);
+            }
+            args.extend(["-r".to_string(), file.clone()]);
+            pip_install(root, venv, &args, done)
+        }
         Installer::Groups | Installer::Poetry | Installer::Pdm | Installer::Hatch => {
             let mut args = Vec::new();
             if plan.installable {
