@@ -100,7 +100,12 @@ def check_feature_version(source, path, feature_version):
         raise
 
 
-ARGS_SECTION = re.compile(r"^\s*(Args|Arguments):\s*$", re.MULTILINE)
+# The parameters' section in the three common docstring styles: Google
+# (`Args:`), Sphinx (`:param name:`) and NumPy (`Parameters` over dashes).
+ARGS_SECTION = re.compile(
+    r"^\s*(?:(?:Args|Arguments):\s*$|:param\b|Parameters\s*\n\s*-{3,}\s*$)",
+    re.MULTILINE,
+)
 
 
 def definitions(source, path):

@@ -274,6 +274,52 @@ def test_definitions_describe_public_api():
     assert defs["Store.Inner"]["docstring"] is False
 
 
+STYLES_SOURCE = '''
+def google(x: int) -> int:
+    """Google style.
+
+    Args:
+        x: a number.
+    """
+    return x
+
+
+def sphinx(x: int) -> int:
+    """Sphinx style.
+
+    :param x: a number.
+    :return: the same number.
+    """
+    return x
+
+
+def numpy(x: int) -> int:
+    """NumPy style.
+
+    Parameters
+    ----------
+    x : int
+        a number.
+    """
+    return x
+
+
+def prose(x: int) -> int:
+    """Mentions the parameters in prose only."""
+    return x
+'''
+
+
+def test_parameters_sections_of_three_docstring_styles():
+    defs = {d["qualname"]: d for d in helper.definitions(STYLES_SOURCE, "m.py")}
+    assert [defs[n]["docstring_args"] for n in ("google", "sphinx", "numpy")] == [
+        True,
+        True,
+        True,
+    ]
+    assert defs["prose"]["docstring_args"] is False
+
+
 def test_defs_jobs_list_definitions_only_when_asked(tmp_path):
     source = tmp_path / "m.py"
     source.write_text("def f(x):\n    return x\n", encoding="utf-8")

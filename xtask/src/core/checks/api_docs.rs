@@ -92,7 +92,10 @@ pub fn check(file: &str, defs: &[Def], added: &BTreeSet<usize>) -> Vec<Finding> 
                     Finding::fail(
                         ID,
                         "args-section",
-                        format!("docstring of new public {what} has no `Args:` section for its parameters"),
+                        format!(
+                            "docstring of new public {what} documents none of its parameters: add an `Args:` \
+                             section (or Sphinx `:param name:` fields, or a NumPy `Parameters` section)"
+                        ),
                     )
                     .at(file, Some(d.line)),
                 );
