@@ -110,9 +110,17 @@ fn a_uv_project_with_groups_and_ruff_adopts_the_kit_on_the_first_try() {
     assert!(failing.contains(&("format".into(), "src/shelf_app/messy.py".into(), Some(2))), "{v}");
     let lint = findings(&v, "lint");
     assert!(lint.iter().any(|f| f["rule"] == "F401" && f["file"] == "src/shelf_app/messy.py" && f["line"] == 1), "{v}");
-    // fmt fixes the new file; the project's own check agrees afterwards.
-    repo.xtask(&["fmt"]).assert_code(0);
+    // fmt fixes the new file and says so; the project's own check agrees
+    // afterwards, and a second fmt says there is nothing to change.
+    let fmt = repo.xtask(&["fmt"]);
+    fmt.assert_code(0);
+    assert!(fmt.stdout.contains("fmt: reformatted 1 of "), "{}", fmt.stdout);
+    assert!(fmt.stdout.contains("src/shelf_app/messy.py"), "{}", fmt.stdout);
     assert_eq!(repo.read("src/shelf_app/messy.py"), "import os\n\nx = [1, 2]\n");
+    let again = repo.xtask(&["fmt", "--json"]).json();
+    let finding = &again["checks"][0];
+    assert!(finding["message"].as_str().unwrap().contains("nothing to change"), "{again}");
+    assert_eq!(finding["reformatted"], serde_json::json!([]), "{again}");
 }
 
 /// The kit as the README adopts it, before the adoption is committed: the
@@ -577,4 +585,10 @@ fn test_unit_runs_exactly_the_path_it_is_given_and_failures_carry_node_ids() {
     assert_eq!(failed.len(), 1, "{v}");
     assert_eq!(failed[0]["node_id"], "tests/unit/test_red.py::test_red");
     assert_eq!((failed[0]["file"].as_str(), failed[0]["line"].as_u64()), (Some("tests/unit/test_red.py"), Some(3)));
+    // `test --json`: pytest's output on stderr, one report on stdout.
+    let run = repo.xtask(&["--json", "test", "unit"]);
+    run.assert_code(1);
+    let v = run.json();
+    assert_eq!(v["checks"][0]["id"], "tests", "{v}");
+    assert_eq!(v["checks"][0]["failed"][0]["node_id"], "tests/unit/test_red.py::test_red", "{v}");
 }

@@ -39,7 +39,44 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
     let venv = venv::ensure(&ctx.root, &ctx.settings)?;
     if !check {
         let sink = if ctx.json { Sink::Stderr } else { Sink::Stdout };
+        // What changed is told by the files themselves: the formatters say
+        // little (nothing at all when a ranged run changes nothing).
+        let hashes = || -> Vec<Option<String>> {
+            targets.iter().map(|t| crate::host::fs::content_hash(&ctx.root.join(&t.path))).collect()
+        };
+        let before = hashes();
         let ok = formatter::format(&ctx.root, &venv, formatter, &targets, sink)?;
+        let after = hashes();
+        let changed: Vec<&str> = targets
+            .iter()
+            .zip(before.iter().zip(&after))
+            .filter(|(_, (b, a))| b != a)
+            .map(|(t, _)| t.path.as_str())
+            .collect();
+        let message = match changed.len() {
+            0 => format!("{} file{} checked ({scope}), nothing to change", targets.len(), plural(targets.len())),
+            n => format!(
+                "reformatted {n} of {} file{} ({scope}): {}",
+                targets.len(),
+                plural(targets.len()),
+                changed.join(", ")
+            ),
+        };
+        if ctx.json {
+            let finding = if ok {
+                Finding::pass("format", formatter.as_str(), message)
+            } else {
+                Finding::fail(
+                    "format",
+                    formatter.as_str(),
+                    format!("{message}; the formatter failed (its output is on stderr)"),
+                )
+            };
+            let checks = vec![finding.with("reformatted", changed.clone())];
+            report::emit(&Report { checks, workspaces: Vec::new() }, true, &ctx.style, "fmt");
+        } else {
+            crate::outln!("fmt: {message}");
+        }
         return Ok(Outcome::from_ok(ok));
     }
     let checks = formatter::check(&ctx.root, &venv, formatter, &targets)?;
@@ -59,4 +96,12 @@ pub fn run(ctx: &Ctx, check: bool, all: bool) -> Result<Outcome> {
 fn all_files(ctx: &Ctx) -> Vec<String> {
     let s = &ctx.settings;
     python_files_in(&ctx.root, s.source_roots.iter().chain([&s.unit_tests, &s.integration_tests]))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::host::pytest;
 use crate::host::stream::Sink;
 use crate::host::venv;
+use crate::report::{self, Report};
 
 pub fn run(ctx: &Ctx, suite: &str, pytest_args: &[String]) -> Result<Outcome> {
     let mut folders = folders(ctx, suite)?;
@@ -18,13 +19,24 @@ pub fn run(ctx: &Ctx, suite: &str, pytest_args: &[String]) -> Result<Outcome> {
     }
     let venv = venv::ensure(&ctx.root, &ctx.settings)?;
     let project = pytest::Project { root: &ctx.root, venv: &venv, settings: &ctx.settings };
-    let run = pytest::run_suite(project, suite, &folders, pytest_args, Sink::Stdout, ctx.style.color)?;
+    // With --json, pytest's own output goes to stderr and stdout holds one
+    // report: the `tests` finding the gate would give.
+    let sink = if ctx.json { Sink::Stderr } else { Sink::Stdout };
+    let run = pytest::run_suite(project, suite, &folders, pytest_args, sink, ctx.style.color && !ctx.json)?;
+    if ctx.json {
+        let what = if folders.is_empty() { pytest_args.join(" ") } else { folders.join(", ") };
+        let finding = crate::gate::coverage::tests_finding(&run.verdict, &run.tail, &what);
+        let report = Report { checks: vec![finding], workspaces: Vec::new() };
+        report::emit(&report, true, &ctx.style, "test");
+    }
     match run.verdict {
         Verdict::Passed => Ok(Outcome::Success),
         Verdict::Failed => Ok(Outcome::Failed),
         Verdict::NoTests => {
-            let what = if folders.is_empty() { pytest_args.join(" ") } else { folders.join(", ") };
-            eprintln!("{}: no tests collected in {what}", ctx.style.red("error[tests]"));
+            if !ctx.json {
+                let what = if folders.is_empty() { pytest_args.join(" ") } else { folders.join(", ") };
+                eprintln!("{}: no tests collected in {what}", ctx.style.red("error[tests]"));
+            }
             Ok(Outcome::Failed)
         }
         Verdict::Error(reason) => {
