@@ -180,6 +180,40 @@ fn new_spec_warns_when_the_workspace_is_git_ignored() {
     assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
 }
 
+/// The kit's adoption committed on main but not pushed (origin is behind):
+/// a feature branch's change is measured from main, where it started, not
+/// from origin, so the adoption's files are not the feature's. On main
+/// itself the base stays origin's, and its unpushed commits are the change.
+#[test]
+fn the_base_is_where_the_branch_left_main_even_before_main_is_pushed() {
+    let repo = TempRepo::new();
+    repo.write("src/app.py", "x = 1\n");
+    repo.commit_all("the project");
+    let pushed = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&["update-ref", "refs/remotes/origin/main", pushed.trim()]);
+    repo.git(&["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"]);
+    repo.write("kit/adopted.txt", "the kit\n");
+    repo.commit_all("adopt the kit");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.xtask(&["new-spec", "Feature"]).assert_code(0);
+    repo.write("src/feature.py", "y = 2\n");
+    repo.commit_all("the feature");
+    let changed = |repo: &TempRepo| {
+        repo.xtask(&["recover", "feature"]).assert_code(0);
+        repo.read("specs/active/feature/recovery.md")
+    };
+    let text = changed(&repo);
+    assert!(text.contains("src/feature.py") && !text.contains("kit/adopted.txt"), "{text}");
+    assert!(text.contains("against main (merge base"), "{text}");
+    // On main, with the adoption not pushed: origin is the base.
+    repo.commit_all("recovered");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--ff-only", "feature"]);
+    let text = changed(&repo);
+    assert!(text.contains("kit/adopted.txt") && text.contains("src/feature.py"), "{text}");
+    assert!(text.contains("against origin/HEAD (merge base"), "{text}");
+}
+
 #[test]
 fn new_spec_refusals() {
     let repo = repo_with_workspace();

@@ -164,9 +164,10 @@ fn is_never(path: &str) -> bool {
     path.split('/').any(|part| NEVER.contains(&part))
 }
 
-/// `--base REV` -> its merge base with HEAD; no `--base` -> the merge base
-/// with `origin/HEAD`, `main` or `master`, the first that exists; None when
-/// none exists or HEAD has no commit yet.
+/// `--base REV` -> its merge base with HEAD; no `--base` -> of `origin/HEAD`,
+/// `main`, `master`, `origin/main` and `origin/master`, the one whose merge
+/// base with HEAD is the most recent (the branch checked out only when no
+/// other exists); None when none exists or HEAD has no commit yet.
 pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>> {
     if !git::is_repo(root)? {
         return Err(Error::usage(format!(
@@ -195,17 +196,37 @@ pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>>
         return Ok(None);
     }
     // origin/main and origin/master last: a CI checkout of a pull request often
-    // has neither origin/HEAD nor a local main.
+    // has neither origin/HEAD nor a local main. Of those that exist, the one
+    // this branch left most recently: a local main ahead of origin (the kit's
+    // adoption committed, not pushed yet) is where a feature branch started,
+    // and its commits are not the feature's. The branch checked out is never
+    // its own base (on main itself, the base stays origin's).
+    let current = git::run(root, &["symbolic-ref", "--quiet", "--short", "HEAD"])?;
+    let current = String::from_utf8_lossy(&current.stdout).trim().to_string();
+    let mut best: Option<Base> = None;
+    let mut itself: Option<Base> = None;
     for candidate in ["origin/HEAD", "main", "master", "origin/main", "origin/master"] {
         let exists = git::run(root, &["rev-parse", "--verify", "--quiet", &format!("{candidate}^{{commit}}")])?;
         if !exists.status.success() {
             continue;
         }
-        if let Some(commit) = merge_base(root, candidate)? {
-            return Ok(Some(Base { name: candidate.to_string(), commit, explicit: false }));
+        let Some(commit) = merge_base(root, candidate)? else { continue };
+        if candidate == current {
+            itself = Some(Base { name: candidate.to_string(), commit, explicit: false });
+            continue;
+        }
+        let newer = match &best {
+            None => true,
+            Some(b) => {
+                b.commit != commit
+                    && git::run(root, &["merge-base", "--is-ancestor", &b.commit, &commit])?.status.success()
+            }
+        };
+        if newer {
+            best = Some(Base { name: candidate.to_string(), commit, explicit: false });
         }
     }
-    Ok(None)
+    Ok(best.or(itself))
 }
 
 fn merge_base(root: &Path, rev: &str) -> Result<Option<String>> {
