@@ -624,7 +624,7 @@ fn lone_cr_workspaces_and_references_are_read_like_lf_ones() {
     run.assert_code(0);
     let ws = &run.json()["workspaces"][0];
     assert_eq!((ws["title"].as_str(), ws["phase"].as_str()), (Some("Lone CR"), Some("prd")), "{ws}");
-    assert_eq!(ws["tasks"]["total"], 52, "{ws}");
+    assert_eq!(ws["tasks"]["total"], 50, "{ws}");
     repo.write("m.py", "def f():\r    return 1\r");
     repo.write("d.md", "# D\n\n```python\n# VERIFIED: m.py:1-2\ndef f():\n    return 1\n```\n");
     xtask(&repo, &["snippets", "d.md"]).assert_code(0);

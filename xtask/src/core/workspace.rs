@@ -544,7 +544,7 @@ mod tests {
                 ("Phase 5: Performance & Security", 800),
             ])
         );
-        assert_eq!(rules(analysis), ["words >= 4500", "verified-snippets"]);
+        assert_eq!(rules(analysis), ["words >= 5500", "verified-snippets"]);
         assert!(analysis.contains("simple 18, medium 25, complex 35, multi-system 50"));
         assert!(analysis.contains("\n## Critical Decisions\n"));
         let plan = Doc::Plan.builtin_template();
