@@ -452,6 +452,7 @@ fn archive_refuses_a_failing_qa_gate_and_changes_nothing() {
     json.assert_code(1);
     let v = json.json();
     assert_eq!(v["ok"], false);
+    assert!(v["refused"].as_str().unwrap().starts_with(&format!("archive {SLUG} refused: the qa check failed")), "{v}");
     let failed: Vec<&serde_json::Value> =
         v["checks"].as_array().unwrap().iter().filter(|f| f["status"] == "fail").collect();
     assert_eq!(failed.len(), 1, "{failed:#?}");
@@ -506,6 +507,8 @@ fn archive_moves_marks_records_and_indexes() {
     assert_eq!(v["workspaces"][0]["location"], "archive");
     assert_eq!(v["workspaces"][0]["phase"], "archived");
     assert_eq!(v["workspaces"][0]["archived"]["forced"], false);
+    // The last gate's record follows the two lines archive itself rewrote.
+    assert_eq!(v["workspaces"][0]["gate"]["stale"], false, "{v:#}");
     repo.xtask(&["new-spec", "Café Ünïcode: batch-loading!!"]).assert_code(1);
     // Archiving again: refused, exit 1.
     assert_one_line_error(&repo.xtask(&["archive", SLUG]), 1, "already archived");

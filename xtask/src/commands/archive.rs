@@ -80,13 +80,14 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
         actions: Vec::new(),
     };
     if failures > 0 && !force {
-        print_plan(ctx, &plan, false);
-        return Err(Error::refused(format!(
+        let why = format!(
             "archive {slug} refused: the qa check failed ({failures} finding{}); nothing changed. \
              Fix what `cargo xtask gate {slug} --phase qa` reports, or pass --force to archive anyway (recorded in the archive)",
             if failures == 1 { "" } else { "s" },
             slug = plan.slug,
-        )));
+        );
+        print_plan(ctx, &plan, Some(&why));
+        return Err(Error::refused(why));
     }
 
     let record = ArchiveRecord {
@@ -105,7 +106,7 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
     plan.actions.extend(finish_actions(&texts));
     plan.actions.push("regenerate specs/archive/INDEX.md".into());
     if dry_run {
-        print_plan(ctx, &plan, true);
+        print_plan(ctx, &plan, None);
         return Ok(Outcome::Success);
     }
 
@@ -133,7 +134,7 @@ pub fn run(ctx: &Ctx, slug: &str, force: bool, dry_run: bool) -> Result<Outcome>
     let moved = WorkspaceDir { name: ws.name.clone(), location: Location::Archive, path: target };
     // Steps 4 and 5.
     finish(ctx, &moved)?;
-    print_plan(ctx, &plan, true);
+    print_plan(ctx, &plan, None);
     Ok(Outcome::Success)
 }
 
@@ -186,6 +187,7 @@ fn finish(ctx: &Ctx, ws: &WorkspaceDir) -> Result<()> {
         if updated != text {
             let path = ws.path.join(&file.rel_path);
             write_atomic(&path, updated.as_bytes())?;
+            crate::gate::ledger::follow_rewrite(ctx, &ws.path, &file.rel_path, text, &updated);
         }
     }
     workspaces::refresh_index(&ctx.root)?;
@@ -231,13 +233,15 @@ fn finish_interrupted(ctx: &Ctx, ws: &WorkspaceDir, dry_run: bool) -> Result<Out
     if !dry_run {
         finish(ctx, ws)?;
     }
-    print_plan(ctx, &plan, true);
+    print_plan(ctx, &plan, None);
     Ok(Outcome::Success)
 }
 
-fn print_plan(ctx: &Ctx, plan: &Plan, ok: bool) {
+/// The plan, and when `refused` says why, that nothing was done.
+fn print_plan(ctx: &Ctx, plan: &Plan, refused: Option<&str>) {
+    let ok = refused.is_none();
     if ctx.json {
-        let doc = json!({
+        let mut doc = json!({
             "version": JSON_VERSION,
             "ok": ok,
             "slug": plan.slug,
@@ -248,6 +252,9 @@ fn print_plan(ctx: &Ctx, plan: &Plan, ok: bool) {
             "actions": if ok { plan.actions.clone() } else { Vec::new() },
             "checks": plan.checks.iter().map(Finding::to_json).collect::<Vec<_>>(),
         });
+        if let Some(why) = refused {
+            doc["refused"] = why.into();
+        }
         crate::outln!("{}", serde_json::to_string_pretty(&doc).expect("JSON values always serialize"));
         return;
     }

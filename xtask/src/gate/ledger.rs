@@ -26,6 +26,25 @@ pub fn write_all(ctx: &Ctx, dirs: &[(Option<PathBuf>, Hashes)], report: &Report,
     });
 }
 
+/// A document the kit itself rewrote after the last gate (`archive` sets
+/// `**Status**` and `**Current Phase**`): its recorded hash follows, when it
+/// was the hash of the text before, so the record does not turn stale by
+/// the kit's own hand. Anything unreadable is left as it is.
+pub fn follow_rewrite(ctx: &Ctx, dir: &Path, rel_path: &str, before: &str, after: &str) {
+    let Ok(tmp) = inside_specs(&ctx.root, dir, &dir.join("tmp")) else { return };
+    let path = tmp.join("gate.json");
+    let Ok(text) = crate::host::fs::read_text(&path, crate::host::fs::MAX_TEXT_BYTES) else { return };
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+    let recorded = &mut v["hashes"][rel_path];
+    if recorded.as_str() != Some(ledger::document_hash(before.as_bytes()).as_str()) {
+        return;
+    }
+    *recorded = ledger::document_hash(after.as_bytes()).into();
+    if let Err(e) = crate::host::fs::write_atomic(&path, v.to_string().as_bytes()) {
+        eprintln!("warning: {}: gate result not updated: {e}", ctx.rel(&path));
+    }
+}
+
 fn write_one(
     ctx: &Ctx,
     dir: &Path,
