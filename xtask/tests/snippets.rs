@@ -224,6 +224,33 @@ fn a_quote_can_name_the_revision_it_quotes() {
     assert_eq!(failures(&repo.xtask(&["snippets", "--json"])), [f("reference", "specs/active/x/prd.md", 4)]);
 }
 
+/// A quote of a method's body (`'return' outside function` on its own)
+/// that drifted because the change rewrote the method: one finding, the
+/// drift with the pinned form, and no compile error beside it (the quote
+/// compiles at the base, inside its class).
+#[test]
+fn a_drifted_method_quote_is_not_also_a_compile_error() {
+    let repo = TempRepo::new();
+    repo.write("src/shop.py", "class Cart:\n    def total(self):\n        return sum(self.items)\n");
+    repo.write(
+        "specs/active/x/prd.md",
+        "# PRD\n\n```python\n# VERIFIED: src/shop.py:3\n        return sum(self.items)\n```\n",
+    );
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("src/shop.py", "class Cart:\n    def total(self):\n        return sum(i.price for i in self.items)\n");
+    repo.commit_all("implement");
+    let run = repo.xtask(&["snippets", "--json"]);
+    run.assert_code(1);
+    assert_eq!(failures(&run), [f("drift", "specs/active/x/prd.md", 5)], "{:?}", messages(&run));
+    assert!(messages(&run).iter().any(|m| m.contains("matches at the base")), "{:?}", messages(&run));
+    // The pinned form is a field too: an agent need not parse the message.
+    let v = run.json();
+    let drift = v["checks"].as_array().unwrap().iter().find(|f| f["rule"] == "drift").unwrap().clone();
+    let pinned = drift["pinned"][0].as_str().unwrap();
+    assert!(pinned.starts_with("# VERIFIED: src/shop.py:3-3@"), "{drift}");
+}
+
 #[test]
 fn archived_workspaces_are_read_at_the_commit_they_were_archived_at() {
     let repo = TempRepo::new();

@@ -633,7 +633,8 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>, base: Opt
     let missing = missing_in_order(&code_lines, &wanted);
     let (first_line, _) = missing.first()?;
     let shown = block.code.lines().nth(first_line - block.first_line).unwrap_or("").trim();
-    let advice = match at_base(block, &code_lines, base) {
+    let matches_at = at_base(block, &code_lines, base);
+    let advice = match &matches_at {
         Some((commit, pinned)) => format!(
             "; it matches at the base ({commit}), so it quotes code the change has since rewritten: pin it with \
              `{}`, or update the block",
@@ -641,25 +642,28 @@ fn drift(file: &str, block: &PyBlock, refs: &HashMap<String, RefFile>, base: Opt
         ),
         None => "; update the block or its # VERIFIED: range".to_string(),
     };
-    Some(
-        Finding::fail(
-            "snippets",
-            "drift",
-            format!(
-                "{} of {} code lines are not, in order, in {} (first: `{}`){advice}",
-                missing.len(),
-                code_lines.len(),
-                names.join(", "),
-                crate::core::checks::excerpt(shown, 60),
-            ),
-        )
-        .at(file, Some(*first_line))
-        .measure(missing.len() as f64, 0.0)
-        // Where the quote comes from, as fields: an agent reads the range
-        // without parsing the message.
-        .with("reference", references.first().cloned().unwrap_or_default())
-        .with("references", references),
+    let finding = Finding::fail(
+        "snippets",
+        "drift",
+        format!(
+            "{} of {} code lines are not, in order, in {} (first: `{}`){advice}",
+            missing.len(),
+            code_lines.len(),
+            names.join(", "),
+            crate::core::checks::excerpt(shown, 60),
+        ),
     )
+    .at(file, Some(*first_line))
+    .measure(missing.len() as f64, 0.0)
+    // Where the quote comes from, as fields: an agent reads the range
+    // without parsing the message.
+    .with("reference", references.first().cloned().unwrap_or_default())
+    .with("references", references);
+    // The pinned form, when the quote matches at the base.
+    Some(match matches_at {
+        Some((_, pinned)) => finding.with("pinned", pinned),
+        None => finding,
+    })
 }
 
 /// The code lines not found, in order, among `wanted`. Greedy: each code line
