@@ -224,6 +224,25 @@ fn a_quote_can_name_the_revision_it_quotes() {
     assert_eq!(failures(&repo.xtask(&["snippets", "--json"])), [f("reference", "specs/active/x/prd.md", 4)]);
 }
 
+/// A quote of a signature alone (a header without its body) is real code:
+/// it passes, where it used to fail with "expected an indented block".
+#[test]
+fn a_quoted_signature_without_its_body_compiles() {
+    let repo = TempRepo::new();
+    repo.write(
+        "src/size.py",
+        "class Size:\n    def format(\n        self, value: int, binary: bool = False\n    ) -> str:\n        return str(value)\n",
+    );
+    repo.write(
+        "docs/d.md",
+        "# D\n\n```python\n# VERIFIED: src/size.py:2-4\n    def format(\n        self, value: int, binary: bool = False\n    ) -> str:\n```\n",
+    );
+    repo.commit_all("a signature quoted");
+    let run = repo.xtask(&["snippets", "docs/d.md", "--json"]);
+    assert!(failures(&run).is_empty(), "{:?}", messages(&run));
+    run.assert_code(0);
+}
+
 /// A quote of a method's body (`'return' outside function` on its own)
 /// that drifted because the change rewrote the method: one finding, the
 /// drift with the pinned form, and no compile error beside it (the quote

@@ -402,13 +402,25 @@ pub fn in_context(block: &PyBlock, refs: &HashMap<String, RefFile>) -> Option<(S
     // The block moved so its first code line sits where the file has it.
     let block_lines: Vec<String> = block.code.lines().map(str::to_string).collect();
     let own = block_lines.iter().find(is_code).map_or(0, |l| indent(l));
+    let mut last: Option<(usize, &str)> = None;
     for l in &block_lines {
         if !l.trim().is_empty() {
             let at = (indent(l) + file_indent).saturating_sub(own).saturating_sub(outer);
             out.push_str(&" ".repeat(at));
             out.push_str(l.trim_start());
+            if is_code(&l) {
+                last = Some((at, l.trim_end()));
+            }
         }
         out.push('\n');
+    }
+    // A quote that ends on a header (a signature, `class X:`) is real code
+    // whose body was left out: give it one.
+    if let Some((at, line)) = last {
+        if line.ends_with(':') {
+            out.push_str(&" ".repeat(at + 4));
+            out.push_str("...\n");
+        }
     }
     Some((out, header_lines))
 }
