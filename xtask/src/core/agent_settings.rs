@@ -180,7 +180,9 @@ pub fn diff(path: &str, old: &str, new: &str) -> String {
         let end = end.min(ops.len() - 1);
         let (a0, b0) = position(&ops[..start]);
         let (al, bl) = position(&ops[start..=end]);
-        out.push_str(&format!("@@ -{},{al} +{},{bl} @@\n", a0 + 1, b0 + 1));
+        // An empty side names the line before it (0 in an empty file).
+        let from = |at: usize, len: usize| if len == 0 { at } else { at + 1 };
+        out.push_str(&format!("@@ -{},{al} +{},{bl} @@\n", from(a0, al), from(b0, bl)));
         for op in &ops[start..=end] {
             match op {
                 Op::Same(l) => out.push_str(&format!(" {l}\n")),
@@ -330,5 +332,6 @@ mod tests {
         assert!(d.contains("+            \"command\": \"cd \\\"$CLAUDE_PROJECT_DIR\\\" && cargo xtask hook stop\",\n"));
         assert!(d.contains("+            \"timeout\": 600\n"), "{d}");
         assert_eq!(diff("x", old, old), "");
+        assert!(diff("x", "", "{}\n").contains("@@ -0,0 +1,1 @@\n"), "{}", diff("x", "", "{}\n"));
     }
 }
