@@ -435,6 +435,31 @@ fn a_package_with_no_dev_dependencies_is_installed_by_setup() {
     assert!(unit["fix"].as_str().unwrap().contains("(pytest's testpaths: tests)"), "{unit}");
 }
 
+/// The project pins ruff in its pre-commit hooks and its dev dependencies do
+/// not bring it: setup installs that version, not the kit's (ruff formats
+/// and lints differently from one version to the next).
+#[test]
+fn the_ruff_of_the_projects_pre_commit_hooks_is_the_one_installed() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
+    repo.write(
+        "pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"pinned\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n\n[tool.ruff]\nline-length = 100\n",
+    );
+    repo.write(
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.5.0\n    hooks:\n      - id: ruff\n      - id: ruff-format\n",
+    );
+    repo.write("src/pinned/__init__.py", "VALUE = 1\n");
+    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/pinned\"]\n");
+    repo.commit_all("a package whose hooks pin ruff");
+    let setup = repo.xtask(&["setup"]);
+    setup.assert_code(0);
+    assert!(setup.stdout.contains("ruff==0.5.0"), "{}", setup.stdout);
+    let version = std::process::Command::new(repo.path.join(".venv/bin/ruff")).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), "ruff 0.5.0");
+}
+
 /// A flat-layout setuptools package with automatic discovery: with the kit's
 /// xtask/ and specs/ beside it, setuptools refuses to build it ("Multiple
 /// top-level packages"). It declared nothing to install, so setup goes on

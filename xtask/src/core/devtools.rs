@@ -84,6 +84,36 @@ pub fn missing(installed: &BTreeMap<String, String>, needed: &[&str]) -> Vec<Str
         .collect()
 }
 
+/// [`missing`] with the project's own versions where it pins one (its
+/// pre-commit hooks' ruff or black) instead of the kit's; a tool installed
+/// at another version is reinstalled at the pin, unless the project's dev
+/// dependencies (`declared`) bring it, whose version then stands.
+pub fn with_project_pins(
+    missing: Vec<String>,
+    installed: &BTreeMap<String, String>,
+    needed: &[&str],
+    pins: &[(String, String)],
+    declared: &[String],
+) -> Vec<String> {
+    let mut out: Vec<String> = missing
+        .into_iter()
+        .map(|line| {
+            let name = normalize(line.split("==").next().unwrap_or(&line));
+            match pins.iter().find(|(tool, _)| *tool == name) {
+                Some((tool, version)) => format!("{tool}=={version}"),
+                None => line,
+            }
+        })
+        .collect();
+    for (tool, version) in pins {
+        let other = installed.get(tool).is_some_and(|v| v != version);
+        if other && needed.contains(&tool.as_str()) && !declared.contains(tool) {
+            out.push(format!("{tool}=={version}"));
+        }
+    }
+    out
+}
+
 /// Tools setup adds when it can and the gate does without: slipcover, the
 /// coverage run's cheap measurer before Python 3.12 (`python` is the venv's
 /// version, `3.11.7`; from 3.12 coverage.py's own `sys.monitoring` core is
@@ -205,6 +235,22 @@ mod tests {
         assert_eq!(keep_installed(&installed, &tools), "pytest==8.0.0\nblack==24.10.0\n");
         assert_eq!(needed(Formatter::Ruff, Linter::Ruff), ["pytest", "pytest-cov", "pytest-xdist", "ruff"]);
         assert_eq!(needed(Formatter::None, Linter::None), TOOLS);
+    }
+
+    #[test]
+    fn the_projects_pre_commit_pins_win_over_the_kits() {
+        let pins = [("ruff".to_string(), "0.3.7".to_string())];
+        let none = BTreeMap::new();
+        let missing = vec!["pytest==9.2.0".to_string(), "ruff==0.17.6".to_string()];
+        assert_eq!(
+            with_project_pins(missing, &none, &["pytest", "ruff"], &pins, &[]),
+            ["pytest==9.2.0", "ruff==0.3.7"]
+        );
+        // Installed by an earlier setup at the kit's version: reinstalled at the pin.
+        let installed = BTreeMap::from([("ruff".to_string(), "0.17.6".to_string())]);
+        assert_eq!(with_project_pins(Vec::new(), &installed, &["ruff"], &pins, &[]), ["ruff==0.3.7"]);
+        // The project's dev dependencies bring ruff: theirs stands.
+        assert!(with_project_pins(Vec::new(), &installed, &["ruff"], &pins, &["ruff".to_string()]).is_empty());
     }
 
     #[test]

@@ -212,6 +212,10 @@ pub struct Toolchain {
     /// Names (normalized) of every dev requirement the project declares,
     /// whichever way: to tell whether setup installed any of them.
     pub dev_names: Vec<String>,
+    /// Versions the project's pre-commit hooks pin for the formatter and
+    /// linter (`ruff`, `black`): what setup installs when the project's dev
+    /// dependencies do not bring them (another version formats otherwise).
+    pub tool_pins: Vec<(String, String)>,
     /// `[project] name` as an import name (`debug-toolbar` -> `debug_toolbar`);
     /// settings then prefer the package the source roots hold ([`import_name`]).
     pub import_name: Option<String>,
@@ -296,7 +300,8 @@ pub fn detect(d: &Declared, o: &Overrides) -> Toolchain {
         .or_else(|| py["tool"]["poetry"]["name"].as_str())
         .map(|n| n.trim().replace(['-', '.'], "_").to_ascii_lowercase())
         .filter(|n| !n.is_empty());
-    Toolchain { install, formatter, linter, dev_names, import_name }
+    let tool_pins = d.pre_commit.map(pre_commit_pins).unwrap_or_default();
+    Toolchain { install, formatter, linter, dev_names, import_name, tool_pins }
 }
 
 fn install_plan(d: &Declared, py: &Value, o: &Overrides) -> InstallPlan {
@@ -479,6 +484,36 @@ pub fn requirement_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The versions `.pre-commit-config.yaml` pins for ruff and black: the
+/// `rev:` of the `astral-sh/ruff-pre-commit` and `psf/black` (or
+/// `psf/black-pre-commit-mirror`) repositories, `v` dropped.
+pub fn pre_commit_pins(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut tool: Option<&str> = None;
+    for line in text.lines() {
+        let l = line.trim().trim_start_matches('-').trim();
+        let value = |key: &str| l.strip_prefix(key).map(|v| v.trim().trim_matches(['"', '\'']).to_string());
+        if let Some(repo) = value("repo:") {
+            let repo = repo.trim_end_matches('/').trim_end_matches(".git");
+            tool = if repo.ends_with("astral-sh/ruff-pre-commit") || repo.ends_with("charliermarsh/ruff-pre-commit") {
+                Some("ruff")
+            } else if repo.ends_with("psf/black") || repo.ends_with("psf/black-pre-commit-mirror") {
+                Some("black")
+            } else {
+                None
+            };
+        } else if let (Some(name), Some(rev)) = (tool, value("rev:")) {
+            let version = rev.trim_start_matches('v').to_string();
+            let plain = !version.is_empty() && version.chars().all(|c| c.is_ascii_digit() || c == '.');
+            if plain && !out.iter().any(|(n, _)| n == name) {
+                out.push((name.to_string(), version));
+            }
+            tool = None;
+        }
+    }
+    out
+}
+
 /// Whether `.pre-commit-config.yaml` has a hook with this id (a line
 /// `- id: NAME` or `id: NAME`).
 fn pre_commit_hook(text: &str, id: &str) -> bool {
@@ -635,6 +670,18 @@ quote-style = "double"
             d.requirements = Some(("requirements-dev.txt", "pytest\n"))
         });
         assert_eq!(t.install.installer, Installer::DevExtra);
+    }
+
+    #[test]
+    fn pre_commit_pins_ruff_and_black() {
+        let text = "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.3.7\n    hooks:\n      - id: ruff\n  - repo: https://github.com/psf/black-pre-commit-mirror\n    rev: '24.2.0'\n    hooks:\n      - id: black\n  - repo: https://github.com/pre-commit/pre-commit-hooks\n    rev: v4.5.0\n";
+        assert_eq!(
+            pre_commit_pins(text),
+            [("ruff".to_string(), "0.3.7".to_string()), ("black".to_string(), "24.2.0".to_string())]
+        );
+        assert!(pre_commit_pins("repos:\n- repo: https://github.com/psf/black\n  rev: main\n").is_empty());
+        let t = detect_py("", |d| d.pre_commit = Some(text));
+        assert_eq!(t.tool_pins.len(), 2);
     }
 
     #[test]

@@ -259,9 +259,19 @@ pub fn setup(root: &Path, settings: &Settings, python: Option<&Path>) -> Result<
     }
 
     let installed = venv.installed();
-    let missing = devtools::missing(&installed, &needed);
+    let toolchain = &settings.toolchain;
+    let missing = devtools::with_project_pins(
+        devtools::missing(&installed, &needed),
+        &installed,
+        &needed,
+        &toolchain.tool_pins,
+        &toolchain.dev_names,
+    );
     if !missing.is_empty() {
-        install_missing(root, &venv, &installed, &missing, &needed, &mut done)?;
+        // A tool reinstalled at the project's pin is not held at its old version.
+        let repinned: Vec<String> = missing.iter().map(|m| m.split("==").next().unwrap_or(m).to_string()).collect();
+        let kept: Vec<&str> = needed.iter().copied().filter(|t| !repinned.iter().any(|r| r == t)).collect();
+        install_missing(root, &venv, &installed, &missing, &kept, &mut done)?;
         done.installed_now = missing;
     }
     let optional = devtools::optional_missing(&venv.installed(), &version);
@@ -572,6 +582,11 @@ fn setup_fingerprint(root: &Path, settings: &Settings, venv: &Venv) -> String {
     // The plan without the evidence that chose it: a uv.lock the first sync
     // writes changes the evidence, not what is installed.
     let mut plan = format!("{:?} {:?} {:?} {:?} {}", p.installer, p.groups, p.extras, p.requirements, p.installable);
+    if !toolchain.tool_pins.is_empty() {
+        // Only when there are: a venv set up before they were read stays
+        // up to date.
+        plan.push_str(&format!(" {:?}", toolchain.tool_pins));
+    }
     if p.installer == Installer::None && p.installable {
         // Setup of earlier kits did not install such a project: set it up
         // once more, and only it.
