@@ -505,7 +505,12 @@ pub fn pre_commit_pins(text: &str) -> Vec<(String, String)> {
         } else if let (Some(name), Some(rev)) = (tool, value("rev:")) {
             let version = rev.trim_start_matches('v').to_string();
             let plain = !version.is_empty() && version.chars().all(|c| c.is_ascii_digit() || c == '.');
-            if plain && !out.iter().any(|(n, _)| n == name) {
+            // Older versions cannot format a range of lines (ruff's `--range`
+            // came in 0.2.1, black's `--line-ranges` in 23.11.0): the kit's
+            // own version formats then.
+            let floor: &[u64] = if name == "ruff" { &[0, 2, 1] } else { &[23, 11, 0] };
+            let parts: Vec<u64> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+            if plain && parts.as_slice() >= floor && !out.iter().any(|(n, _)| n == name) {
                 out.push((name.to_string(), version));
             }
             tool = None;
@@ -680,6 +685,10 @@ quote-style = "double"
             [("ruff".to_string(), "0.3.7".to_string()), ("black".to_string(), "24.2.0".to_string())]
         );
         assert!(pre_commit_pins("repos:\n- repo: https://github.com/psf/black\n  rev: main\n").is_empty());
+        // Too old to format a range of lines: not taken.
+        assert!(pre_commit_pins("repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.1.15\n")
+            .is_empty());
+        assert!(pre_commit_pins("repos:\n- repo: https://github.com/psf/black\n  rev: 23.1.0\n").is_empty());
         let t = detect_py("", |d| d.pre_commit = Some(text));
         assert_eq!(t.tool_pins.len(), 2);
     }
