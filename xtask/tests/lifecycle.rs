@@ -212,6 +212,14 @@ fn the_base_is_where_the_branch_left_main_even_before_main_is_pushed() {
     let text = changed(&repo);
     assert!(text.contains("kit/adopted.txt") && text.contains("src/feature.py"), "{text}");
     assert!(text.contains("against origin/HEAD (merge base"), "{text}");
+    // Back on the branch that main now holds: main would leave no change, so
+    // origin is the base again, not an empty change.
+    repo.commit_all("recovered on main");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["merge", "-q", "--ff-only", "main"]);
+    let text = changed(&repo);
+    assert!(text.contains("src/feature.py"), "{text}");
+    assert!(text.contains("against origin/HEAD (merge base"), "{text}");
 }
 
 #[test]
@@ -517,6 +525,8 @@ fn archive_moves_marks_records_and_indexes() {
 #[test]
 fn archive_force_is_recorded() {
     let repo = repo_with_workspace();
+    // A gate record of another shape is left alone (it made archive panic).
+    repo.write(&format!("specs/active/{SLUG}/tmp/gate.json"), "[]");
     let run = repo.xtask(&["archive", SLUG, "--force", "--json"]);
     run.assert_code(0);
     let v = run.json();

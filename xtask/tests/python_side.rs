@@ -312,7 +312,7 @@ fn coverage_is_not_measured_when_pytest_cannot_run_the_tests() {
     let gate = repo.xtask(&["gate", "--phase", "implementation", "--json"]).json();
     let tests = gate["checks"].as_array().unwrap().iter().find(|f| f["id"] == "tests").unwrap().clone();
     let message = tests["message"].as_str().unwrap();
-    assert!(message.contains("the venv lacks `freezegun_not_installed`"), "{message}");
+    assert!(message.contains("the venv lacks module `freezegun_not_installed`"), "{message}");
 }
 
 /// The other files coverage.py reads its settings from, each on its own:

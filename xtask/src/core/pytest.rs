@@ -96,10 +96,13 @@ pub fn missing_module_hint(reason: &str) -> Option<String> {
     let at = reason.find("No module named '")? + "No module named '".len();
     let name = reason[at..].split('\'').next().filter(|n| !n.is_empty())?;
     let top = name.split('.').next().unwrap_or(name);
+    // No literal `pip install {top}`: an import name is not always its
+    // distribution's (`jwt` is PyJWT), and the project's own package from
+    // PyPI would shadow the code under test.
     Some(format!(
-        "the venv lacks `{top}`: setup installs what the project declares (`cargo xtask doctor` shows from where); \
-         declare it there (a dev group, a requirements file, `make install-dev`) and run `cargo xtask setup`, or \
-         `.venv/bin/python -m pip install {top}` for now"
+        "the venv lacks module `{top}`: if it is this project's own package, `cargo xtask doctor` says why setup \
+         did not install it; else declare the distribution that provides it where the project keeps its dev \
+         dependencies (a dev group, a requirements file, `make install-dev`) and run `cargo xtask setup`"
     ))
 }
 
@@ -299,8 +302,8 @@ mod tests {
     fn a_missing_module_names_what_to_install() {
         let hint =
             missing_module_hint("tests/test_x.py: ModuleNotFoundError: No module named 'freezegun.api'").unwrap();
-        assert!(hint.starts_with("the venv lacks `freezegun`"), "{hint}");
-        assert!(hint.contains("pip install freezegun"), "{hint}");
+        assert!(hint.starts_with("the venv lacks module `freezegun`"), "{hint}");
+        assert!(!hint.contains("pip install"), "{hint}");
         assert_eq!(missing_module_hint("Interrupted: 1 error during collection"), None);
     }
 

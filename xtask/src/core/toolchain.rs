@@ -131,7 +131,9 @@ impl InstallPlan {
             }
             Installer::MakeInstallDev { makefile } => format!("make install-dev (from {makefile})"),
             Installer::DevExtra => "pip install -e .[dev] (from [project.optional-dependencies] dev)".into(),
-            Installer::Requirements { file } if self.installable => format!("pip install -e . -r {file} (from {file})"),
+            Installer::Requirements { file } if self.installable => {
+                format!("pip install -r {file}, then the project: pip install -e .{extras} (from {file})")
+            }
             Installer::Requirements { file } => format!("pip install -r {file} (from {file})"),
             Installer::None if self.installable => {
                 let extras = match &self.extras {
@@ -492,6 +494,7 @@ pub fn pre_commit_pins(text: &str) -> Vec<(String, String)> {
     let mut tool: Option<&str> = None;
     for line in text.lines() {
         let l = line.trim().trim_start_matches('-').trim();
+        let l = l.split(" #").next().unwrap_or(l).trim();
         let value = |key: &str| l.strip_prefix(key).map(|v| v.trim().trim_matches(['"', '\'']).to_string());
         if let Some(repo) = value("repo:") {
             let repo = repo.trim_end_matches('/').trim_end_matches(".git");
@@ -509,7 +512,8 @@ pub fn pre_commit_pins(text: &str) -> Vec<(String, String)> {
             // came in 0.2.1, black's `--line-ranges` in 23.11.0): the kit's
             // own version formats then.
             let floor: &[u64] = if name == "ruff" { &[0, 2, 1] } else { &[23, 11, 0] };
-            let parts: Vec<u64> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+            let mut parts: Vec<u64> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+            parts.resize(parts.len().max(3), 0);
             if plain && parts.as_slice() >= floor && !out.iter().any(|(n, _)| n == name) {
                 out.push((name.to_string(), version));
             }
@@ -667,7 +671,7 @@ quote-style = "double"
         let reqs = "# pip-compile output\nfreezegun==1.4.0 \\\n    --hash=sha256:ab\n-r base.txt\n-e .\npytest>=8  # tests\nruff\n";
         let t = detect_py("[project]\nname='r'\n", |d| d.requirements = Some(("requirements/tests.txt", reqs)));
         assert_eq!(t.install.installer, Installer::Requirements { file: "requirements/tests.txt".into() });
-        assert_eq!(t.install.describe(), "pip install -e . -r requirements/tests.txt (from requirements/tests.txt)");
+        assert_eq!(t.install.describe(), "pip install -r requirements/tests.txt, then the project: pip install -e . with every extra (from requirements/tests.txt)");
         assert_eq!(t.dev_names, ["freezegun", "pytest", "ruff"]);
         assert_eq!(t.linter.tool, Linter::Ruff);
         // A dev extra is declared evidence of its own and comes first.
@@ -689,6 +693,10 @@ quote-style = "double"
         assert!(pre_commit_pins("repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.1.15\n")
             .is_empty());
         assert!(pre_commit_pins("repos:\n- repo: https://github.com/psf/black\n  rev: 23.1.0\n").is_empty());
+        // `23.11` is 23.11.0; a comment after the rev is no part of it.
+        assert_eq!(pre_commit_pins("repos:\n- repo: https://github.com/psf/black\n  rev: 23.11\n").len(), 1);
+        let commented = "repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.3.7  # pinned\n";
+        assert_eq!(pre_commit_pins(commented), [("ruff".to_string(), "0.3.7".to_string())]);
         let t = detect_py("", |d| d.pre_commit = Some(text));
         assert_eq!(t.tool_pins.len(), 2);
     }

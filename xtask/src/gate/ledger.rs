@@ -35,7 +35,9 @@ pub fn follow_rewrite(ctx: &Ctx, dir: &Path, rel_path: &str, before: &str, after
     let path = tmp.join("gate.json");
     let Ok(text) = crate::host::fs::read_text(&path, crate::host::fs::MAX_TEXT_BYTES) else { return };
     let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&text) else { return };
-    let recorded = &mut v["hashes"][rel_path];
+    // Indexing would panic on a record of another shape: look, don't index.
+    let Some(hashes) = v.get_mut("hashes").and_then(serde_json::Value::as_object_mut) else { return };
+    let Some(recorded) = hashes.get_mut(rel_path) else { return };
     if recorded.as_str() != Some(ledger::document_hash(before.as_bytes()).as_str()) {
         return;
     }

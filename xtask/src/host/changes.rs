@@ -203,6 +203,8 @@ pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>>
     // its own base (on main itself, the base stays origin's).
     let current = git::run(root, &["symbolic-ref", "--quiet", "--short", "HEAD"])?;
     let current = String::from_utf8_lossy(&current.stdout).trim().to_string();
+    let head =
+        git::run(root, &["rev-parse", "HEAD"]).ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     let mut best: Option<Base> = None;
     let mut itself: Option<Base> = None;
     for candidate in ["origin/HEAD", "main", "master", "origin/main", "origin/master"] {
@@ -211,8 +213,12 @@ pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>>
             continue;
         }
         let Some(commit) = merge_base(root, candidate)? else { continue };
-        if candidate == current {
-            itself = Some(Base { name: candidate.to_string(), commit, explicit: false });
+        // A candidate that already holds HEAD (the branch itself, or a main
+        // the branch was merged into) would leave no change: only a fallback.
+        if candidate == current || Some(&commit) == head.as_ref() {
+            if itself.is_none() {
+                itself = Some(Base { name: candidate.to_string(), commit, explicit: false });
+            }
             continue;
         }
         let newer = match &best {

@@ -420,15 +420,16 @@ fn install_project(
             run_step(cmd, venv, "pdm install --dev", done)
         }
         Installer::DevExtra => pip_install(root, venv, &["-e".into(), ".[dev]".into()], done),
+        // Two steps: a file with `--hash` lines puts pip in a mode that
+        // refuses an editable project beside it, and what the file declares
+        // is required while the project itself building is not (as with
+        // nothing declared, below).
         Installer::Requirements { file } => {
-            let mut args = Vec::new();
+            pip_install(root, venv, &["-r".to_string(), file.clone()], done)?;
             if plan.installable {
-                let extras = plan.extras.clone().unwrap_or_else(|| declared_extras(&settings.pyproject));
-                let spec = if extras.is_empty() { ".".to_string() } else { format!(".[{}]", extras.join(",")) };
-                args.extend(["-e".to_string(), spec]);
+                install_itself(root, venv, settings, done);
             }
-            args.extend(["-r".to_string(), file.clone()]);
-            pip_install(root, venv, &args, done)
+            Ok(())
         }
         Installer::Groups | Installer::Poetry | Installer::Pdm | Installer::Hatch => {
             let mut args = Vec::new();
@@ -451,16 +452,20 @@ fn install_project(
         // Nothing was declared, so a project that does not build is no reason
         // to stop: say why, and the tests import it from the source roots.
         Installer::None if plan.installable => {
-            let extras = plan.extras.clone().unwrap_or_else(|| declared_extras(&settings.pyproject));
-            let spec = if extras.is_empty() { ".".to_string() } else { format!(".[{}]", extras.join(",")) };
-            if let Err(e) = pip_install(root, venv, &["-e".to_string(), spec], done) {
-                eprintln!(
-                    "warning: the project itself could not be installed into .venv, so setup goes on without it: {e}"
-                );
-            }
+            install_itself(root, venv, settings, done);
             Ok(())
         }
         Installer::None => Ok(()),
+    }
+}
+
+/// `pip install -e .` with the project's extras, when nothing else declared
+/// installs it: a project that does not build is said, not fatal.
+fn install_itself(root: &Path, venv: &Venv, settings: &Settings, done: &mut SetupDone) {
+    let extras = settings.toolchain.install.extras.clone().unwrap_or_else(|| declared_extras(&settings.pyproject));
+    let spec = if extras.is_empty() { ".".to_string() } else { format!(".[{}]", extras.join(",")) };
+    if let Err(e) = pip_install(root, venv, &["-e".to_string(), spec], done) {
+        eprintln!("warning: the project itself could not be installed into .venv, so setup goes on without it: {e}");
     }
 }
 
