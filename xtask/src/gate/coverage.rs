@@ -168,11 +168,16 @@ impl Measured {
         let branch = self.run.as_ref().is_some_and(|r| r.branch);
         for path in &self.modules {
             let Some(setting) = self.run.as_ref().and_then(|r| r.left_out.get(path)) else { continue };
+            // A skip, shown in the text report: a stale setting (a `source`
+            // naming a package long gone) silently left the change unmeasured.
             out.push(
-                Finding::pass(
+                Finding::skip(
                     "coverage",
                     "omitted",
-                    format!("not gated: omitted by the project's coverage settings (`{setting}`)"),
+                    format!(
+                        "not gated: omitted by the project's coverage settings (`{setting}`); if this module \
+                         should be measured, fix that setting"
+                    ),
                 )
                 .at(path.clone(), None)
                 .with("omitted_by", setting.clone()),
@@ -219,7 +224,11 @@ impl Measured {
         let c = &self.changed;
         let percent = c.percent();
         let shown = judge::show_percent(percent, self.changed_threshold.unwrap_or(100.0));
-        let base = format!("changed lines: {}/{} covered ({shown}%)", c.covered, c.total);
+        let base = if c.total == 0 {
+            "changed lines: none measured (no changed line of a gated module is a statement)".to_string()
+        } else {
+            format!("changed lines: {}/{} covered ({shown}%)", c.covered, c.total)
+        };
         let f = match self.changed_threshold {
             Some(t) if percent < t => {
                 Finding::fail("coverage", "changed-lines", format!("{base}, needs {}%", number(t)))
