@@ -160,12 +160,19 @@ pub fn stop_reason(
 ) -> String {
     let names: Vec<String> =
         workspaces.iter().map(|(slug, phase)| format!("specs/active/{slug} (phase {phase})")).collect();
-    let n = failures.len();
+    let in_repo = failures.iter().filter(|(ws, _)| ws.is_none()).count();
+    let in_docs = failures.len() - in_repo;
+    let findings = |n: usize| format!("{n} finding{}", if n == 1 { "" } else { "s" });
+    // Where the findings are: the repository's (a changed source file,
+    // failing tests) are not the workspace's.
+    let place = match (in_repo, in_docs, names.is_empty()) {
+        (_, 0, _) | (_, _, true) => format!("{} in the repository", findings(in_repo + in_docs)),
+        (0, n, false) => format!("{} in {}", findings(n), names.join(", ")),
+        (r, n, false) => format!("{} in the repository and {} in {}", findings(r), findings(n), names.join(", ")),
+    };
     let mut out = format!(
-        "The spec gate fails, so the work is not done: {n} finding{} in {}. Fix each one below, then finish \
-         again; do not only report them.\n",
-        if n == 1 { "" } else { "s" },
-        if names.is_empty() { "the repository".to_string() } else { names.join(", ") }
+        "The spec gate fails, so the work is not done: {place}. Fix each one below, then finish again; do not \
+         only report them.\n"
     );
     // The repository's findings first (a source file changed while planning,
     // failing tests: few, and what matters most), then the workspaces'; each
@@ -248,7 +255,7 @@ pub fn edit_denial(path: &str, source_roots: &[String], active: &[(String, Phase
     let (they, are, move_on) = if names.len() == 1 { ("it", "is", "moves") } else { ("they", "are", "move") };
     Some(format!(
         "{path} is under the source root {root}/, and {} {are} at phase prd: planning is planning only, so source \
-         files stay unchanged until {they} {move_on} on to implementation. Put this in the plan instead (prd.md, \
+         files stay unchanged until {they} {move_on} on from prd (to research). Put this in the plan instead (prd.md, \
          research/plan.md, tasks.md), and make the PRD pass `cargo xtask gate`.",
         names.join(", ")
     ))
@@ -334,7 +341,11 @@ mod tests {
         let failures = [(Some("x"), &long), (Some("x"), &short), (None, &repo)];
         let text = stop_reason(&failures, &[("x", "prd")], 1, 3, 4000);
         assert!(
-            text.starts_with("The spec gate fails, so the work is not done: 3 findings in specs/active/x (phase prd).")
+            text.starts_with(
+                "The spec gate fails, so the work is not done: 1 finding in the repository and 2 findings in \
+                 specs/active/x (phase prd)."
+            ),
+            "{text}"
         );
         let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
         assert_eq!(
