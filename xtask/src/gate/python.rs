@@ -143,16 +143,32 @@ pub fn compile(_ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
 
 /// `api-docs`: new public definitions of the modified modules have
 /// docstrings and type hints.
-pub fn api_docs(_ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
+pub fn api_docs(ctx: &Ctx, facts: &Facts) -> Result<Vec<Finding>> {
     let files = facts.modified_modules()?;
     let defs = facts.definitions()?;
     let added = facts.added_lines()?;
     let empty = std::collections::BTreeSet::new();
+    // What each file defined at the base, read in one `git cat-file`.
+    let at_base: Vec<std::collections::BTreeSet<String>> = match &facts.changes()?.base {
+        Some(base) if !files.is_empty() => {
+            let specs: Vec<String> = files.iter().map(|f| format!("{}:{f}", base.commit)).collect();
+            crate::host::git::cat_files(&ctx.root, &specs)?
+                .into_iter()
+                .map(|o| match o {
+                    crate::host::git::Object::Blob(bytes) => {
+                        api_docs_core::defined_names(&String::from_utf8_lossy(&bytes))
+                    }
+                    _ => Default::default(),
+                })
+                .collect()
+        }
+        _ => vec![Default::default(); files.len()],
+    };
     let mut out = Vec::new();
-    for file in &files {
+    for (file, existing) in files.iter().zip(&at_base) {
         let parsed: Vec<api_docs_core::Def> =
             defs.get(file).map(|d| d.iter().filter_map(api_docs_core::Def::from_json).collect()).unwrap_or_default();
-        out.extend(api_docs_core::check(file, &parsed, added.get(file).unwrap_or(&empty)));
+        out.extend(api_docs_core::check(file, &parsed, added.get(file).unwrap_or(&empty), existing));
     }
     if !out.iter().any(Finding::is_fail) {
         let new = out.len();

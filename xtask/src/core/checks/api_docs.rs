@@ -1,8 +1,9 @@
 //! `api-docs` (docs phase): new public functions, methods and classes carry a
 //! docstring; functions annotate every parameter (but self/cls) and their
 //! return; a docstring of a function with parameters has a Google-style
-//! `Args:` section (the Google docstring convention). "New" = the `def`/`class` line is an
-//! added line. The definitions come from the Python helper's `ast` walk.
+//! parameters section (Google `Args:`, Sphinx `:param`, NumPy `Parameters`).
+//! "New" = the `def`/`class` line is an added line and the name was not
+//! defined at the base. The definitions come from the Python helper's `ast` walk.
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -55,10 +56,39 @@ impl Def {
     }
 }
 
-/// Findings for the definitions of one modified file whose line was added.
-pub fn check(file: &str, defs: &[Def], added: &BTreeSet<usize>) -> Vec<Finding> {
+/// The qualified names (`Class.method`) a file defined at the base, read from
+/// its `class`/`def` lines by indentation: a definition whose line was only
+/// reformatted (a signature rewrapped) is no new one.
+pub fn defined_names(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<(usize, String)> = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - t.len();
+        while stack.last().is_some_and(|(i, _)| *i >= indent) {
+            stack.pop();
+        }
+        let Some(rest) = ["class ", "def ", "async def "].iter().find_map(|k| t.strip_prefix(k)) else { continue };
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if name.is_empty() {
+            continue;
+        }
+        let qualname = stack.iter().map(|(_, n)| n.as_str()).chain([name.as_str()]).collect::<Vec<_>>().join(".");
+        out.insert(qualname);
+        stack.push((indent, name));
+    }
+    out
+}
+
+/// Findings for the definitions of one modified file whose line was added
+/// and that the file did not define at the base (`existing`).
+pub fn check(file: &str, defs: &[Def], added: &BTreeSet<usize>, existing: &BTreeSet<String>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for d in defs.iter().filter(|d| d.is_public() && added.contains(&d.line)) {
+    let new = |d: &&Def| d.is_public() && added.contains(&d.line) && !existing.contains(&d.qualname);
+    for d in defs.iter().filter(new) {
         let what = format!("{} `{}`", d.kind, d.qualname);
         let mut problems = Vec::new();
         if !d.docstring {
@@ -138,11 +168,21 @@ mod tests {
         private.docstring = false;
         let mut dunder = def("Thing.__init__", "method", 30);
         dunder.docstring = false;
-        let found = check("src/pkg/a.py", &[bare, old, private, dunder], &added);
+        let found = check("src/pkg/a.py", &[bare.clone(), old, private, dunder], &added, &BTreeSet::new());
         let rules: Vec<&str> = found.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(rules, ["docstring", "annotations", "annotations"]);
         assert!(found.iter().all(|f| f.line == Some(10) && f.is_fail()));
         assert!(found[1].message.contains("path"));
+        // Defined at the base, its line only rewritten: not new.
+        let existing = defined_names("import os\n\n\ndef load(path, n):\n    return os.sep\n");
+        assert!(check("src/pkg/a.py", &[bare], &added, &existing).is_empty());
+    }
+
+    #[test]
+    fn names_defined_at_the_base() {
+        let text = "class Signer:\n    \"\"\"Doc.\"\"\"\n\n    def validate(self, value,\n                 max_age=None):\n        return True\n\n    class Inner:\n        async def run(self):\n            pass\n\n\ndef top():\n    def inner():\n        pass\n";
+        let names: Vec<String> = defined_names(text).into_iter().collect();
+        assert_eq!(names, ["Signer", "Signer.Inner", "Signer.Inner.run", "Signer.validate", "top", "top.inner"]);
     }
 
     #[test]
@@ -151,7 +191,7 @@ mod tests {
         let mut with_params = def("f", "function", 1);
         with_params.params = vec![("x".into(), true)];
         let no_params = def("g", "function", 2);
-        let found = check("a.py", &[with_params, no_params], &added);
+        let found = check("a.py", &[with_params, no_params], &added, &BTreeSet::new());
         assert_eq!(found[0].rule, "args-section");
         assert!(found[1].status == crate::core::finding::Status::Pass);
     }
