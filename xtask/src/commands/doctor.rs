@@ -210,11 +210,18 @@ fn warnings(root: &Path, venv: &Venv, settings: &Settings) -> Vec<Finding> {
                 .with("fix", SETUP),
             );
         } else {
-            out.push(Finding::pass(
-                "doctor",
-                "dev deps",
-                format!("{have} of the {} dev dependencies the project declares are installed", declared.len()),
-            ));
+            // Those not there, by name (a group left out on purpose, or one
+            // that failed to install).
+            let absent: Vec<&str> =
+                declared.iter().filter(|n| !installed.contains_key(*n)).map(String::as_str).collect();
+            out.push(
+                Finding::pass(
+                    "doctor",
+                    "dev deps",
+                    format!("{have} of the {} dev dependencies the project declares are installed", declared.len()),
+                )
+                .with("missing", absent),
+            );
         }
     }
     out
