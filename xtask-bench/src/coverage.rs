@@ -155,20 +155,7 @@ fn whole(project: Project, json: &Path) -> Command {
 
 /// Time `xtask coverage --json` (this very binary) in `repo`; its report.
 fn xtask_coverage(repo: &Path) -> Result<(Timing, serde_json::Value)> {
-    let exe = crate::xtask_binary()?;
-    let mut cmd = Command::new(&exe);
-    cmd.args(["coverage", "--json", "--root"]).arg(repo).current_dir(repo);
-    let cpu = children_cpu();
-    let started = Instant::now();
-    let out = cmd.output().map_err(|e| Error::usage(format!("cannot run {}: {e}", exe.display())))?;
-    let seconds = Timing { wall: started.elapsed().as_secs_f64(), cpu: children_cpu() - cpu };
-    let doc = serde_json::from_slice(&out.stdout).map_err(|e| {
-        Error::usage(format!(
-            "`xtask coverage --json` did not print JSON ({e}): {}",
-            xtask::host::process::tail(&out.stderr, 5)
-        ))
-    })?;
-    Ok((seconds, doc))
+    xtask_json(repo, &["coverage".to_string(), "--json".to_string()])
 }
 
 /// Whether `xtask coverage` judged `module` as the whole-package run does.

@@ -180,13 +180,9 @@ fn recover_keeps_the_file_mode() {
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o444);
 }
 
-/// `archive` moves the workspace while a `gate` runs (here: whenever
-/// the gate asks git something, after reading the workspace). The gate used
-/// to write its ledger to specs/active/<slug>/tmp/gate.json all the same,
-/// bringing back a ghost workspace that archive then refused.
-#[test]
-fn a_gate_never_brings_back_a_workspace_archived_meanwhile() {
-    let repo = repo_with_markers();
+/// A `git` that first moves the workspace `markers` to specs/archive/ (as
+/// another `archive` would), once: its folder before and after, and the PATH.
+fn git_that_archives_first(repo: &TempRepo) -> (std::path::PathBuf, std::path::PathBuf, String) {
     let (from, to) = (repo.path.join(WS), repo.path.join("specs/archive/markers"));
     let action = format!(
         "if [ -d '{0}' ]; then mkdir -p '{1}' && mv '{0}' '{2}'; fi",
@@ -194,7 +190,18 @@ fn a_gate_never_brings_back_a_workspace_archived_meanwhile() {
         to.parent().unwrap().display(),
         to.display()
     );
-    let path = git_that_first(&repo, &action);
+    let path = git_that_first(repo, &action);
+    (from, to, path)
+}
+
+/// `archive` moves the workspace while a `gate` runs (here: whenever
+/// the gate asks git something, after reading the workspace). The gate used
+/// to write its ledger to specs/active/<slug>/tmp/gate.json all the same,
+/// bringing back a ghost workspace that archive then refused.
+#[test]
+fn a_gate_never_brings_back_a_workspace_archived_meanwhile() {
+    let repo = repo_with_markers();
+    let (from, to, path) = git_that_archives_first(&repo);
     let run = run_in(&repo.path, &["gate", "markers", "--phase", "prd"], &[("PATH", &path)], Duration::from_secs(120));
     assert!([0, 1].contains(&run.code), "{}{}", run.stdout, run.stderr);
     assert!(to.join("prd.md").is_file(), "the workspace was not moved during the gate: {}", run.stderr);
@@ -433,14 +440,7 @@ fn temporaries_of_killed_runs_are_removed_by_the_next_run() {
 #[test]
 fn a_lost_archive_race_says_another_process_archived_it() {
     let repo = repo_with_markers();
-    let (from, to) = (repo.path.join(WS), repo.path.join("specs/archive/markers"));
-    let action = format!(
-        "if [ -d '{0}' ]; then mkdir -p '{1}' && mv '{0}' '{2}'; fi",
-        from.display(),
-        to.parent().unwrap().display(),
-        to.display()
-    );
-    let path = git_that_first(&repo, &action);
+    let (from, to, path) = git_that_archives_first(&repo);
     let run = run_in(&repo.path, &["archive", "markers", "--force"], &[("PATH", &path)], Duration::from_secs(120));
     assert!(to.join("prd.md").is_file(), "not moved: {}{}", run.stdout, run.stderr);
     run.assert_code(1);

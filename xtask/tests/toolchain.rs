@@ -403,20 +403,33 @@ fn the_import_check_uses_the_package_the_source_root_holds() {
     assert!(!doctor.stdout.contains("shelf_framework"), "{}", doctor.stdout);
 }
 
+/// A repository holding one Python package (`VALUE = 1` in
+/// `PACKAGE/__init__.py`), declared by `pyproject`, with the package as the
+/// source root; not committed yet.
+fn package_repo(pyproject: &str, package: &str) -> TempRepo {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\ndist/\n");
+    repo.write("pyproject.toml", pyproject);
+    repo.write(&format!("{package}/__init__.py"), "VALUE = 1\n");
+    repo.write("Cargo.toml", &format!("[workspace.metadata.xtask]\nsource-roots = [\"{package}\"]\n"));
+    repo
+}
+
+/// pyproject.toml of a setuptools package `name` under src/, then `more`.
+fn setuptools_src(name: &str, more: &str) -> String {
+    format!(
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n{more}"
+    )
+}
+
 /// A package that declares no dev dependencies at all (only `[project]` and
 /// a build system): setup still installs the project, so `import` works in
 /// the venv and doctor warns of nothing (it used to advise running setup,
 /// which installed nothing).
 #[test]
 fn a_package_with_no_dev_dependencies_is_installed_by_setup() {
-    let repo = TempRepo::new();
-    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
-    repo.write(
-        "pyproject.toml",
-        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"plain-pkg\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n",
-    );
-    repo.write("src/plain_pkg/__init__.py", "VALUE = 1\n");
-    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/plain_pkg\"]\n");
+    let pyproject = setuptools_src("plain-pkg", "\n[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n");
+    let repo = package_repo(&pyproject, "src/plain_pkg");
     repo.commit_all("a plain package");
     let setup = repo.xtask(&["setup"]);
     setup.assert_code(0);
@@ -440,18 +453,11 @@ fn a_package_with_no_dev_dependencies_is_installed_by_setup() {
 /// and lints differently from one version to the next).
 #[test]
 fn the_ruff_of_the_projects_pre_commit_hooks_is_the_one_installed() {
-    let repo = TempRepo::new();
-    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
-    repo.write(
-        "pyproject.toml",
-        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"pinned\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n\n[tool.ruff]\nline-length = 100\n",
-    );
+    let repo = package_repo(&setuptools_src("pinned", "\n[tool.ruff]\nline-length = 100\n"), "src/pinned");
     repo.write(
         ".pre-commit-config.yaml",
         "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.5.0\n    hooks:\n      - id: ruff\n      - id: ruff-format\n",
     );
-    repo.write("src/pinned/__init__.py", "VALUE = 1\n");
-    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/pinned\"]\n");
     repo.commit_all("a package whose hooks pin ruff");
     let setup = repo.xtask(&["setup"]);
     setup.assert_code(0);
@@ -467,16 +473,12 @@ fn the_ruff_of_the_projects_pre_commit_hooks_is_the_one_installed() {
 /// are there.
 #[test]
 fn a_flat_layout_package_that_does_not_build_does_not_stop_setup() {
-    let repo = TempRepo::new();
-    repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\n");
-    repo.write(
-        "pyproject.toml",
+    let repo = package_repo(
         "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"flatpkg\"\nversion = \"0.1.0\"\n",
+        "flatpkg",
     );
-    repo.write("flatpkg/__init__.py", "VALUE = 1\n");
     repo.write("xtask/src/main.rs", "fn main() {}\n");
     repo.write("specs/active/.keep", "");
-    repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"flatpkg\"]\n");
     // What the tests need is declared apart: it installs all the same.
     repo.write("requirements-dev.txt", "six>=1.16\n");
     repo.commit_all("a flat layout");
@@ -512,18 +514,14 @@ fn poetry_pdm_and_hatch_projects_install_without_their_tools() {
         ),
         (
             "requirements",
-            "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"tool-pkg\"\nversion = \"0.1.0\"\n\n[tool.setuptools.packages.find]\nwhere = [\"src\"]\n",
+            &setuptools_src("tool-pkg", ""),
         ),
     ];
     for (tool, pyproject) in shapes {
-        let repo = TempRepo::new();
-        repo.write(".gitignore", ".venv\n__pycache__/\n*.egg-info/\ndist/\n");
-        repo.write("pyproject.toml", pyproject);
+        let repo = package_repo(pyproject, "src/tool_pkg");
         if tool == "requirements" {
             repo.write("requirements/tests.txt", "# what the tests import\nsix>=1.16\n");
         }
-        repo.write("src/tool_pkg/__init__.py", "VALUE = 1\n");
-        repo.write("Cargo.toml", "[workspace.metadata.xtask]\nsource-roots = [\"src/tool_pkg\"]\n");
         repo.commit_all("a package");
         // PATH without poetry, pdm or hatch, whatever this machine has.
         let path = std::env::var("PATH").unwrap_or_default();

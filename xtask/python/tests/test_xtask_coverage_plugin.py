@@ -266,6 +266,19 @@ def write_project(root, coverage_settings):
     )
 
 
+def run_module(project, env, module, args):
+    """Run ``python -m MODULE ARGS`` in the project; it must succeed."""
+    run = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 def run_plugin(project, scratch, files, core=None):
     """pytest with the plugin copy loaded the way the xtask loads it; the
     report of the main process."""
@@ -288,15 +301,7 @@ def run_plugin(project, scratch, files, core=None):
     else:
         env.pop("XTASK_COV_CORE", None)
     args = ["-q", "-p", "no:cacheprovider", "-p", "_xtask_coverage", "tests"]
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    run_module(project, env, "pytest", args)
     return json.loads((out / "main.json").read_text(encoding="utf-8"))
 
 
@@ -309,15 +314,7 @@ def coverage_report(project):
         ["run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         ["json", "-o", "cov.json"],
     ):
-        run = subprocess.run(
-            [sys.executable, "-m", "coverage", *args],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert run.returncode == 0, run.stdout + run.stderr
+        run_module(project, env, "coverage", args)
     return json.loads((project / "cov.json").read_text(encoding="utf-8"))
 
 

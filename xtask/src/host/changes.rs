@@ -175,7 +175,9 @@ pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>>
             root.display()
         )));
     }
-    let has_head = git::run(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])?.status.success();
+    let head = git::run(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])?;
+    let has_head = head.status.success();
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
     if let Some(rev) = explicit {
         let verified = git::run(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
         if !verified.status.success() {
@@ -203,8 +205,6 @@ pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>>
     // its own base (on main itself, the base stays origin's).
     let current = git::run(root, &["symbolic-ref", "--quiet", "--short", "HEAD"])?;
     let current = String::from_utf8_lossy(&current.stdout).trim().to_string();
-    let head =
-        git::run(root, &["rev-parse", "HEAD"]).ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     let mut best: Option<Base> = None;
     let mut itself: Option<Base> = None;
     for candidate in ["origin/HEAD", "main", "master", "origin/main", "origin/master"] {
@@ -215,7 +215,7 @@ pub fn resolve_base(root: &Path, explicit: Option<&str>) -> Result<Option<Base>>
         let Some(commit) = merge_base(root, candidate)? else { continue };
         // A candidate that already holds HEAD (the branch itself, or a main
         // the branch was merged into) would leave no change: only a fallback.
-        if candidate == current || Some(&commit) == head.as_ref() {
+        if candidate == current || commit == head {
             if itself.is_none() {
                 itself = Some(Base { name: candidate.to_string(), commit, explicit: false });
             }
